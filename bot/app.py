@@ -1,0 +1,135 @@
+"""Builds the Bolt app from the services. No module-level state, no environment reads."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk.webhook import WebhookClient
+
+from bot.listeners import register_all
+from bot.runtime import SlackEvent, reported
+from bot.services import Services
+from bot.texts import CORE
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL_SECONDS = 60.0
+
+
+def acting_user(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id")
+    event = body.get("event") or {}
+    return body.get("user_id") or (user if isinstance(user, str) else None) or event.get("user")
+
+
+def build_app(services: Services, *, token_verification: bool = True) -> App:
+    settings = services.settings
+    app = App(
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        client=services.slack,
+        process_before_response=False,
+        listener_executor=services.executor,
+        token_verification_enabled=token_verification,
+        raise_error_for_unhandled_request=False,
+    )
+    tell_member = _failure_reporter(services)
+    recovering: set[str] = set()
+    recovering_lock = threading.Lock()
+
+    @app.middleware
+    def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return next()
+        event_type = (body.get("event") or {}).get("type", "")
+        if event_type not in services.router.event_types():
+            return BoltResponse(status=200, body="")
+        with recovering_lock:
+            if event_id in recovering:
+                return next()
+        raw = request.raw_body or json.dumps(body, ensure_ascii=False)
+        if not services.ledger.claim(event_id, event_type, payload=raw):
+            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+            log.info("event %s (%s) already handled; redelivery %s dropped", event_id, event_type, retry)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.error
+    def on_error(error, body, logger):  # type: ignore[no-untyped-def]
+        logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
+        tell_member(error, body, services.slack)
+        return BoltResponse(status=200, body="")
+
+    register_all(app, services)
+
+    for event_type in services.router.event_types():
+        def handle(body, client, event):  # type: ignore[no-untyped-def]
+            event_id = body.get("event_id")
+            try:
+                services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+            finally:
+                if event_id:
+                    services.ledger.complete(event_id)
+
+        app.event(event_type)(reported(handle, tell_member))
+
+    def recover_abandoned() -> int:
+        """Handle again the events whose handler died (see bot.event_ledger)."""
+        count = 0
+        for event_id, payload in services.ledger.abandoned():
+            with recovering_lock:
+                recovering.add(event_id)
+            try:
+                log.warning("recovering abandoned event %s", event_id)
+                app.dispatch(BoltRequest(body=json.loads(payload), mode="socket_mode"))
+                count += 1
+            finally:
+                with recovering_lock:
+                    recovering.discard(event_id)
+        return count
+
+    app.recover_abandoned = recover_abandoned  # type: ignore[attr-defined]
+    return app
+
+
+def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOVERY_INTERVAL_SECONDS) -> threading.Thread:
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                app.recover_abandoned()  # type: ignore[attr-defined]
+            except Exception:
+                log.exception("event recovery failed")
+
+    thread = threading.Thread(target=loop, name="sogabot-recovery", daemon=True)
+    thread.start()
+    return thread
+
+
+def _failure_reporter(services: Services):  # type: ignore[no-untyped-def]
+    def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
+        user = acting_user(body)
+        text = CORE("error", services.members.cached_language(user))
+        response_url = body.get("response_url") or next(
+            (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
+        )
+        if response_url:
+            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+            return
+        event = body.get("event") or {}
+        client = client or services.slack
+        if event.get("channel") and event.get("ts") and event.get("channel_type") != "im":
+            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=text)
+        elif user:
+            client.chat_postMessage(channel=event.get("channel") or user, text=text)
+
+    return tell_member
+
+

@@ -1,0 +1,189 @@
+"""`sogabot` and `python -m bot`: run the bot, open the console, and the check commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+
+from bot.commands import cafe, digest, growth, knowledge, privacy
+from bot.settings import ConfigError, Settings, load_settings
+from bot.store.db import Database, DatabaseUnavailable
+
+log = logging.getLogger("sogabot")
+
+
+class CliContext:
+    """Builds settings and services on first use, so `--help` needs neither."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or load_settings()
+
+    def database(self, *, migrate: bool = True) -> Database:
+        from bot.store.migrate import upgrade
+
+        db = Database(self.settings.database_url)
+        db.check(attempts=3, delay=1.0)
+        if migrate:
+            upgrade(db)
+        return db
+
+    @cached_property
+    def services(self):  # type: ignore[no-untyped-def]
+        from bot.services import build_services
+
+        return build_services(self.settings, db=self.database())
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
+    settings = ctx.settings
+    mode = settings.mode()
+    settings.require_for_mode(mode)
+    if mode == "console":
+        from bot.console.repl import run_console
+
+        return run_console(settings, role=args.as_role)
+    from bot.app import build_app, start_recovery_loop
+    from bot.http_server import HttpServer
+
+    services = ctx.services
+    app = build_app(services)
+    stop = threading.Event()
+    scheduler = None
+    if settings.run_scheduler:
+        from jobs.scheduler import start_scheduler
+
+        scheduler = start_scheduler(services, background=True)
+    app.recover_abandoned()
+    start_recovery_loop(app, stop)
+
+    def health() -> dict[str, object]:
+        try:
+            services.db.check()
+            return {"status": "ok", "mode": mode, "database": "ok"}
+        except DatabaseUnavailable:
+            return {"status": "degraded", "mode": mode, "database": "unreachable"}
+
+    def shutdown(*_args: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        if mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            from integrations.slack_api import make_web_client
+
+            # The Socket Mode client calls apps.connections.open with the app token on this
+            # client, so SLACK_API_URL applies to it as well.
+            handler = SocketModeHandler(
+                app,
+                settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+                web_client=make_web_client(None, settings.slack_api_url),
+            )
+            HttpServer(app, health, port=settings.port).start()  # /healthz for the platform
+            log.info("Socket Mode; health check on port %s", settings.port)
+            handler.start()
+        else:
+            server = HttpServer(app, health, port=settings.port)
+            log.info("HTTP mode on port %s: POST /slack/events, GET /healthz", server.port)
+            server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        stop.set()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        services.executor.wait_idle(timeout=20)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, ctx: CliContext) -> int:
+    from bot.console.repl import run_console
+
+    return run_console(ctx.settings, role=args.as_role)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
+    from bot.store.migrate import current_revision
+
+    db = ctx.database(migrate=True)
+    print(f"database at {db.safe_url} is at revision {current_revision(db)}")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
+    from jobs.scheduler import list_jobs, run_scheduler_forever
+
+    if args.jobs_action == "list":
+        for line in list_jobs(ctx.services):
+            print(line)
+        return 0
+    return run_scheduler_forever(ctx.services)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sogabot", description="The SOGA community bot.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot: Socket Mode, HTTP, or the local console without Slack credentials")
+    run.add_argument("--as", dest="as_role", choices=["member", "staff", "facilitator"], default="member",
+                     help="console only: the local user's role")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="the local console: a terminal stand-in for Slack")
+    console.add_argument("--as", dest="as_role", choices=["member", "staff", "facilitator"], default="member")
+    console.set_defaults(func=cmd_console)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_action", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+
+    jobs = sub.add_parser("jobs", help="run the scheduler alone (Procfile worker), or `jobs list`")
+    jobs.add_argument("jobs_action", nargs="?", choices=["list"], help="show the next run of each job")
+    jobs.set_defaults(func=cmd_jobs)
+
+    for module in (knowledge, growth, digest, cafe, privacy):
+        module.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    ctx = CliContext(settings)
+    try:
+        _configure_logging(ctx.settings.log_level)
+        return int(args.func(args, ctx) or 0)
+    except ConfigError as exc:
+        print(f"sogabot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"sogabot: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

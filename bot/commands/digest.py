@@ -1,0 +1,9 @@
+"""`sogabot` subcommands of the digest capability."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add this capability's subcommands; each sets `func(args, ctx) -> int`."""

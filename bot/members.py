@@ -1,0 +1,63 @@
+"""What the bot knows of each member: locale (for the language), time zone and role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.i18n import DEFAULT_LANG, Lang, lang_from_locale
+from bot.store.db import Database
+from bot.store.models import Member
+
+# Profiles change rarely; refreshing daily keeps users.info calls (Tier 4) well within limits.
+PROFILE_TTL = timedelta(hours=24)
+
+
+class MemberDirectory:
+    def __init__(
+        self,
+        db: Database,
+        fetch_profile: Callable[[str], dict[str, Any] | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = db
+        self._fetch_profile = fetch_profile
+        self._clock = clock
+
+    def get(self, user_id: str, *, refresh: bool = True) -> Member | None:
+        with self._db.session() as session:
+            member = session.get(Member, user_id)
+            fresh = member is not None and member.updated_at > self._clock() - PROFILE_TTL
+        if fresh or not refresh:
+            return member
+        profile = self._fetch_profile(user_id)
+        if profile is None:
+            return member
+        return self.upsert(profile)
+
+    def upsert(self, profile: dict[str, Any]) -> Member:
+        fields = ("team_id", "display_name", "locale", "tz", "is_bot", "is_deleted")
+        with self._db.session() as session:
+            member = session.get(Member, profile["user_id"])
+            if member is None:
+                member = Member(user_id=profile["user_id"], role="member", created_at=self._clock())
+                session.add(member)
+            for name in fields:
+                if name in profile and profile[name] is not None:
+                    setattr(member, name, profile[name])
+            member.updated_at = self._clock()
+            session.flush()
+            session.expunge(member)
+            return member
+
+    def language(self, user_id: str | None) -> Lang:
+        if not user_id:
+            return DEFAULT_LANG
+        member = self.get(user_id)
+        return lang_from_locale(member.locale) if member else DEFAULT_LANG
+
+    def cached_language(self, user_id: str | None) -> Lang:
+        """The language without any network call (for error paths)."""
+        member = self.get(user_id, refresh=False) if user_id else None
+        return lang_from_locale(member.locale) if member else DEFAULT_LANG

@@ -1,0 +1,139 @@
+"""Plumbing shared by every listener: the worker pool, error reporting and the event router."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that knows when it is idle, so the console and tests can wait for the bot."""
+
+    def __init__(self, max_workers: int = 16) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="sogabot-listener")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, override]
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+# Called with (exception, body, client) when a listener fails, to tell the member.
+FailureReporter = Callable[[BaseException, dict, Any], None]
+
+
+def reported(func: Callable[..., Any], on_failure: FailureReporter) -> Callable[..., Any]:
+    """Wrap a Bolt listener so that a failure is logged and the member is told, never silence.
+
+    Bolt injects arguments by parameter name, so the wrapper advertises the listener's own
+    parameters plus `body` and `client`, which it needs to reach the member.
+    """
+    signature = inspect.signature(func)
+    own = set(signature.parameters)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("body", "client")
+        if name not in own
+    ]
+
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return func(**{k: v for k, v in kwargs.items() if k in own})
+        except Exception as exc:
+            log.exception("listener %s failed", getattr(func, "__qualname__", func))
+            try:
+                on_failure(exc, kwargs.get("body") or {}, kwargs.get("client"))
+            except Exception:
+                log.exception("could not tell the member about the failure")
+            return None
+
+    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
+    wrapper.__name__ = getattr(func, "__name__", "listener")
+    wrapper.__qualname__ = getattr(func, "__qualname__", wrapper.__name__)
+    return wrapper
+
+
+@dataclass
+class SlackEvent:
+    """What an event handler gets: the event, its envelope and a Web API client."""
+
+    event: dict[str, Any]
+    body: dict[str, Any]
+    client: Any
+    event_id: str | None = None
+
+    @property
+    def type(self) -> str:
+        return self.event.get("type", "")
+
+    @property
+    def user(self) -> str | None:
+        return self.event.get("user")
+
+
+EventHandler = Callable[[SlackEvent], Any]
+
+
+@dataclass
+class EventRouter:
+    """Several capabilities react to the same Slack event, but Bolt runs only the first listener
+    that matches. So each event type gets one Bolt listener, which runs every *observer* (e.g.
+    growth counts a message) and then the *responders* in order until one returns True (e.g. the
+    café intake claims "question pour le café : …" before the Q&A answers the DM)."""
+
+    observers: dict[str, list[EventHandler]] = field(default_factory=dict)
+    responders: dict[str, list[tuple[int, EventHandler]]] = field(default_factory=dict)
+
+    def observe(self, event_type: str, handler: EventHandler) -> None:
+        self.observers.setdefault(event_type, []).append(handler)
+
+    def respond(self, event_type: str, handler: EventHandler, priority: int = 50) -> None:
+        """Lower priority runs first."""
+        self.responders.setdefault(event_type, []).append((priority, handler))
+        self.responders[event_type].sort(key=lambda pair: pair[0])
+
+    def event_types(self) -> list[str]:
+        return sorted(set(self.observers) | set(self.responders))
+
+    def dispatch(self, slack_event: SlackEvent) -> bool:
+        """Run observers, then responders; True when a responder handled the event.
+
+        An observer's failure is logged and does not stop the others; a responder's failure
+        propagates so the member hears about it.
+        """
+        for observer in self.observers.get(slack_event.type, []):
+            try:
+                observer(slack_event)
+            except Exception:
+                log.exception("observer %s failed on %s", getattr(observer, "__qualname__", observer), slack_event.type)
+        for _priority, responder in self.responders.get(slack_event.type, []):
+            if responder(slack_event):
+                return True
+        return False
+
+
+HomeSection = Callable[[str, Any, str], list[dict[str, Any]]]  # (user_id, role, lang) -> blocks

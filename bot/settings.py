@@ -1,0 +1,145 @@
+"""Typed settings, read once from the environment (and an optional `.env`) and passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Mode = Literal["socket", "http", "console"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable and fits on one line."""
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # repr=False: a PostgreSQL URL can carry a password.
+    database_url: str = Field(default="sqlite:///data/sogabot.db", repr=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_embedding_model: str | None = None
+    openai_timeout_seconds: float = Field(default=8.0, gt=0)
+
+    mailchimp_api_key: SecretStr | None = None
+    mailchimp_server_prefix: str | None = None
+    mailchimp_list_id: str | None = None
+    mailchimp_api_url: str | None = None
+
+    bot_timezone: str = "Europe/Paris"
+    staff_user_ids: str = ""
+    staff_usergroup: str | None = None
+    facilitator_user_ids: str = ""
+    staff_channel: str | None = None
+    digest_channel: str | None = None
+
+    knowledge_dir: Path | None = None
+    outbox_dir: Path = Path("data/outbox")
+
+    port: int = Field(default=3000, ge=1, le=65535)
+    # Turn off when a separate `worker` process (Procfile) runs the scheduler.
+    run_scheduler: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL, so it must end with a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator(
+        "slack_bot_token", "slack_app_token", "slack_signing_secret", "openai_api_key",
+        "mailchimp_api_key", "staff_usergroup", "staff_channel", "digest_channel",
+        "openai_base_url", "openai_embedding_model", "mailchimp_server_prefix",
+        "mailchimp_list_id", "mailchimp_api_url", "knowledge_dir",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def staff_ids(self) -> frozenset[str]:
+        return frozenset(_csv(self.staff_user_ids))
+
+    @property
+    def facilitator_ids(self) -> frozenset[str]:
+        return frozenset(_csv(self.facilitator_user_ids))
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None
+
+    @property
+    def mailchimp_enabled(self) -> bool:
+        return self.mailchimp_api_key is not None and self.mailchimp_list_id is not None and (
+            self.mailchimp_server_prefix is not None or self.mailchimp_api_url is not None
+        )
+
+    def mode(self) -> Mode:
+        if self.slack_app_token is not None:
+            return "socket"
+        if self.slack_signing_secret is not None or self.slack_bot_token is not None:
+            return "http"
+        return "console"
+
+    def require_for_mode(self, mode: Mode) -> None:
+        """Stop start-up with one clear line when the chosen mode lacks a value it needs."""
+        if mode == "socket":
+            token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
+            if not token.startswith("xapp-"):
+                raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+            if self.slack_bot_token is None:
+                raise ConfigError("SLACK_BOT_TOKEN is required for Socket Mode (SLACK_APP_TOKEN is set)")
+        elif mode == "http":
+            if self.slack_bot_token is None:
+                raise ConfigError("SLACK_BOT_TOKEN is required for HTTP mode (SLACK_SIGNING_SECRET is set)")
+            if self.slack_signing_secret is None:
+                raise ConfigError("SLACK_SIGNING_SECRET is required for HTTP mode (SLACK_BOT_TOKEN is set)")
+        if self.mailchimp_api_key is not None and self.mailchimp_list_id is None:
+            raise ConfigError("MAILCHIMP_LIST_ID is required when MAILCHIMP_API_KEY is set")
+        if self.mailchimp_api_key is not None and not (self.mailchimp_server_prefix or self.mailchimp_api_url):
+            raise ConfigError("MAILCHIMP_SERVER_PREFIX (or MAILCHIMP_API_URL) is required when MAILCHIMP_API_KEY is set")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None

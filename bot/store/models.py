@@ -1,0 +1,45 @@
+"""Core tables. Each capability keeps its own models module and adds its tables by migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.base import Base, UTCDateTime, utcnow
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries we have claimed, so a redelivery is handled once.
+
+    The raw body is kept only while the event is being handled (so that a crash can't lose
+    it) and is cleared once it is done.
+    """
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing | done
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Member(Base):
+    """A Slack user of the workspace, as the bot needs to know them."""
+
+    __tablename__ = "members"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")  # member | facilitator | staff
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

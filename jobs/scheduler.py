@@ -1,0 +1,164 @@
+"""The scheduler: APScheduler 3 with its jobs stored in the app's database, in BOT_TIMEZONE.
+
+Only one process may run jobs. On PostgreSQL a session advisory lock decides which; a second
+process waits for it. On SQLite (one machine) a file lock next to the database does the same.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from jobs.table import job_table
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x50_6A_0B  # arbitrary, fixed: "the SOGA bot's scheduler"
+MISFIRE_GRACE_SECONDS = 3600
+
+# The services of the process that runs the jobs; set once by start_scheduler.
+_services: Any = None
+
+
+def run_job(func_ref: str) -> Any:
+    """Entry point stored in the job store: resolves the job function and runs it."""
+    module_name, func_name = func_ref.split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    if _services is None:
+        raise RuntimeError("the scheduler's services are not set")
+    return func(_services)
+
+
+def make_scheduler(services: Any) -> BackgroundScheduler:
+    settings = services.settings
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=services.db.engine, tablename="apscheduler_jobs")},
+        timezone=settings.tz,
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1},
+    )
+    return scheduler
+
+
+def sync_job_table(scheduler: BackgroundScheduler, settings: Any) -> None:
+    """Make the stored jobs match the table (settings may have moved a schedule)."""
+    wanted = {spec.id for spec in job_table()}
+    for spec in job_table():
+        trigger_args = dict(spec.trigger(settings))
+        trigger = trigger_args.pop("trigger")
+        scheduler.add_job(
+            run_job, trigger, args=[spec.func], id=spec.id, name=spec.description or spec.id,
+            replace_existing=True, **trigger_args,
+        )
+    for job in scheduler.get_jobs():
+        if job.id not in wanted and not job.id.startswith("dyn:"):
+            job.remove()
+
+
+class SchedulerLock:
+    """Held for the life of the process that runs jobs."""
+
+    def __init__(self, services: Any) -> None:
+        self._services = services
+        self._connection = None
+        self._file = None
+
+    def acquire(self, wait: bool = True, poll_seconds: float = 5.0) -> bool:
+        db = self._services.db
+        while True:
+            if db.is_sqlite:
+                path = Path(make_url(db.url).database or "sogabot.db").with_suffix(".scheduler.lock")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(path, "w")  # noqa: SIM115 - held open for the process's life
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._file = handle
+                    return True
+                except OSError:
+                    handle.close()
+            else:
+                connection = db.engine.connect()
+                got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+                connection.commit()
+                if got:
+                    self._connection = connection
+                    return True
+                connection.close()
+            if not wait:
+                return False
+            log.info("another process runs the scheduler; waiting for its lock")
+            time.sleep(poll_seconds)
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def start_scheduler(services: Any, *, background: bool = True) -> BackgroundScheduler | None:
+    """Start the scheduler once the lock is ours. In the web process (background=True) a
+    taken lock means a worker runs the jobs, so we don't wait for it."""
+    global _services
+    lock = SchedulerLock(services)
+    if background:
+        if not lock.acquire(wait=False):
+            log.info("the scheduler runs in another process")
+            return None
+    else:
+        lock.acquire(wait=True)
+    _services = services
+    scheduler = make_scheduler(services)
+    scheduler.start(paused=True)
+    sync_job_table(scheduler, services.settings)
+    scheduler.resume()
+    original_shutdown = scheduler.shutdown
+
+    def shutdown(wait: bool = True) -> None:
+        original_shutdown(wait=wait)
+        lock.release()
+
+    scheduler.shutdown = shutdown  # type: ignore[method-assign]
+    return scheduler
+
+
+def run_scheduler_forever(services: Any) -> int:
+    scheduler = start_scheduler(services, background=False)
+    stop = threading.Event()
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+    return 0
+
+
+def list_jobs(services: Any) -> list[str]:
+    """The next run of each job, as stored (no lock needed: it only reads)."""
+    scheduler = make_scheduler(services)
+    scheduler.start(paused=True)
+    try:
+        sync_job_table(scheduler, services.settings)
+        lines = []
+        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+            when = job.next_run_time.isoformat() if job.next_run_time else "paused"
+            lines.append(f"{job.id:32} next run {when}  ({job.name})")
+        return lines
+    finally:
+        scheduler.shutdown(wait=False)
