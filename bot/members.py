@@ -51,6 +51,20 @@ class MemberDirectory:
             session.expunge(member)
             return member
 
+    def is_opted_out(self, user_id: str) -> bool:
+        """True when the member asked not to be counted in analytics (privacy)."""
+        with self._db.session() as session:
+            member = session.get(Member, user_id)
+            return bool(member and member.analytics_opt_out)
+
+    def set_opt_out(self, user_id: str, opted_out: bool) -> None:
+        with self._db.session() as session:
+            member = session.get(Member, user_id)
+            if member is None:
+                member = Member(user_id=user_id, role="member", created_at=self._clock(), updated_at=self._clock() - PROFILE_TTL)
+                session.add(member)
+            member.analytics_opt_out = opted_out
+
     def language(self, user_id: str | None) -> Lang:
         if not user_id:
             return DEFAULT_LANG

@@ -54,6 +54,22 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     outbox_dir: Path = Path("data/outbox")
 
+    # ---------------------------------------------------------------- knowledge (Q&A) settings
+    # (keep this capability's settings between these markers)
+    # ---------------------------------------------------------------- end of knowledge settings
+
+    # ---------------------------------------------------------------- growth settings
+    # ---------------------------------------------------------------- end of growth settings
+
+    # ---------------------------------------------------------------- digest settings
+    # ---------------------------------------------------------------- end of digest settings
+
+    # ---------------------------------------------------------------- café settings
+    # ---------------------------------------------------------------- end of café settings
+
+    # ---------------------------------------------------------------- privacy settings
+    # ---------------------------------------------------------------- end of privacy settings
+
     port: int = Field(default=3000, ge=1, le=65535)
     # Turn off when a separate `worker` process (Procfile) runs the scheduler.
     run_scheduler: bool = True

@@ -41,5 +41,7 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")  # member | facilitator | staff
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Ne plus être suivi·e": the member counts in the member total and nowhere else.
+    analytics_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

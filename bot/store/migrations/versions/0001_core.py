@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("is_bot", sa.Boolean, nullable=False),
         sa.Column("is_deleted", sa.Boolean, nullable=False),
+        sa.Column("analytics_opt_out", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.PrimaryKeyConstraint("user_id", name="pk_members"),
