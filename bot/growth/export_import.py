@@ -20,12 +20,14 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
-from bot.growth.ingest import SLACKBOT, MessageFacts, _member_for_activity, mark_baseline, message_facts, profile_fields, record_question, record_reply_time
-from bot.growth.models import Activity, MemberMonth, MemberWeek
+from bot.growth.ingest import (
+    SLACKBOT, MessageFacts, counts_activity, first_seen_member, mark_baseline, message_facts, profile_fields,
+)
+from bot.growth.models import Activity, MemberMonth, MemberWeek, Question
 from bot.growth.upsert import insert_for
 from bot.store.db import Database
 from bot.store.models import Member
@@ -167,14 +169,17 @@ class _History:
 
 
 def _write(db: Database, users: list[dict[str, Any]], history: _History, now: datetime, progress: Callable[[str], None] | None) -> None:
-    with db.session() as session:
+    with db.session() as session, session.no_autoflush:
+        known = {m.user_id: m for m in session.scalars(select(Member))}
         for user in users:
-            _merge_member(session, user, history.joins.get(user["id"]), now)
-        session.flush()
+            _merge_member(session, known, user, history.joins.get(user["id"]), now)
         counted: set[str] = set()
         for user_id in {key[1] for key in history.counts}:
-            member = _member_for_activity(session, user_id, now)
-            if member is not None:
+            member = known.get(user_id)
+            if member is None:
+                member = known[user_id] = first_seen_member(user_id, now)
+                session.add(member)
+            if counts_activity(member):
                 counted.add(user_id)
                 first, last = history.first.get(user_id), history.last.get(user_id)
                 if first is not None:
@@ -187,32 +192,53 @@ def _write(db: Database, users: list[dict[str, Any]], history: _History, now: da
              "messages": counts[0], "replies": counts[1], "reactions": counts[2]}
             for (day, user_id, channel_id), counts in history.counts.items() if user_id in counted
         ]
-        for start in range(0, len(rows), CHUNK):
-            stmt = insert_for(session, Activity).values(rows[start : start + CHUNK])
-            session.execute(stmt.on_conflict_do_update(
+        if rows:
+            stmt = insert_for(session, Activity.__table__)
+            session.connection().execute(stmt.on_conflict_do_update(
                 index_elements=["day", "user_id", "channel_id"],
-                set_={name: case((getattr(stmt.excluded, name) > getattr(Activity, name), getattr(stmt.excluded, name)),
-                                 else_=getattr(Activity, name))
+                set_={name: case((stmt.excluded[name] > Activity.__table__.c[name], stmt.excluded[name]),
+                                 else_=Activity.__table__.c[name])
                       for name in ("messages", "replies", "reactions")},
-            ))
+            ), rows)
         rebuild_rollups(session, sorted(counted))
-        for facts in sorted(history.questions, key=lambda f: float(f.ts)):
-            if facts.user_id in counted:
-                record_question(session, facts)
-        for facts in history.replies:
-            if facts.user_id in counted:
-                record_reply_time(session, facts)
+        _write_questions(session, history, counted)
         mark_baseline(session, now)
     if progress:
         progress(f"stored {len(rows)} member-day-channel rows")
 
 
-def _merge_member(session: Session, user: dict[str, Any], join_ts: float | None, now: datetime) -> None:
-    member = session.get(Member, user["id"])
+def _write_questions(session: Session, history: _History, counted: set[str]) -> None:
+    """Questions with their first reply from someone else, merged keeping the earliest reply."""
+    first_reply: dict[tuple[str, str], float] = {}
+    askers = {(q.channel_id, q.ts): q.user_id for q in history.questions if q.user_id in counted}
+    for reply in history.replies:
+        key = (reply.channel_id, reply.thread_ts or "")
+        if reply.user_id in counted and key in askers and askers[key] != reply.user_id:
+            first_reply[key] = min(float(reply.ts), first_reply.get(key, float(reply.ts)))
+    rows = [
+        {"channel_id": q.channel_id, "thread_ts": q.ts, "asker_user_id": q.user_id, "asked_at": q.at,
+         "first_reply_at": ts_to_datetime(first_reply[(q.channel_id, q.ts)]) if (q.channel_id, q.ts) in first_reply else None,
+         "in_help_channel": q.in_help_channel}
+        for q in history.questions if q.user_id in counted
+    ]
+    if rows:
+        table = Question.__table__
+        stmt = insert_for(session, table)
+        new, old = stmt.excluded.first_reply_at, table.c.first_reply_at
+        session.connection().execute(stmt.on_conflict_do_update(
+            index_elements=["channel_id", "thread_ts"],
+            set_={"first_reply_at": case((old.is_(None), new), (and_(new.is_not(None), new < old), new), else_=old)},
+        ), rows)
+
+
+def _merge_member(session: Session, known: dict[str, Member], user: dict[str, Any], join_ts: float | None, now: datetime) -> None:
+    member = known.get(user["id"])
     joined = ts_to_datetime(join_ts) if join_ts is not None else None
     if member is None:
-        member = Member(user_id=user["id"], role="member", is_bot=False, is_deleted=bool(user.get("deleted")),
-                        analytics_opt_out=False, created_at=now, updated_at=now, joined_at=joined)
+        member = known[user["id"]] = Member(
+            user_id=user["id"], role="member", is_bot=False, is_deleted=bool(user.get("deleted")),
+            analytics_opt_out=False, created_at=now, updated_at=now, joined_at=joined,
+        )
         session.add(member)
     else:
         if joined is not None and (member.joined_at is None or joined < member.joined_at) and not member.is_deleted:

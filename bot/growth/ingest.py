@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
 from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question
-from bot.growth.upsert import insert_for
 from bot.members import PROFILE_TTL
+from bot.store.base import UTCDateTime
 from bot.store.db import Database
 from bot.store.models import Member
 
@@ -76,69 +77,60 @@ def message_facts(
     )
 
 
-def _member_for_activity(session: Session, user_id: str, now: datetime, is_bot: bool = False) -> Member | None:
-    """The member row, created on first sight; None when their activity must not be recorded."""
-    member = session.get(Member, user_id)
-    if member is None:
-        # Stale on purpose, so the member directory fetches the real profile on first use.
-        member = Member(user_id=user_id, role="member", is_bot=is_bot, is_deleted=False, analytics_opt_out=False,
-                        created_at=now, updated_at=now - PROFILE_TTL - timedelta(seconds=1))
-        session.add(member)
-        session.flush()
-    if member.is_bot or member.analytics_opt_out or user_id == SLACKBOT:
-        return None
-    return member
+def first_seen_member(user_id: str, now: datetime, is_bot: bool = False) -> Member:
+    # Stale on purpose, so the member directory fetches the real profile on first use.
+    return Member(user_id=user_id, role="member", is_bot=is_bot, is_deleted=False, analytics_opt_out=False,
+                  created_at=now, updated_at=now - PROFILE_TTL - timedelta(seconds=1))
 
 
-def _touch_active(member: Member, at: datetime) -> None:
-    if member.first_active_at is None or at < member.first_active_at:
-        member.first_active_at = at
-    if member.last_active_at is None or at > member.last_active_at:
-        member.last_active_at = at
+def counts_activity(member: Member) -> bool:
+    return not (member.is_bot or member.analytics_opt_out or member.user_id == SLACKBOT)
 
 
-def _add_counts(session: Session, user_id: str, channel_id: str, day: date, messages: int, replies: int, reactions: int) -> None:
-    stmt = insert_for(session, Activity).values(
-        day=day, user_id=user_id, channel_id=channel_id, week_start=week_start(day), month=month_start(day),
-        messages=messages, replies=replies, reactions=reactions,
-    )
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["day", "user_id", "channel_id"],
-        set_={
-            "messages": Activity.messages + stmt.excluded.messages,
-            "replies": Activity.replies + stmt.excluded.replies,
-            "reactions": Activity.reactions + stmt.excluded.reactions,
-        },
-    ))
-    if messages:
-        for model, key, value in ((MemberWeek, "week_start", week_start(day)), (MemberMonth, "month", month_start(day))):
-            rollup = insert_for(session, model).values(**{key: value}, user_id=user_id, messages=messages)
-            session.execute(rollup.on_conflict_do_update(
-                index_elements=[key, "user_id"], set_={"messages": model.messages + rollup.excluded.messages},
+class _Statements:
+    """The hot path's statements, built once per dialect: building SQLAlchemy statements costs
+    more than running them, and ingestion must keep up with a busy workspace."""
+
+    def __init__(self, dialect: str) -> None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        activity, weeks, months = Activity.__table__, MemberWeek.__table__, MemberMonth.__table__
+        questions, members = Question.__table__, Member.__table__
+        add = insert(activity).values({c: bindparam(c) for c in (
+            "day", "user_id", "channel_id", "week_start", "month", "messages", "replies", "reactions")})
+        self.add_counts = add.on_conflict_do_update(
+            index_elements=["day", "user_id", "channel_id"],
+            set_={name: activity.c[name] + add.excluded[name] for name in ("messages", "replies", "reactions")},
+        )
+        self.add_rollup = []
+        for table, key in ((weeks, "week_start"), (months, "month")):
+            rollup = insert(table).values({key: bindparam(key), "user_id": bindparam("user_id"), "messages": bindparam("messages")})
+            self.add_rollup.append(rollup.on_conflict_do_update(
+                index_elements=[key, "user_id"], set_={"messages": table.c.messages + rollup.excluded.messages},
             ))
-
-
-def record_question(session: Session, facts: MessageFacts) -> None:
-    stmt = insert_for(session, Question).values(
-        channel_id=facts.channel_id, thread_ts=facts.ts, asker_user_id=facts.user_id, asked_at=facts.at,
-        first_reply_at=None, in_help_channel=facts.in_help_channel,
-    )
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["channel_id", "thread_ts"]))
-
-
-def record_reply_time(session: Session, facts: MessageFacts) -> None:
-    """The earliest reply from someone other than the asker answers the question."""
-    at = facts.at
-    session.execute(
-        update(Question)
-        .where(and_(
-            Question.channel_id == facts.channel_id,
-            Question.thread_ts == facts.thread_ts,
-            Question.asker_user_id != facts.user_id,
-            or_(Question.first_reply_at.is_(None), Question.first_reply_at > at),
-        ))
-        .values(first_reply_at=at)
-    )
+        self.member = select(members.c.is_bot, members.c.analytics_opt_out).where(members.c.user_id == bindparam("user_id"))
+        at = bindparam("at", type_=UTCDateTime)
+        self.touch = (
+            update(members).where(members.c.user_id == bindparam("who"))
+            .values(
+                first_active_at=case((or_(members.c.first_active_at.is_(None), members.c.first_active_at > at), at),
+                                     else_=members.c.first_active_at),
+                last_active_at=case((or_(members.c.last_active_at.is_(None), members.c.last_active_at < at), at),
+                                    else_=members.c.last_active_at),
+            )
+        )
+        self.question = insert(questions).values({c: bindparam(c, type_=UTCDateTime if c == "asked_at" else None) for c in (
+            "channel_id", "thread_ts", "asker_user_id", "asked_at", "in_help_channel")}).on_conflict_do_nothing(
+            index_elements=["channel_id", "thread_ts"])
+        self.reply = (
+            update(questions)
+            .where(and_(
+                questions.c.channel_id == bindparam("in_channel"),
+                questions.c.thread_ts == bindparam("in_thread"),
+                questions.c.asker_user_id != bindparam("who"),
+                or_(questions.c.first_reply_at.is_(None), questions.c.first_reply_at > at),
+            ))
+            .values(first_reply_at=at)
+        )
 
 
 class ActivityRecorder:
@@ -149,22 +141,50 @@ class ActivityRecorder:
         self._tz = tz
         self._help_channels = help_channels
         self._clock = clock
+        self._sql = _Statements(db.engine.dialect.name)
+
+    def _counted_member(self, connection: Connection, user_id: str) -> bool:
+        row = connection.execute(self._sql.member, {"user_id": user_id}).first()
+        if row is None:
+            now = self._clock()
+            connection.execute(insert(Member.__table__), {
+                "user_id": user_id, "role": "member", "is_bot": False, "is_deleted": False, "analytics_opt_out": False,
+                # Stale on purpose, so the member directory fetches the real profile on first use.
+                "created_at": now, "updated_at": now - PROFILE_TTL - timedelta(seconds=1),
+            })
+            return user_id != SLACKBOT
+        return not (row.is_bot or row.analytics_opt_out)
+
+    def _add(self, connection: Connection, user_id: str, channel_id: str, day: date, messages: int, replies: int, reactions: int) -> None:
+        week, month = week_start(day), month_start(day)
+        connection.execute(self._sql.add_counts, {
+            "day": day, "user_id": user_id, "channel_id": channel_id, "week_start": week, "month": month,
+            "messages": messages, "replies": replies, "reactions": reactions,
+        })
+        if messages:
+            connection.execute(self._sql.add_rollup[0], {"week_start": week, "user_id": user_id, "messages": messages})
+            connection.execute(self._sql.add_rollup[1], {"month": month, "user_id": user_id, "messages": messages})
 
     def message(self, message: dict[str, Any], bot_user_id: str | None = None) -> bool:
         facts = message_facts(message, message.get("channel"), self._help_channels, bot_user_id)
         if facts is None:
             return False
         with self._db.session() as session:
-            member = _member_for_activity(session, facts.user_id, self._clock())
-            if member is None:
+            connection = session.connection()
+            if not self._counted_member(connection, facts.user_id):
                 return False
             at = facts.at
-            _add_counts(session, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
-            _touch_active(member, at)
+            self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
+            connection.execute(self._sql.touch, {"who": facts.user_id, "at": at})
             if facts.is_question:
-                record_question(session, facts)
+                connection.execute(self._sql.question, {
+                    "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
+                    "asked_at": at, "in_help_channel": facts.in_help_channel,
+                })
             elif facts.thread_ts:
-                record_reply_time(session, facts)
+                connection.execute(self._sql.reply, {
+                    "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
+                })
         return True
 
     def reaction(self, event: dict[str, Any], bot_user_id: str | None = None) -> bool:
@@ -176,9 +196,10 @@ class ActivityRecorder:
             return False
         at = ts_to_datetime(event.get("event_ts") or self._clock().timestamp())
         with self._db.session() as session:
-            if _member_for_activity(session, user, self._clock()) is None:
+            connection = session.connection()
+            if not self._counted_member(connection, user):
                 return False
-            _add_counts(session, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
+            self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
         return True
 
 
