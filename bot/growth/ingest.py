@@ -224,12 +224,16 @@ def _apply_profile(member: Member, user: dict[str, Any], now: datetime) -> None:
     member.updated_at = now
 
 
-def apply_user(session: Session, user: dict[str, Any], at: datetime | None, now: datetime, *, is_new_join: bool) -> str:
+def apply_user(
+    session: Session, user: dict[str, Any], at: datetime | None, now: datetime, *, is_new_join: bool, team_join: bool = False,
+) -> str:
     """Bring one member in line with a Slack user object; returns what changed:
     "joined", "left", "rejoined", "updated" or "unchanged".
 
     `at` is when a join or leave happened (None: unknown, e.g. a baseline or an export).
-    `is_new_join` says that an unknown user is a join (team_join, or a sync after the baseline).
+    `is_new_join` says that an unknown user is a join (team_join, or a sync after the baseline);
+    `team_join` that this is the join event itself, so a member known only from a profile look-up
+    (no join date, never active) joins now.
     """
     user_id = user["id"]
     deleted = bool(user.get("deleted"))
@@ -251,7 +255,7 @@ def apply_user(session: Session, user: dict[str, Any], at: datetime | None, now:
         member.left_at = None
         member.joined_at = at
         outcome = "rejoined"
-    elif not deleted and is_new_join and member.joined_at is None and member.first_active_at is None:
+    elif not deleted and team_join and member.joined_at is None and member.first_active_at is None:
         # Known only from a profile look-up so far: this team_join is their arrival.
         member.joined_at = at
         outcome = "joined"
@@ -278,7 +282,22 @@ class MembershipRecorder:
     def team_join(self, user: dict[str, Any]) -> str:
         now = self._clock()
         with self._db.session() as session:
-            return apply_user(session, user, now, now, is_new_join=True)
+            return apply_user(session, user, now, now, is_new_join=True, team_join=True)
+
+    def joined_general(self, user_id: str, at: datetime) -> bool:
+        """A member_joined_channel in the general channel: a join, unless we knew them already."""
+        now = self._clock()
+        with self._db.session() as session:
+            member = session.get(Member, user_id)
+            if member is None:
+                if not baseline_taken(session):
+                    return False
+                member = first_seen_member(user_id, now)
+                session.add(member)
+            elif member.joined_at is not None or member.first_active_at is not None or member.is_deleted:
+                return False
+            member.joined_at = at
+            return True
 
     def user_change(self, user: dict[str, Any]) -> str:
         now = self._clock()
