@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, String
+from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, UTCDateTime
@@ -29,13 +29,15 @@ class Activity(Base):
     replies: Mapped[int] = mapped_column(Integer, default=0)  # of which thread replies
     reactions: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_growth_activity_user_id_day", "user_id", "day"),)
+    # No index on user_id: SQLite would prefer it to the day range for per-member windows.
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class MemberWeek(Base):
     """Rollup: messages of a member in an ISO week (only weeks with at least one message)."""
 
     __tablename__ = "growth_member_weeks"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     week_start: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -46,6 +48,7 @@ class MemberMonth(Base):
     """Rollup: messages of a member in a calendar month (for the join cohorts)."""
 
     __tablename__ = "growth_member_months"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -17,13 +17,14 @@ window" is D-6..D and "the 28-day window" D-27..D.
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.growth.days import add_months, end_of_day, local_day, month_start, start_of_day, week_start
@@ -36,23 +37,6 @@ COHORT_MONTHS = 12
 TOP_CHANNELS = 10
 LEVELS = (("advocates", 12), ("contributors", 4), ("participants", 1), ("observers", 0))
 AT_RISK_LIST = 25
-
-
-@dataclass
-class MemberDates:
-    user_id: str
-    name: str | None
-    join_day: date | None
-    left_day: date | None
-    gone_undated: bool  # deleted with no leaving date
-    opted_out: bool
-
-    def present(self, day: date) -> bool:
-        return (
-            not self.gone_undated
-            and (self.join_day is None or self.join_day <= day)
-            and (self.left_day is None or self.left_day > day)
-        )
 
 
 @dataclass
@@ -71,65 +55,59 @@ class GrowthStats:
         return self.figures[key]
 
 
-def _human(members=Member):  # type: ignore[no-untyped-def]
-    return and_(members.is_bot.is_(False), members.user_id != "USLACKBOT")
+def _human():  # type: ignore[no-untyped-def]
+    return and_(Member.is_bot.is_(False), Member.user_id != "USLACKBOT")
 
 
-def _counted():  # type: ignore[no-untyped-def]
-    """Members whose activity counts: human and not opted out."""
-    return and_(_human(), Member.analytics_opt_out.is_(False))
+def _not_counted_ids():  # type: ignore[no-untyped-def]
+    """Members whose activity never counts (bots, opted out). Few, so `NOT IN` beats a join."""
+    return select(Member.user_id).where(or_(Member.is_bot.is_(True), Member.analytics_opt_out.is_(True),
+                                            Member.user_id == "USLACKBOT"))
 
 
-def load_members(session: Session, tz: ZoneInfo) -> list[MemberDates]:
-    rows = session.execute(
-        select(Member.user_id, Member.display_name, Member.joined_at, Member.left_at, Member.is_deleted, Member.analytics_opt_out)
-        .where(_human())
-    )
-    return [
-        MemberDates(
-            user_id=user_id,
-            name=name,
-            join_day=local_day(joined, tz) if joined else None,
-            left_day=local_day(left, tz) if left else None,
-            gone_undated=bool(deleted) and left is None,
-            opted_out=bool(opted_out),
+class _Bounds:
+    """Local calendar days as UTC instants, so member dates compare in SQL on both backends."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+
+    def present(self, day: date):  # type: ignore[no-untyped-def]
+        end = end_of_day(day, self.tz)
+        return and_(
+            not_(and_(Member.is_deleted.is_(True), Member.left_at.is_(None))),  # deleted, date unknown: gone
+            or_(Member.joined_at.is_(None), Member.joined_at < end),
+            or_(Member.left_at.is_(None), Member.left_at >= end),
         )
-        for user_id, name, joined, left, deleted, opted_out in rows
-    ]
 
+    def joined(self, first: date, last: date):  # type: ignore[no-untyped-def]
+        return and_(Member.analytics_opt_out.is_(False), Member.joined_at >= start_of_day(first, self.tz),
+                    Member.joined_at < end_of_day(last, self.tz))
 
-class _Presence:
-    """members_total on any day in O(log n)."""
-
-    def __init__(self, members: list[MemberDates]) -> None:
-        kept = [m for m in members if not m.gone_undated]
-        self._undated = sum(1 for m in kept if m.join_day is None)
-        self._joins = sorted(m.join_day for m in kept if m.join_day is not None)
-        self._lefts = sorted(m.left_day for m in kept if m.left_day is not None)
-
-    def total(self, day: date) -> int:
-        return self._undated + bisect_right(self._joins, day) - bisect_right(self._lefts, day)
-
-
-def _between(day: date | None, first: date, last: date) -> bool:
-    return day is not None and first <= day <= last
+    def left(self, first: date, last: date):  # type: ignore[no-untyped-def]
+        return and_(Member.analytics_opt_out.is_(False), Member.left_at >= start_of_day(first, self.tz),
+                    Member.left_at < end_of_day(last, self.tz))
 
 
 def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
     d = as_of
     d7, d28, d90 = d - timedelta(days=6), d - timedelta(days=27), d - timedelta(days=89)
+    bounds = _Bounds(tz)
+    weeks = [week_start(d) - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    week_ends = [min(start + timedelta(days=6), d) for start in weeks]
+    excluded = _not_counted_ids()
     with db.session() as session:
-        members = load_members(session, tz)
-        counted = [m for m in members if not m.opted_out]
-        presence = _Presence(members)
+        members = _member_counts(session, bounds, weeks, week_ends, d)
+        present_now = set(session.execute(
+            select(Member.user_id).where(_human(), Member.analytics_opt_out.is_(False), bounds.present(d))
+        ).scalars())
+        joined_28 = set(session.execute(select(Member.user_id).where(_human(), bounds.joined(d28, d))).scalars())
 
         # Per member over the last 90 days: distinct days with a message, and the last one.
         recent = {
             user_id: (days, last)
             for user_id, days, last in session.execute(
                 select(Activity.user_id, func.count(func.distinct(Activity.day)), func.max(Activity.day))
-                .join(Member, Member.user_id == Activity.user_id)
-                .where(Activity.day.between(d90, d), Activity.messages > 0, _counted())
+                .where(Activity.day.between(d90, d), Activity.messages > 0, Activity.user_id.not_in(excluded))
                 .group_by(Activity.user_id)
             )
         }
@@ -140,48 +118,39 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
                 func.sum(case((Activity.day >= d7, Activity.messages), else_=literal(0))),
                 func.sum(Activity.reactions),
             )
-            .join(Member, Member.user_id == Activity.user_id)
-            .where(Activity.day.between(d28, d), _counted())
+            .where(Activity.day.between(d28, d), Activity.user_id.not_in(excluded))
             .group_by(Activity.channel_id)
         ).all()
-        weekly_active = _weekly_active(session, d, recent)
-        cohorts = _cohorts(session, tz, d, counted, recent)
-        response_minutes = _first_response_minutes(session, tz, d28, d)
+        weekly_active = _weekly_active(session, d, recent, excluded)
+        cohorts = _cohorts(session, tz, d, recent)
+        response_minutes = _first_response_minutes(session, tz, d28, d, excluded)
+        at_risk_ids = [(user_id, last) for user_id, (_days, last) in recent.items()
+                       if user_id in present_now and last <= d - timedelta(days=30)]
+        at_risk_ids.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
+        names = dict(session.execute(
+            select(Member.user_id, Member.display_name).where(Member.user_id.in_([u for u, _ in at_risk_ids[:AT_RISK_LIST]]))
+        ).all()) if at_risk_ids else {}
 
     def active_since(first: date) -> set[str]:
         return {user_id for user_id, (_days, last) in recent.items() if last >= first}
 
     active_28 = active_since(d28)
-    joined_28 = {m.user_id for m in counted if _between(m.join_day, d28, d)}
     top = sorted(((cid, int(msgs or 0)) for cid, msgs, _m7, _r in channels if msgs), key=lambda p: (-p[1], p[0]))
-    present_now = [m for m in counted if m.present(d)]
     levels = {name: 0 for name, _floor in LEVELS}
-    at_risk: list[AtRisk] = []
-    for member in present_now:
-        days, last = recent.get(member.user_id, (0, None))
+    for user_id in present_now:
+        days = recent.get(user_id, (0, None))[0]
         levels[next(name for name, floor in LEVELS if days >= floor)] += 1
-        if last is not None and last <= d - timedelta(days=30):
-            at_risk.append(AtRisk(member.user_id, member.name, last))
-    at_risk.sort(key=lambda r: (r.last_active_day, r.user_id), reverse=True)
-
-    weeks = [week_start(d) - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    weekly = []
-    for start in weeks:
-        end = min(start + timedelta(days=6), d)
-        weekly.append({
-            "week_start": start.isoformat(),
-            "members_total": presence.total(end),
-            "joined": sum(1 for m in counted if _between(m.join_day, start, end)),
-            "left": sum(1 for m in counted if _between(m.left_day, start, end)),
-            "active": weekly_active.get(start, 0),
-        })
-
+    weekly = [
+        {"week_start": start.isoformat(), "members_total": members.total(end), "joined": members.joined(start, end),
+         "left": members.left(start, end), "active": weekly_active.get(start, 0)}
+        for start, end in zip(weeks, week_ends)
+    ]
     figures: dict[str, Any] = {
         "as_of": d.isoformat(),
-        "members_total": presence.total(d),
-        "joined_7d": sum(1 for m in counted if _between(m.join_day, d7, d)),
-        "joined_28d": len(joined_28),
-        "left_28d": sum(1 for m in counted if _between(m.left_day, d28, d)),
+        "members_total": members.total(d),
+        "joined_7d": members.joined(d7, d),
+        "joined_28d": members.joined(d28, d),
+        "left_28d": members.left(d28, d),
         "active_7d": len(active_since(d7)),
         "active_28d": len(active_28),
         "messages_7d": sum(int(m7 or 0) for _c, _m, m7, _r in channels),
@@ -196,12 +165,59 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         "weekly": weekly,
         "cohorts": cohorts,
         "levels": levels,
-        "at_risk": len(at_risk),
+        "at_risk": len(at_risk_ids),
     }
-    return GrowthStats(figures=figures, at_risk=at_risk[:AT_RISK_LIST])
+    at_risk = [AtRisk(user_id, names.get(user_id), last) for user_id, last in at_risk_ids[:AT_RISK_LIST]]
+    return GrowthStats(figures=figures, at_risk=at_risk)
 
 
-def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]]) -> dict[date, int]:
+class _MemberCounts:
+    """Member totals, joins and leaves on any day of the last 26 weeks, by bisection.
+
+    Only members who joined or left in that span are read one by one; everyone else is one count.
+    """
+
+    def __init__(self, present_before: int, joins: list[date], leaves: list[date],
+                 counted_joins: list[date], counted_leaves: list[date]) -> None:
+        self._before = present_before
+        self._joins, self._leaves = sorted(joins), sorted(leaves)
+        self._counted_joins, self._counted_leaves = sorted(counted_joins), sorted(counted_leaves)
+
+    def total(self, day: date) -> int:
+        return self._before + bisect_right(self._joins, day) - bisect_right(self._leaves, day)
+
+    def joined(self, first: date, last: date) -> int:
+        return bisect_right(self._counted_joins, last) - bisect_left(self._counted_joins, first)
+
+    def left(self, first: date, last: date) -> int:
+        return bisect_right(self._counted_leaves, last) - bisect_left(self._counted_leaves, first)
+
+
+def _member_counts(session: Session, bounds: _Bounds, weeks: list[date], week_ends: list[date], d: date) -> _MemberCounts:
+    first = min(weeks[0], d - timedelta(days=27))
+    since = start_of_day(first, bounds.tz)
+    present_before = session.scalar(select(func.count()).select_from(Member).where(_human(), bounds.present(first - timedelta(days=1))))
+    joins, leaves, counted_joins, counted_leaves = [], [], [], []
+    for joined_at, left_at, deleted, opted_out in session.execute(
+        select(Member.joined_at, Member.left_at, Member.is_deleted, Member.analytics_opt_out)
+        .where(_human(), or_(Member.joined_at >= since, Member.left_at >= since))
+    ):
+        gone = deleted and left_at is None
+        if joined_at is not None and joined_at >= since:
+            day = local_day(joined_at, bounds.tz)
+            if not gone:
+                joins.append(day)
+            if not opted_out:
+                counted_joins.append(day)
+        if left_at is not None and left_at >= since:
+            day = local_day(left_at, bounds.tz)
+            leaves.append(day)
+            if not opted_out:
+                counted_leaves.append(day)
+    return _MemberCounts(int(present_before or 0), joins, leaves, counted_joins, counted_leaves)
+
+
+def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]], excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
     """Distinct active members per ISO week: complete weeks from the rollup, D's week from `recent`."""
     current = week_start(d)
     first = current - timedelta(weeks=WEEKS - 1)
@@ -209,8 +225,8 @@ def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]
     found: dict[date, int] = dict(
         session.execute(
             select(MemberWeek.week_start, func.count())
-            .join(Member, Member.user_id == MemberWeek.user_id)
-            .where(MemberWeek.week_start.between(first, last_complete), MemberWeek.messages > 0, _counted())
+            .where(MemberWeek.week_start.between(first, last_complete), MemberWeek.messages > 0,
+                   MemberWeek.user_id.not_in(excluded))
             .group_by(MemberWeek.week_start)
         ).all()
     )
@@ -219,40 +235,41 @@ def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]
     return found
 
 
-def _cohorts(
-    session: Session, tz: ZoneInfo, d: date, counted: list[MemberDates], recent: dict[str, tuple[int, date]],
-) -> list[dict[str, Any]]:
+def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[int, date]]) -> list[dict[str, Any]]:
     """Monthly join cohorts of the last 12 months: the share active in each month since joining."""
     current = month_start(d)
     months = [add_months(current, -i) for i in range(COHORT_MONTHS - 1, -1, -1)]
-    cohort_of: dict[date, list[str]] = {m: [] for m in months}
-    for member in counted:
-        if member.join_day is not None and member.join_day <= d and month_start(member.join_day) in cohort_of:
-            cohort_of[month_start(member.join_day)].append(member.user_id)
-    months = [m for m in months if cohort_of[m]]
-    if not months:
-        return []
     # Cohort index from the join instant, as UTC bounds, so the grouping happens in SQL.
     bounds = [start_of_day(m, tz) for m in months] + [end_of_day(d, tz)]
     cohort_index = case(
         *[(and_(Member.joined_at >= bounds[i], Member.joined_at < bounds[i + 1]), i) for i in range(len(months))],
         else_=-1,
     )
-    active: dict[tuple[int, date], int] = {}
-    if months[0] < current:
-        for index, month, count in session.execute(
-            select(cohort_index, MemberMonth.month, func.count())
-            .join(Member, Member.user_id == MemberMonth.user_id)
-            .where(MemberMonth.month.between(months[0], add_months(current, -1)), MemberMonth.messages > 0,
-                   Member.joined_at >= bounds[0], Member.joined_at < bounds[-1], _counted())
-            .group_by(cohort_index, MemberMonth.month)
+    in_cohorts = and_(_human(), Member.analytics_opt_out.is_(False), Member.joined_at >= bounds[0], Member.joined_at < bounds[-1])
+    cohort_of: dict[int, list[str]] = {}
+    for user_id, index in session.execute(select(Member.user_id, cohort_index).where(in_cohorts)):
+        cohort_of.setdefault(index, []).append(user_id)
+    if not cohort_of:
+        return []
+    active: dict[tuple[int, date], int] = defaultdict(int)
+    first = months[min(cohort_of)]
+    if first < current:
+        index_of = {user_id: index for index, ids in cohort_of.items() for user_id in ids}
+        # Plain pairs, matched to cohorts here: cheaper than evaluating the cohort CASE per row.
+        for user_id, month in session.execute(
+            select(MemberMonth.user_id, MemberMonth.month)
+            .where(MemberMonth.month.between(first, add_months(current, -1)), MemberMonth.messages > 0,
+                   MemberMonth.user_id.in_(select(Member.user_id).where(in_cohorts)))
         ):
-            if index >= 0 and month >= months[index]:
-                active[(index, month)] = count
+            index = index_of[user_id]
+            if month >= months[index]:
+                active[(index, month)] += 1
     active_now = {user_id for user_id, (_days, last) in recent.items() if last >= current}
     result = []
     for index, month in enumerate(months):
-        ids = cohort_of[month]
+        ids = cohort_of.get(index)
+        if not ids:
+            continue
         shares = []
         step = month
         while step <= current:
@@ -263,14 +280,14 @@ def _cohorts(
     return result
 
 
-def _first_response_minutes(session: Session, tz: ZoneInfo, first: date, last: date) -> list[float]:
+def _first_response_minutes(session: Session, tz: ZoneInfo, first: date, last: date, excluded) -> list[float]:  # type: ignore[no-untyped-def]
     """Minutes to the first reply of each question asked in the window and answered by the end of D."""
     end = end_of_day(last, tz)
     rows = session.execute(
         select(Question.asked_at, Question.first_reply_at)
-        .join(Member, Member.user_id == Question.asker_user_id)
         .where(Question.asked_at >= start_of_day(first, tz), Question.asked_at < end,
-               Question.first_reply_at.is_not(None), Question.first_reply_at < end, _counted())
+               Question.first_reply_at.is_not(None), Question.first_reply_at < end,
+               Question.asker_user_id.not_in(excluded))
     )
     return [(replied - asked).total_seconds() / 60 for asked, replied in rows]
 

@@ -31,14 +31,16 @@ def upgrade() -> None:
         sa.Column("replies", sa.Integer, nullable=False),
         sa.Column("reactions", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("day", "user_id", "channel_id", name="pk_growth_activity"),
+        # On SQLite the rows are then stored in day order: the windows are contiguous ranges.
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_growth_activity_user_id_day", "growth_activity", ["user_id", "day"])
     op.create_table(
         "growth_member_weeks",
         sa.Column("week_start", sa.Date, nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("messages", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("week_start", "user_id", name="pk_growth_member_weeks"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "growth_member_months",
@@ -46,6 +48,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("messages", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("month", "user_id", name="pk_growth_member_months"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "growth_questions",
@@ -72,7 +75,6 @@ def downgrade() -> None:
     op.drop_table("growth_questions")
     op.drop_table("growth_member_months")
     op.drop_table("growth_member_weeks")
-    op.drop_index("ix_growth_activity_user_id_day", table_name="growth_activity")
     op.drop_table("growth_activity")
     with op.batch_alter_table("members") as batch:
         for name in reversed(MEMBER_COLUMNS):
