@@ -87,12 +87,33 @@ def counts_activity(member: Member) -> bool:
     return not (member.is_bot or member.analytics_opt_out or member.user_id == SLACKBOT)
 
 
+class _Prepared:
+    """A statement compiled once, run straight on the DB-API cursor of the unit of work's
+    connection. SQLAlchemy's per-execution work (cache key, parameters, result set-up) costs
+    ten times what SQLite spends running these small statements."""
+
+    def __init__(self, statement: Any, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = compiled.positiontup if compiled.positional else None
+        self.processors = {
+            name: processor for name, bind in compiled.binds.items()
+            if (processor := bind.type._cached_bind_processor(dialect)) is not None
+        }
+
+    def run(self, connection: Connection, params: dict[str, Any]) -> Any:
+        values = {name: (self.processors[name](value) if name in self.processors else value) for name, value in params.items()}
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(self.sql, [values[name] for name in self.order] if self.order is not None else values)
+        return cursor
+
+
 class _Statements:
     """The hot path's statements, built once per dialect: building SQLAlchemy statements costs
     more than running them, and ingestion must keep up with a busy workspace."""
 
-    def __init__(self, dialect: str) -> None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    def __init__(self, dialect: Any) -> None:
+        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         activity, weeks, months = Activity.__table__, MemberWeek.__table__, MemberMonth.__table__
         questions, members = Question.__table__, Member.__table__
         add = insert(activity).values({c: bindparam(c) for c in (
@@ -109,13 +130,18 @@ class _Statements:
             ))
         self.member = select(members.c.is_bot, members.c.analytics_opt_out).where(members.c.user_id == bindparam("user_id"))
         at = bindparam("at", type_=UTCDateTime)
+        # Touching the member's activity dates also tells whether they count (one statement
+        # instead of a look-up and an update on the hot path).
         self.touch = (
-            update(members).where(members.c.user_id == bindparam("who"))
+            update(members)
+            .where(members.c.user_id == bindparam("who"), members.c.is_bot.is_(False), members.c.analytics_opt_out.is_(False))
             .values(
                 first_active_at=case((or_(members.c.first_active_at.is_(None), members.c.first_active_at > at), at),
                                      else_=members.c.first_active_at),
                 last_active_at=case((or_(members.c.last_active_at.is_(None), members.c.last_active_at < at), at),
                                     else_=members.c.last_active_at),
+                # Activity is not a profile refresh: keep the member directory's freshness date.
+                updated_at=members.c.updated_at,
             )
         )
         self.question = insert(questions).values({c: bindparam(c, type_=UTCDateTime if c == "asked_at" else None) for c in (
@@ -131,6 +157,9 @@ class _Statements:
             ))
             .values(first_reply_at=at)
         )
+        for name in ("add_counts", "member", "touch", "question", "reply"):
+            setattr(self, name, _Prepared(getattr(self, name), dialect))
+        self.add_rollup = [_Prepared(statement, dialect) for statement in self.add_rollup]
 
 
 class ActivityRecorder:
@@ -141,10 +170,19 @@ class ActivityRecorder:
         self._tz = tz
         self._help_channels = help_channels
         self._clock = clock
-        self._sql = _Statements(db.engine.dialect.name)
+        self._sql = _Statements(db.engine.dialect)
+        # On PostgreSQL, don't wait for the WAL flush at each event's commit: a crash may lose
+        # the last fraction of a second of counts, never corrupt them, and ingestion is ~5x faster.
+        self._relaxed_commit = None if db.is_sqlite else "SET LOCAL synchronous_commit TO OFF"
+
+    def _begin(self, session: Session) -> Connection:
+        connection = session.connection()
+        if self._relaxed_commit:
+            connection.exec_driver_sql(self._relaxed_commit)
+        return connection
 
     def _counted_member(self, connection: Connection, user_id: str) -> bool:
-        row = connection.execute(self._sql.member, {"user_id": user_id}).first()
+        row = self._sql.member.run(connection, {"user_id": user_id}).fetchone()
         if row is None:
             now = self._clock()
             connection.execute(insert(Member.__table__), {
@@ -153,36 +191,38 @@ class ActivityRecorder:
                 "created_at": now, "updated_at": now - PROFILE_TTL - timedelta(seconds=1),
             })
             return user_id != SLACKBOT
-        return not (row.is_bot or row.analytics_opt_out)
+        return not (row[0] or row[1])
 
     def _add(self, connection: Connection, user_id: str, channel_id: str, day: date, messages: int, replies: int, reactions: int) -> None:
         week, month = week_start(day), month_start(day)
-        connection.execute(self._sql.add_counts, {
+        self._sql.add_counts.run(connection, {
             "day": day, "user_id": user_id, "channel_id": channel_id, "week_start": week, "month": month,
             "messages": messages, "replies": replies, "reactions": reactions,
         })
         if messages:
-            connection.execute(self._sql.add_rollup[0], {"week_start": week, "user_id": user_id, "messages": messages})
-            connection.execute(self._sql.add_rollup[1], {"month": month, "user_id": user_id, "messages": messages})
+            self._sql.add_rollup[0].run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
+            self._sql.add_rollup[1].run(connection, {"month": month, "user_id": user_id, "messages": messages})
 
     def message(self, message: dict[str, Any], bot_user_id: str | None = None) -> bool:
         facts = message_facts(message, message.get("channel"), self._help_channels, bot_user_id)
         if facts is None:
             return False
+        at = facts.at
         with self._db.session() as session:
-            connection = session.connection()
-            if not self._counted_member(connection, facts.user_id):
-                return False
-            at = facts.at
+            connection = self._begin(session)
+            touched = self._sql.touch.run(connection, {"who": facts.user_id, "at": at}).rowcount == 1
+            if not touched:
+                if not self._counted_member(connection, facts.user_id):
+                    return False
+                self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
             self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
-            connection.execute(self._sql.touch, {"who": facts.user_id, "at": at})
             if facts.is_question:
-                connection.execute(self._sql.question, {
+                self._sql.question.run(connection, {
                     "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
                     "asked_at": at, "in_help_channel": facts.in_help_channel,
                 })
             elif facts.thread_ts:
-                connection.execute(self._sql.reply, {
+                self._sql.reply.run(connection, {
                     "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
                 })
         return True
@@ -196,7 +236,7 @@ class ActivityRecorder:
             return False
         at = ts_to_datetime(event.get("event_ts") or self._clock().timestamp())
         with self._db.session() as session:
-            connection = session.connection()
+            connection = self._begin(session)
             if not self._counted_member(connection, user):
                 return False
             self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)

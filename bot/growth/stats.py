@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select
+from sqlalchemy import and_, case, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.growth.days import add_months, end_of_day, local_day, month_start, start_of_day, week_start
@@ -96,6 +96,9 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
     week_ends = [min(start + timedelta(days=6), d) for start in weeks]
     excluded = _not_counted_ids()
     with db.session() as session:
+        if not db.is_sqlite:
+            # The 90-day per-member aggregate sorts ~100k rows: keep that sort in memory.
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
         members = _member_counts(session, bounds, weeks, week_ends, d)
         present_now = set(session.execute(
             select(Member.user_id).where(_human(), Member.analytics_opt_out.is_(False), bounds.present(d))
