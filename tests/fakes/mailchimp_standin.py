@@ -185,13 +185,8 @@ class MailchimpStandin(LoopbackServer):
             )
 
     # -- serving ---------------------------------------------------------------------------
-    def fault_response(self, fault: Fault) -> Response:
-        if fault.body is not None:
-            return super().fault_response(fault)
-        response = problem(fault.status, "An injected fault.")
-        if fault.retry_after is not None:
-            response.headers["Retry-After"] = str(fault.retry_after)
-        return response
+    def fault_body(self, fault: Fault) -> Response:
+        return problem(fault.status, "An injected fault.")
 
     def route(self, call: RecordedCall) -> Response:
         auth_error = self._check_auth(call.headers.get("authorization", ""))

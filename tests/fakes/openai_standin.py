@@ -119,14 +119,9 @@ class OpenAIStandin(LoopbackServer):
         return "\n".join(message_text(m) for m in prompts[-1])
 
     # -- serving ---------------------------------------------------------------------------
-    def fault_response(self, fault: Fault) -> Response:
-        if fault.body is not None:
-            return super().fault_response(fault)
+    def fault_body(self, fault: Fault) -> Response:
         message, type_, code = _FAULT_ERRORS.get(fault.status, ("Injected fault.", "server_error", None))
-        response = openai_error(fault.status, message, type_, code)
-        if fault.retry_after is not None:
-            response.headers["Retry-After"] = str(fault.retry_after)
-        return response
+        return openai_error(fault.status, message, type_, code)
 
     def route(self, call: RecordedCall) -> Response:
         auth_error = self._check_auth(call.headers.get("authorization", ""))
