@@ -92,6 +92,7 @@ def fixed_intro(content: DigestContent) -> str:
             "dans les canaux publics. Bonne lecture !")
 
 
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -143,7 +144,8 @@ def build_digest(
     start, end = bounds(iso_week, tz)
     first_day = monday(iso_week)
     threads = top_threads(db, iso_week, top_n)
-    names = display_names(db, [t.user_id for t in threads if t.user_id])
+    mentioned = [m for t in threads for m in _MENTION.findall(t.excerpt or "")]
+    names = display_names(db, [t.user_id for t in threads if t.user_id] + mentioned)
     channel_names: dict[str, str | None] = {}
     thread_items = []
     for thread in threads:

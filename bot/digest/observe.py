@@ -46,11 +46,13 @@ def extract_links(text: str) -> list[tuple[str, str | None]]:
     return list(found.items())
 
 
-def make_excerpt(text: str, names: dict[str, str] | None = None) -> str:
-    """A short, plain excerpt: mentions become names, links their label, no @channel pings."""
+def make_excerpt(text: str, names: dict[str, str] | None = None, *, resolve_users: bool = True) -> str:
+    """A short, plain excerpt: mentions become names, links their label, no @channel pings.
+    At capture time user mentions stay as ids, so the digest shows the names of the day."""
     names = names or {}
-    text = _USER_MENTION.sub(lambda m: "@" + names.get(m.group(1), "membre"), text or "")
-    text = _CHANNEL_MENTION.sub(lambda m: "#" + m.group(1), text)
+    if resolve_users:
+        text = _USER_MENTION.sub(lambda m: "@" + names.get(m.group(1), "membre"), text or "")
+    text = _CHANNEL_MENTION.sub(lambda m: "#" + m.group(1), text or "")
     text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _SPECIAL.sub("", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -98,7 +100,7 @@ class DigestRecorder:
             elif session.get(DigestThread, (channel, ts)) is None:
                 session.add(DigestThread(
                     channel_id=channel, ts=ts, user_id=user_id, iso_week=week, posted_at=posted_at,
-                    reply_count=int(event.get("reply_count") or 0), reaction_count=0, excerpt=make_excerpt(text),
+                    reply_count=int(event.get("reply_count") or 0), reaction_count=0, excerpt=make_excerpt(text, resolve_users=False),
                 ))
             for url, label in extract_links(text):
                 link = session.execute(
