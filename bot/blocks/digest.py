@@ -53,12 +53,12 @@ def digest_blocks(content: DigestContent, limit: int = MAX_BLOCKS) -> list[Block
     if content.events or content.cafes:
         lines = []
         for event in content.events:
-            where = f", {escape_mrkdwn(event['where'])}" if event.get("where") else ""
+            where = f" · {escape_mrkdwn(event['where'])}" if event.get("where") else ""
             title = _link(event["url"], event["title"]) if event.get("url") else escape_mrkdwn(event["title"])
-            lines.append(f"• *{date_fr(date.fromisoformat(event['date']))}*{where} : {title}")
+            lines.append(f"• *{date_fr(date.fromisoformat(event['date']))}*{where} — {title}")
         for cafe in content.cafes:
             when = f" ({escape_mrkdwn(str(cafe['when']))})" if cafe.get("when") else ""
-            lines.append(f"• Café IAssos{when} : {escape_mrkdwn(cafe['title'])}, posez vos questions avec `/cafe`")
+            lines.append(f"• *{escape_mrkdwn(cafe['title'])}*{when} — posez et votez pour vos questions avec `/cafe`")
         blocks += [divider(), section("*À venir*\n" + "\n".join(lines))]
     if content.is_quiet:
         blocks.append(context("Pas de conversation marquante cette semaine : partagez vos questions et ressources, elles feront peut-être le prochain digest."))

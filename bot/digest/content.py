@@ -82,7 +82,7 @@ def percent(rate: float | None) -> str:
 def fixed_intro(content: DigestContent) -> str:
     figures = content.figures
     members, joins, actives = figures.get("members", 0), figures.get("joins", 0), figures.get("actives", 0)
-    opening = f"Bonjour à toutes et à tous ! Voici ce qui s'est passé sur le Slack du SOGA du {content.period_fr}."
+    opening = "Bonjour à toutes et à tous ! Voici ce qui s'est passé cette semaine sur le Slack du SOGA."
     if content.is_quiet and not actives:
         return (f"{opening} La semaine a été calme : la communauté compte {members} membres. "
                 "Une question, une ressource, un événement à partager ? Le Slack vous attend.")

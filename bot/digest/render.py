@@ -35,6 +35,7 @@ def _context(content: DigestContent) -> dict[str, Any]:
         nl = {
             "title": last.get("title"),
             "emails_sent": last["emails_sent"],
+            "emails_sent_fr": f"{last['emails_sent']:,}".replace(",", "\u202f"),
             "open": percent(last["open_rate"]),
             "proxy": percent(last["proxy_excluded_open_rate"]) if last.get("proxy_excluded_open_rate") is not None else None,
             "click": percent(last["click_rate"]),
