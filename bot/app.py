@@ -132,3 +132,5 @@ def _failure_reporter(services: Services):  # type: ignore[no-untyped-def]
     return tell_member
 
 
+# Public name for capabilities that wrap their lazy listeners with `reported`.
+failure_reporter = _failure_reporter
