@@ -21,16 +21,28 @@ class Pressable:
     container: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Names:
+    """How to show the ids in mrkdwn mentions."""
+
+    user: Callable[[str], str] = lambda uid: uid
+    channel: Callable[[str], str] = lambda cid: cid
+
+
 @dataclass
 class Rendered:
     lines: list[str] = field(default_factory=list)
     buttons: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # (label, element, block_id)
 
 
-def mrkdwn_to_text(text: str, user_name: Callable[[str], str] = lambda uid: uid) -> str:
+def mrkdwn_to_text(
+    text: str,
+    user_name: Callable[[str], str] = lambda uid: uid,
+    channel_name: Callable[[str], str] = lambda cid: cid,
+) -> str:
     text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + user_name(m.group(1)), text)
-    text = re.sub(r"<#([CDG][A-Z0-9]+)\|([^>]*)>", r"#\2", text)
-    text = re.sub(r"<#([CDG][A-Z0-9]+)>", r"#\1", text)
+    text = re.sub(r"<#([CDG][A-Z0-9]+)\|([^>]+)>", r"#\2", text)
+    text = re.sub(r"<#([CDG][A-Z0-9]+)\|?>", lambda m: "#" + channel_name(m.group(1)), text)
     text = re.sub(r"<!(here|channel|everyone)(?:\|[^>]*)?>", r"@\1", text)
     text = re.sub(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>", lambda m: m.group(1) or "@group", text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
@@ -42,11 +54,11 @@ def mrkdwn_to_text(text: str, user_name: Callable[[str], str] = lambda uid: uid)
     return html.unescape(text)
 
 
-def _text_of(obj: Any, user_name: Callable[[str], str]) -> str:
+def _text_of(obj: Any, names: Names) -> str:
     if not isinstance(obj, dict):
         return ""
     raw = obj.get("text", "")
-    return mrkdwn_to_text(raw, user_name) if obj.get("type") == "mrkdwn" else html.unescape(raw)
+    return mrkdwn_to_text(raw, names.user, names.channel) if obj.get("type") == "mrkdwn" else html.unescape(raw)
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:
@@ -71,14 +83,14 @@ def _rich_text(element: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_blocks(blocks: list[dict[str, Any]], user_name: Callable[[str], str] = lambda uid: uid, fallback: str = "") -> Rendered:
+def render_blocks(blocks: list[dict[str, Any]], names: Names = Names(), fallback: str = "") -> Rendered:
     out = Rendered()
     if not blocks:
-        out.lines.extend(_wrap(mrkdwn_to_text(fallback, user_name)))
+        out.lines.extend(_wrap(mrkdwn_to_text(fallback, names.user, names.channel)))
         return out
 
     def add_button(element: dict[str, Any], block_id: str) -> str:
-        label = _text_of(element.get("text"), user_name) or element.get("action_id", "?")
+        label = _text_of(element.get("text"), names) or element.get("action_id", "?")
         out.buttons.append((label, element, block_id))
         return f"[{len(out.buttons)}] {label}" + (f" -> {element['url']}" if element.get("url") else "")
 
@@ -86,13 +98,13 @@ def render_blocks(blocks: list[dict[str, Any]], user_name: Callable[[str], str] 
         kind = block.get("type")
         block_id = block.get("block_id", "")
         if kind == "header":
-            title = _text_of(block.get("text"), user_name)
+            title = _text_of(block.get("text"), names)
             out.lines.extend(["", "  " + title.upper(), "  " + "═" * min(len(title), WIDTH - 2)])
         elif kind == "section":
             if block.get("text"):
-                out.lines.extend(_wrap(_text_of(block["text"], user_name)))
+                out.lines.extend(_wrap(_text_of(block["text"], names)))
             for item in block.get("fields", []):
-                out.lines.extend(_wrap(_text_of(item, user_name), "    "))
+                out.lines.extend(_wrap(_text_of(item, names), "    "))
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button":
                 out.lines.append("      " + add_button(accessory, block_id))
@@ -104,7 +116,7 @@ def render_blocks(blocks: list[dict[str, Any]], user_name: Callable[[str], str] 
                                "text": option.get("text")}
                     out.lines.append("      " + add_button(element, block_id))
         elif kind == "context":
-            texts = [_text_of(e, user_name) if e.get("type") in ("mrkdwn", "plain_text") else f"[{e.get('alt_text', 'image')}]"
+            texts = [_text_of(e, names) if e.get("type") in ("mrkdwn", "plain_text") else f"[{e.get('alt_text', 'image')}]"
                      for e in block.get("elements", [])]
             out.lines.extend(_wrap(" · ".join(t for t in texts if t), "    "))
         elif kind == "divider":
@@ -126,7 +138,7 @@ def render_blocks(blocks: list[dict[str, Any]], user_name: Callable[[str], str] 
             for element in block.get("elements", []):
                 out.lines.extend(_wrap(_rich_text(element)))
         elif kind == "input":
-            label = _text_of(block.get("label"), user_name)
+            label = _text_of(block.get("label"), names)
             optional = " (optionnel)" if block.get("optional") else ""
             out.lines.append(f"  ▸ {label}{optional}")
         elif kind == "markdown":

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from bot.app import build_app
-from bot.console.render import Pressable, render_blocks
+from bot.console.render import Names, Pressable, render_blocks
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import BOT_USER_ID, SlackStandin
 from bot.http_server import HttpServer
@@ -321,6 +321,9 @@ class Console:
     def user_name(self, user_id: str) -> str:
         return (self.slack.ws.users.get(user_id) or {}).get("name", user_id)
 
+    def channel_name(self, channel_id: str) -> str:
+        return (self.slack.ws.channels.get(channel_id) or {}).get("name") or channel_id
+
     def where(self, data: dict[str, Any]) -> str:
         channel = data.get("channel") or ""
         info = self.slack.ws.channels.get(channel, {})
@@ -331,7 +334,7 @@ class Console:
         return place
 
     def show_blocks(self, blocks: list[dict[str, Any]], fallback: str, container: dict[str, Any]) -> None:
-        rendered = render_blocks(blocks, self.user_name, fallback)
+        rendered = render_blocks(blocks, Names(self.user_name, self.channel_name), fallback)
         numbering = {}
         for index, (_label, element, block_id) in enumerate(rendered.buttons, start=1):
             number = self.state.next_button
