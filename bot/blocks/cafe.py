@@ -160,7 +160,7 @@ def member_questions(cafe: CafeInfo, questions: Sequence[QuestionView], lang: st
         accessory = None
         if cafe.intake_open:
             accessory = button(CAFE("unvote" if q.voted else "vote", lang), "cafe_vote", str(q.id))
-        blocks.append(section(question_line(q, lang, display_name), accessory))
+        blocks.append(dict(section(question_line(q, lang, display_name), accessory), block_id=f"cafe_list_{q.id}"))
     if len(questions) > room:
         blocks.append(context(CAFE("more_questions", lang)))
     return blocks
