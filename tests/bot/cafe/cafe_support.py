@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cafe.service import CafeDraft, CafeInfo, CafeService
+from tests.support import FACILITATOR, BotHarness
 
 PARIS = ZoneInfo("Europe/Paris")
 # The FakeClock starts on Monday 2026-11-23 09:00 UTC.
@@ -51,3 +54,37 @@ def ask_form(text: str, *, anonymous: bool = False, cafe_id: int | None = None) 
     if cafe_id is not None:
         values["cafe_cafe"] = {"value": {"type": "static_select", "selected_option": {"value": str(cafe_id)}}}
     return values
+
+
+def last_view(bot: BotHarness) -> dict:
+    views = [item.data for item in bot.slack.feed if item.kind == "view_open"]
+    assert views, "no modal was opened"
+    return views[-1]
+
+
+def last_response(bot: BotHarness) -> dict:
+    responses = [item.data for item in bot.slack.feed if item.kind == "response"]
+    assert responses, "nothing was sent to a response_url"
+    return responses[-1]
+
+
+def all_text(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def cafes(bot: BotHarness):  # type: ignore[no-untyped-def]
+    return bot.services.extras["cafe"]
+
+
+def create_cafe(bot: BotHarness, **form) -> int:  # type: ignore[no-untyped-def]
+    bot.command(FACILITATOR, "/cafe", "new", channel="C0GENERAL")
+    result = bot.client.view_submission(FACILITATOR, last_view(bot), cafe_form(**form))
+    assert result.status == 200 and not result.body, result.body
+    bot.wait_idle()
+    return cafes(bot).cafes()[-1].id
+
+
+def announcement(bot: BotHarness, channel: str = "C0GENERAL") -> dict:
+    found = [m for m in bot.slack.bot_messages(channel) if any(b.get("block_id", "").startswith("cafe_announce") or "Café IAssos" in all_text(b) for b in m.get("blocks", []))]
+    assert found, "no announcement"
+    return found[0]

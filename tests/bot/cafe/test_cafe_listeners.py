@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.cafe.models import Question, Vote
 from bot.console.slack_standin import BOT_ID
-from tests.bot.cafe.cafe_support import ask_form, cafe_form
+from tests.bot.cafe.cafe_support import all_text, announcement, ask_form, cafe_form, cafes, create_cafe, last_response, last_view
 from tests.support import ENGLISH_MEMBER, FACILITATOR, MEMBER, BotHarness
 
 OTHER = "U0OTHER"
@@ -19,40 +19,6 @@ OTHER = "U0OTHER"
 @pytest.fixture(autouse=True)
 def other_member(slack) -> None:  # type: ignore[no-untyped-def]
     slack.add_user(OTHER, "dominique")
-
-
-def last_view(bot: BotHarness) -> dict:
-    views = [item.data for item in bot.slack.feed if item.kind == "view_open"]
-    assert views, "no modal was opened"
-    return views[-1]
-
-
-def last_response(bot: BotHarness) -> dict:
-    responses = [item.data for item in bot.slack.feed if item.kind == "response"]
-    assert responses, "nothing was sent to a response_url"
-    return responses[-1]
-
-
-def all_text(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False)
-
-
-def cafes(bot: BotHarness):  # type: ignore[no-untyped-def]
-    return bot.services.extras["cafe"]
-
-
-def create_cafe(bot: BotHarness, **form) -> int:  # type: ignore[no-untyped-def]
-    bot.command(FACILITATOR, "/cafe", "new", channel="C0GENERAL")
-    result = bot.client.view_submission(FACILITATOR, last_view(bot), cafe_form(**form))
-    assert result.status == 200 and not result.body, result.body
-    bot.wait_idle()
-    return cafes(bot).cafes()[-1].id
-
-
-def announcement(bot: BotHarness, channel: str = "C0GENERAL") -> dict:
-    found = [m for m in bot.slack.bot_messages(channel) if any(b.get("block_id", "").startswith("cafe_announce") or "Café IAssos" in all_text(b) for b in m.get("blocks", []))]
-    assert found, "no announcement"
-    return found[0]
 
 
 def ask_by_modal(bot: BotHarness, user: str, cafe_id: int, text: str, anonymous: bool = False):  # type: ignore[no-untyped-def]
