@@ -183,7 +183,7 @@ def moderation_list(cafe: CafeInfo, questions: Sequence[QuestionView], lang: str
         if q.status != "answered":
             buttons.append(button(CAFE("answer", lang), "cafe_answer", str(q.id)))
         buttons.append(button(CAFE("merge", lang), "cafe_merge", str(q.id)))
-        blocks.append(section(f"*{q.id}.* " + question_line(q, lang, display_name, status=True)))
+        blocks.append(section(f"*#{q.id}* " + question_line(q, lang, display_name, status=True)))
         blocks.append(actions(*buttons, block_id=f"cafe_moderate_{q.id}"))
     if len(questions) > room:
         blocks.append(context(CAFE("more_questions", lang)))
@@ -191,7 +191,7 @@ def moderation_list(cafe: CafeInfo, questions: Sequence[QuestionView], lang: str
 
 
 def merge_modal(source: QuestionView, candidates: Sequence[QuestionView], lang: str) -> dict:
-    options = [{"text": _plain(f"{q.id}. {' '.join(q.text.split())}"), "value": str(q.id)} for q in candidates[:100]]
+    options = [{"text": _plain(f"#{q.id} {' '.join(q.text.split())}"), "value": str(q.id)} for q in candidates[:100]]
     blocks: list[Block] = [section(CAFE("merge_source", lang, text=quote(source.text)))]
     if options:
         blocks.append({"type": "input", "block_id": "cafe_target", "label": _plain(CAFE("merge_label", lang)),

@@ -80,6 +80,10 @@ def register(app: App, services: Services) -> None:
     def refresh(cafe_id: int) -> None:
         refresh_announcement(cafes, services.slack, cafe_id, tz)
 
+    def whisper(respond: Any, text: str) -> None:
+        """An ephemeral note that leaves the message the button was on as it is."""
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
     def dm(client: Any, user_id: str, text: str, blocks: list | None = None) -> None:
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks or [section(text)])
 
@@ -188,7 +192,7 @@ def register(app: App, services: Services) -> None:
         user_id = _user(body)
         problem = open_ask(client, body["trigger_id"], user_id, cafe_id=int(action["value"]))
         if problem:
-            respond(text=problem, response_type="ephemeral", replace_original=False)
+            whisper(respond, problem)
 
     app.action("cafe_ask")(ack=ack_only, lazy=[reported(on_ask, tell_member)])
 
@@ -209,7 +213,7 @@ def register(app: App, services: Services) -> None:
         try:
             result = cafes.toggle_vote(int(action["value"]), user_id)
         except CafeError as exc:
-            respond(text=error_text(exc, lang), response_type="ephemeral", replace_original=False)
+            whisper(respond, error_text(exc, lang))
             return
         if str(action.get("block_id", "")).startswith("cafe_list"):
             text, blocks = member_list(user_id, result.question.cafe_id)
@@ -233,7 +237,7 @@ def register(app: App, services: Services) -> None:
         lang = lang_of(user_id)
         question = cafes.question(int(action["value"]), user_id)
         if not question.mine:
-            respond(text=CAFE("not_your_question", lang), response_type="ephemeral", replace_original=False)
+            whisper(respond, CAFE("not_your_question", lang))
             return
         client.views_open(trigger_id=body["trigger_id"], view=ui.edit_question_modal(question, lang))
 
@@ -245,7 +249,7 @@ def register(app: App, services: Services) -> None:
         try:
             question = cafes.withdraw(int(action["value"]), user_id)
         except CafeError as exc:
-            respond(text=error_text(exc, lang), response_type="ephemeral", replace_original=False)
+            whisper(respond, error_text(exc, lang))
             return
         refresh(question.cafe_id)
         blocks = ui.overview(cafes.cafes(intake_open_only=True), cafes.my_questions(user_id), lang, tz)
@@ -258,12 +262,12 @@ def register(app: App, services: Services) -> None:
         user_id = _user(body)
         lang = lang_of(user_id)
         if not roles.can(user_id, Permission.MODERATE_CAFE):
-            respond(text=refused(user_id), response_type="ephemeral", replace_original=False)
+            whisper(respond, refused(user_id))
             return
         try:
             question = cafes.moderate(int(action["value"]), MODERATION_ACTIONS[action["action_id"]])
         except CafeError as exc:
-            respond(text=error_text(exc, lang), response_type="ephemeral", replace_original=False)
+            whisper(respond, error_text(exc, lang))
             return
         refresh(question.cafe_id)
         cafe = cafes.get(question.cafe_id)
@@ -277,7 +281,7 @@ def register(app: App, services: Services) -> None:
         user_id = _user(body)
         lang = lang_of(user_id)
         if not roles.can(user_id, Permission.MODERATE_CAFE):
-            respond(text=refused(user_id), response_type="ephemeral", replace_original=False)
+            whisper(respond, refused(user_id))
             return
         source = cafes.question(int(action["value"]))
         candidates = [q for q in cafes.questions(source.cafe_id, moderation=True) if q.id != source.id]
@@ -416,7 +420,7 @@ def register(app: App, services: Services) -> None:
         text = ((body.get("message") or {}).get("text") or "")[:MAX_QUESTION_CHARS]
         problem = open_ask(client, body["trigger_id"], user_id, text=text)
         if problem:
-            respond(text=problem, response_type="ephemeral", replace_original=False)
+            whisper(respond, problem)
 
     app.shortcut("cafe_submit_message")(ack=ack_only, lazy=[reported(on_shortcut, tell_member)])
 
