@@ -5,28 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
-from slack_sdk.webhook import WebhookClient
 
 from bot.listeners import register_all
+from bot.listeners.failures import failure_reporter
 from bot.runtime import SlackEvent, reported
 from bot.services import Services
-from bot.texts import CORE
 
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 60.0
-
-
-def acting_user(body: dict[str, Any]) -> str | None:
-    user = body.get("user")
-    if isinstance(user, dict):
-        return user.get("id")
-    event = body.get("event") or {}
-    return body.get("user_id") or (user if isinstance(user, str) else None) or event.get("user")
 
 
 def build_app(services: Services, *, token_verification: bool = True) -> App:
@@ -110,29 +100,3 @@ def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOV
     thread = threading.Thread(target=loop, name="sogabot-recovery", daemon=True)
     thread.start()
     return thread
-
-
-def failure_reporter(services: Services):  # type: ignore[no-untyped-def]
-    """Tells the member something went wrong (for `bot.runtime.reported` around lazy listeners)."""
-
-    def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
-        user = acting_user(body)
-        text = CORE("error", services.members.cached_language(user))
-        response_url = body.get("response_url") or next(
-            (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
-        )
-        if response_url:
-            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
-            return
-        event = body.get("event") or {}
-        client = client or services.slack
-        if event.get("channel") and event.get("ts") and event.get("channel_type") != "im":
-            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=text)
-        elif user:
-            client.chat_postMessage(channel=event.get("channel") or user, text=text)
-
-    return tell_member
-
-
-# Public name for capabilities that wrap their lazy listeners with `reported`.
-failure_reporter = _failure_reporter

@@ -72,7 +72,7 @@ class HttpServer:
         self._server.serve_forever()
 
     def start(self) -> "HttpServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sogabot-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sogabot-http", daemon=True)
         self._thread.start()
         return self
 

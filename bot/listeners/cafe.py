@@ -17,6 +17,7 @@ from bot.cafe.service import MAX_QUESTION_CHARS, CafeDraft, CafeError, CafeServi
 from bot.cafe.texts import CAFE
 from bot.roles import Permission
 from bot.runtime import SlackEvent, reported
+from bot.listeners.failures import failure_reporter
 from bot.services import Services
 from bot.texts import CORE
 
@@ -55,7 +56,6 @@ def _value(values: dict[str, Any], block_id: str) -> Any:
 
 
 def register(app: App, services: Services) -> None:
-    from bot.app import failure_reporter  # bot.app imports the listeners: import it late
 
     tell_member = failure_reporter(services)
     tz = services.settings.tz

@@ -17,13 +17,13 @@ from bot.digest.texts import DIGEST, STATE_NAMES
 from bot.digest.weeks import BadWeek, parse_week
 from bot.roles import Permission
 from bot.runtime import SlackEvent, reported
+from bot.listeners.failures import failure_reporter
 from bot.services import Services
 from bot.texts import CORE
 
 
 def register(app: App, services: Services) -> None:
     """Attach this capability's listeners, router handlers and App Home section."""
-    from bot.app import failure_reporter
 
     tell = failure_reporter(services)
     recorder = DigestRecorder(services.db, services.settings.tz)
