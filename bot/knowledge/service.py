@@ -190,3 +190,19 @@ def _tee(deltas: Iterator[str], on_delta: Callable[[str], None]) -> Iterator[str
 
 def load_prompt() -> str:
     return PROMPT_PATH.read_text(encoding="utf-8")
+
+
+def save_from_slack(kb: KnowledgeBase, *, channel_id: str, ts: str, title: str, text: str, ref: str, user_id: str) -> None:
+    """Staff saved a useful Slack message: it becomes a document of source 'slack', indexed now."""
+    from bot.knowledge.loader import SourceDocument
+
+    document = SourceDocument(
+        key=f"slack:{channel_id}/{ts}", source="slack", title=title.strip() or text[:80], body=text, ref=ref,
+        kind="community", language="fr", meta={"user_id": user_id},
+    )
+    index.upsert_document(kb.db, document, kb.clock(), embed=kb._embedder())
+
+
+def default_title(text: str, limit: int = 80) -> str:
+    first = next((line.strip(" #*_>") for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
