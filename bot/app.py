@@ -32,7 +32,6 @@ def acting_user(body: dict[str, Any]) -> str | None:
 def build_app(services: Services, *, token_verification: bool = True) -> App:
     settings = services.settings
     app = App(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         client=services.slack,
         process_before_response=False,
