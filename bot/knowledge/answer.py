@@ -16,8 +16,8 @@ EXCERPT_CHARS = 280
 # The best passage must contain this share of the question's weight (idf) to be trusted.
 MIN_COVERAGE = 0.5
 # Sentences within this share of the best one's score join the answer.
-SENTENCE_KEEP_RATIO = 0.6
-MAX_SENTENCES = 3
+SENTENCE_KEEP_RATIO = 0.5
+MAX_SENTENCES = 4
 NO_ANSWER = "NO_ANSWER"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-ÖØ-Þ«\"(0-9])")
@@ -115,8 +115,13 @@ def pick_sentences(ranked: list[Sentence]) -> list[Sentence]:
     return sorted(chosen, key=lambda s: s.order)  # in reading order, so the answer flows
 
 
+_BUT = re.compile(r"\b(?:mais|but|cependant|however)\b", re.IGNORECASE)
+
+
 def is_gap_statement(sentence: str) -> bool:
-    return bool(_GAP.search(sentence))
+    """A sentence saying the knowledge lacks a fact, and nothing more ("…, mais…" adds one)."""
+    match = _GAP.search(sentence)
+    return bool(match) and not _BUT.search(sentence, match.end())
 
 
 def sources_for(hits: list[Hit]) -> list[Source]:

@@ -12,7 +12,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
@@ -24,7 +24,9 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 60
+CANDIDATES = 40
+COMMON_TERM_SHARE = 0.05
+COMMON_TERM_MIN_DF = 1000  # small corpora keep every term: scoring them all is cheap
 BM25_K1 = 1.2
 BM25_B = 0.75
 HEADING_SEPARATOR = " › "
@@ -230,17 +232,17 @@ def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResul
     total, average = STATS.totals(db)
     df = STATS.document_frequencies(db, terms)
     weights = [idf(max(df.get(term, 0) for term in group), total) for group in groups]
-    candidate_ids = _candidates(db, terms)
+    # Terms found in most chunks add little but make the engine score every row: leave them to
+    # the BM25 below. The rarest term always stays, so a question of common words still matches.
+    selective = [t for t in terms if df.get(t, 0) <= max(COMMON_TERM_SHARE * total, COMMON_TERM_MIN_DF)] or [min(terms, key=lambda t: df.get(t, 0))]
+    candidate_ids = _candidates(db, selective)
     if not candidate_ids:
         return LexicalResult([], weights)
     with db.engine.connect() as connection:
         rows = connection.execute(
-            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.tokens, KbChunk.token_count,
-                   KbDocument.title, KbDocument.ref)
-            .join(KbDocument, KbDocument.id == KbChunk.document_id)
-            .where(KbChunk.id.in_(candidate_ids))
+            select(KbChunk.id, KbChunk.tokens, KbChunk.token_count).where(KbChunk.id.in_(candidate_ids))
         ).all()
-    hits = []
+    scored = []
     for row in rows:
         counts = Counter(row.tokens.split())
         norm = BM25_K1 * (1 - BM25_B + BM25_B * row.token_count / average)
@@ -255,8 +257,11 @@ def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResul
             if best:
                 matched.add(index)
                 score += best
-        hits.append(Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, frozenset(matched)))
-    hits.sort(key=lambda hit: (-hit.score, hit.chunk_id))
+        scored.append((score, row.id, frozenset(matched)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    top = scored[:limit]
+    details = hits_by_ids(db, [chunk_id for _score, chunk_id, _matched in top])
+    hits = [replace(details[chunk_id], score=score, matched=matched) for score, chunk_id, matched in top if chunk_id in details]
     return LexicalResult(hits[:limit], weights)
 
 
