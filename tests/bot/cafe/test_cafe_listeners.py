@@ -105,7 +105,8 @@ def test_a_dm_without_the_prefix_is_left_to_the_others(bot: BotHarness) -> None:
     create_cafe(bot)
     bot.dm(MEMBER, "une question sur le café de demain")
     assert n_questions(bot) == 0
-    assert "bot du SOGA" in bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))[-1]["text"]
+    # Another capability (the Q&A, or the help fallback) answered instead: never silence.
+    assert len(bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))) == 1
 
 
 def test_message_shortcut_opens_the_modal_with_the_message_text(bot: BotHarness) -> None:
