@@ -39,7 +39,7 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
     )
-    tell_member = _failure_reporter(services)
+    tell_member = failure_reporter(services)
     recovering: set[str] = set()
     recovering_lock = threading.Lock()
 
@@ -112,7 +112,7 @@ def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOV
     return thread
 
 
-def _failure_reporter(services: Services):  # type: ignore[no-untyped-def]
+def failure_reporter(services: Services):  # type: ignore[no-untyped-def]
     def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
         user = acting_user(body)
         text = CORE("error", services.members.cached_language(user))

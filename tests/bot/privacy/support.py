@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, func, select
 
 from bot.privacy.policies import REGISTRY
 from bot.privacy.policy import PolicyRegistry, Retention, TablePolicy
@@ -82,3 +82,15 @@ def extra_tables(db: Database) -> Iterator[tuple[MetaData, PolicyRegistry, dict[
         with db.engine.begin() as connection:
             for table in reversed(tables):
                 table.drop(connection, checkfirst=True)
+
+
+def scan_for(db: Database, schema: MetaData | None, needle: str) -> list[str]:
+    """Every string column of every table, read back from the database: where `needle` is."""
+    found = []
+    with db.engine.connect() as connection:
+        for table in (schema or metadata()).sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, String):
+                    if connection.execute(select(func.count()).where(column.contains(needle))).scalar_one():
+                        found.append(f"{table.name}.{column.name}")
+    return found

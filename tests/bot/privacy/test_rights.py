@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import String, func, insert, select
+from sqlalchemy import func, insert, select
 
 from bot.event_ledger import EventLedger
 from bot.privacy.models import ErasureLog
 from bot.privacy.rights import erase, export, what_we_keep
 from bot.store.db import Database
 from bot.store.models import Member
-from tests.bot.privacy.support import extra_tables
+from tests.bot.privacy.support import extra_tables, scan_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ME, OTHER = "U0CAMILLE", "U0ALEX"
@@ -39,19 +39,6 @@ def fill(db: Database, t: dict) -> None:  # type: ignore[type-arg]
         theirs = c.execute(insert(t["cafe_questions"]).values(author_user_id=OTHER, text="Et la sobriété ?", anonymous=True)).inserted_primary_key[0]
         for voter, question in ((ME, mine), (ME, theirs), (OTHER, mine)):
             c.execute(insert(t["cafe_votes"]).values(question_id=question, user_id=voter))
-
-
-def scan_for(db: Database, schema, needle: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every string column of every table, read back from the database."""
-    found = []
-    with db.engine.connect() as c:
-        for table in schema.sorted_tables:
-            for column in table.columns:
-                if isinstance(column.type, String):
-                    hits = c.execute(select(func.count()).where(column.contains(needle))).scalar_one()
-                    if hits:
-                        found.append(f"{table.name}.{column.name}")
-    return found
 
 
 def figures(db: Database, activity) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
