@@ -64,13 +64,18 @@ def register(app: App, services: Services) -> None:
     app.action(EXPORT)(ack=ack_now, lazy=[reported(send_export, tell)])
 
     def tracking(opted_out: bool):  # type: ignore[no-untyped-def]
+        switch = opt_out if opted_out else opt_in
+
         def switch_then_ack(ack, body):  # type: ignore[no-untyped-def]
             # Before the ack, so that the very next event already sees the new choice.
-            (opt_out if opted_out else opt_in)(members, body["user"]["id"])
+            switch(members, body["user"]["id"])
             ack()
 
         def redraw(body, client, respond):  # type: ignore[no-untyped-def]
             user_id = body["user"]["id"]
+            # Bolt starts lazy listeners alongside the ack function: switch here too (it is
+            # idempotent) so that what we draw can't predate the choice.
+            switch(members, user_id)
             if _from_home(body):
                 publish_home(services, client, user_id)
                 return
