@@ -88,12 +88,11 @@ class Settings(BaseSettings):
     retention_activity_days: int = Field(default=395, ge=1)
     # Q&A questions and answers (and their feedback) are purged after this many days (6 months).
     retention_qa_days: int = Field(default=183, ge=1)
-    # Digest excerpts are purged this many days after their digest was sent (0: at once).
-    retention_digest_excerpt_days: int = Field(default=0, ge=0)
     # Profile rows of members who left Slack are erased (pseudonymised) after this many days.
     retention_departed_member_days: int = Field(default=395, ge=1)
     # Where `/privacy` links for the full list of what the bot stores (PRIVACY.md).
-    privacy_policy_url: str = "https://github.com/social-good-accelerator/sogabot/blob/main/PRIVACY.md"
+    # Unset, `/privacy` names the file instead of linking to it.
+    privacy_policy_url: str | None = None
     # Local time of the daily retention purge (BOT_TIMEZONE), "HH:MM".
     retention_purge_time: str = Field(default="03:40", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     # ---------------------------------------------------------------- end of privacy settings

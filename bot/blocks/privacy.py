@@ -29,6 +29,12 @@ def _status(summary: Summary, lang: Lang) -> str:
     return TEXTS("not_tracked" if summary.opted_out else "tracked", lang)
 
 
+def _policy(settings: Any, lang: Lang) -> str:
+    if settings.privacy_policy_url:
+        return TEXTS("policy_link", lang, url=settings.privacy_policy_url)
+    return TEXTS("policy_file", lang)
+
+
 def privacy_blocks(summary: Summary, lang: Lang, settings: Any, registry: PolicyRegistry = REGISTRY) -> list[Block]:
     """The `/privacy` answer: each kind with its count, why it is kept and for how long."""
     values = retention_values(settings, lang)
@@ -38,7 +44,7 @@ def privacy_blocks(summary: Summary, lang: Lang, settings: Any, registry: Policy
             "kind", lang, label=kind.label[lang], count=summary.counts.get(key, 0),
             purpose=kind.purpose[lang], retention=kind.retention[lang].format(**values),
         )))
-    blocks.append(context(_status(summary, lang), TEXTS("policy_link", lang, url=settings.privacy_policy_url)))
+    blocks.append(context(_status(summary, lang), _policy(settings, lang)))
     blocks.append(_buttons(summary, lang))
     return blocks
 
@@ -52,7 +58,7 @@ def home_blocks(summary: Summary, lang: Lang, settings: Any, registry: PolicyReg
     return [
         header(TEXTS("title", lang)),
         section("\n".join(lines)),
-        context(_status(summary, lang), TEXTS("policy_link", lang, url=settings.privacy_policy_url)),
+        context(_status(summary, lang), _policy(settings, lang)),
         _buttons(summary, lang),
     ]
 

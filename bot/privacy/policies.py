@@ -22,10 +22,11 @@ for the tables the other capabilities are adding:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, select, update
 
 from bot.privacy.policy import Kind, PolicyRegistry, Retention, TablePolicy
 
@@ -112,11 +113,11 @@ def retention_values(settings: Any, lang: str) -> dict[str, Any]:
     def months(days: int) -> int:
         return max(1, round(days / 30.4))
 
-    days = settings.retention_digest_excerpt_days
+    days = settings.digest_excerpt_retention_days
     if lang == "en":
-        digest_after = "once the digest is sent" if days == 0 else f"{days} days after the digest is sent"
+        digest_after = f"once the week's digest is sent, and after {days} days at most"
     else:
-        digest_after = "dès l'envoi du digest" if days == 0 else f"{days} jours après l'envoi du digest"
+        digest_after = f"dès l'envoi du digest de la semaine, et au plus tard après {days} jours"
     return {
         "activity_months": months(settings.retention_activity_days),
         "qa_months": months(settings.retention_qa_days),
@@ -188,3 +189,133 @@ REGISTRY.cover(TablePolicy(
 REGISTRY.declare_not_personal(
     "privacy_erasure_log", "when erasures happened and how many rows they touched; no id, hash or pseudonym"
 )
+
+
+# -- knowledge and Q&A (bot/knowledge) ----------------------------------------------------------
+def _qa_age(settings: Any) -> timedelta:
+    return timedelta(days=settings.retention_qa_days)
+
+
+def count_feedback(connection: Connection, table: Table, user_id: str) -> int:
+    return connection.execute(
+        select(func.count()).select_from(table).where(table.c.user_id == user_id, table.c.feedback.is_not(None))
+    ).scalar_one()
+
+
+REGISTRY.cover(TablePolicy(
+    "kb_questions",
+    member_columns=("user_id",),
+    counts_as="questions",
+    extra_counts={"feedback": count_feedback},
+    on_erase="delete",
+    retention=Retention(column="created_at", max_age=_qa_age),
+    note="the question, the answer given and its 👍/👎, to answer and to find the gaps",
+))
+REGISTRY.cover(TablePolicy(
+    "kb_handoffs",
+    member_columns=("user_id",),
+    on_erase="delete",
+    retention=Retention(column="created_at", max_age=_qa_age),
+    note="where a declined question was handed to the team, to relay the team's reply",
+))
+REGISTRY.cover(TablePolicy(
+    "kb_documents",
+    member_columns=("created_by_user_id",),
+    # Knowledge a member contributed stays (the issue's one exception); the link to them goes.
+    on_erase="anonymise",
+    note="knowledge documents; staff-saved Slack answers remember who saved them",
+))
+REGISTRY.cover(TablePolicy(
+    "kb_channel_modes", member_columns=("set_by_user_id",), on_erase="anonymise",
+    note="which staff member set a channel's answering mode",
+))
+REGISTRY.declare_not_personal("kb_chunks", "passages of the knowledge documents, indexed for search")
+REGISTRY.declare_not_personal("kb_slack_cursors", "how far each opt-in channel was read: channel ids and timestamps")
+
+
+# -- weekly digest (bot/digest) -----------------------------------------------------------------
+def _excerpt_age(settings: Any) -> timedelta:
+    return timedelta(days=settings.digest_excerpt_retention_days)
+
+
+def _digest_mentions(content: dict[str, Any], user_id: str) -> int:
+    return sum(1 for key in ("new_members", "threads") for item in content.get(key) or [] if item.get("user_id") == user_id)
+
+
+def count_digest_mentions(connection: Connection, table: Table, user_id: str) -> int:
+    rows = connection.execute(select(table.c.content_json).where(table.c.content_json.contains(user_id, autoescape=True)))
+    return sum(_digest_mentions(json.loads(content), user_id) for (content,) in rows if content)
+
+
+def erase_from_digests(connection: Connection, table: Table, user_id: str, pseudonym: str, now: datetime) -> int:
+    """Past digests drop the member from their welcome list and top threads; the staff
+    columns forget who approved or edited them."""
+    changed = 0
+    for column in ("approved_by_user_id", "intro_edited_by_user_id"):
+        changed += connection.execute(update(table).where(table.c[column] == user_id).values({column: None})).rowcount or 0
+    rows = connection.execute(
+        select(table.c.iso_week, table.c.content_json).where(table.c.content_json.contains(user_id, autoescape=True))
+    ).all()
+    for iso_week, content_json in rows:
+        content = json.loads(content_json)
+        for key in ("new_members", "threads"):
+            content[key] = [item for item in content.get(key) or [] if item.get("user_id") != user_id]
+        scrubbed = json.dumps(content, ensure_ascii=False).replace(user_id, pseudonym)
+        connection.execute(update(table).where(table.c.iso_week == iso_week).values(content_json=scrubbed))
+        changed += 1
+    return changed
+
+
+REGISTRY.cover(TablePolicy(
+    "digest_issues",
+    member_columns=("approved_by_user_id", "intro_edited_by_user_id"),
+    counts_as=None,
+    extra_counts={"digest_mentions": count_digest_mentions},
+    on_erase="custom",
+    erase=erase_from_digests,
+    note="each week's digest as built: new members welcomed by name, top threads; who approved it",
+))
+REGISTRY.cover(TablePolicy(
+    "digest_threads",
+    member_columns=("user_id",),
+    counts_as="digest_mentions",
+    on_erase="delete",
+    retention=Retention(column="posted_at", max_age=_excerpt_age),
+    note="candidate threads from public channels with a short excerpt; purged once the digest is sent",
+))
+REGISTRY.cover(TablePolicy(
+    "digest_links",
+    member_columns=("user_id",),
+    counts_as="digest_mentions",
+    on_erase="delete",
+    retention=Retention(column="posted_at", max_age=_excerpt_age),
+    note="links shared in public channels; purged once the digest is sent",
+))
+REGISTRY.cover(TablePolicy(
+    "digest_posters",
+    member_columns=("user_id",),
+    # Who posted in a week gives the week's count of active members: keep the count, not the person.
+    on_erase="pseudonymise",
+    note="who posted in public channels each week, for the digest's figure of active members",
+))
+REGISTRY.declare_not_personal("newsletter_reports", "Mailchimp campaign totals: emails sent, open and click rates")
+
+
+# -- AI café intake (bot/cafe) --------------------------------------------------------------------
+REGISTRY.cover(TablePolicy(
+    "cafe_questions",
+    member_columns=("author_user_id",),
+    counts_as="cafe_questions",
+    # The question stays for the debate; its author becomes a random id that names no one.
+    on_erase="pseudonymise",
+    note="questions submitted for a café, with their author (never shown when anonymous)",
+))
+REGISTRY.cover(TablePolicy(
+    "cafe_votes", member_columns=("user_id",), counts_as="cafe_votes", on_erase="delete",
+    note="one vote per member per question",
+))
+REGISTRY.cover(TablePolicy(
+    "cafe_cafes", member_columns=("created_by_user_id",), on_erase="pseudonymise",
+    note="cafés and the facilitator who opened them",
+))
+REGISTRY.declare_not_personal("cafe_reminders", "when each café's reminders are due and were sent")

@@ -71,6 +71,8 @@ class TablePolicy:
     export: bool = True
     export_exclude: tuple[str, ...] = ()
     count: CountFn | None = None
+    # Other kinds this table's rows also count as, with their own count (e.g. feedback on Q&A).
+    extra_counts: Mapping[str, CountFn] = field(default_factory=dict)
     erase: EraseFn | None = None
     retention: Retention | None = None
     # The timestamp `sogabot privacy report` ages rows by (default: the retention column, or
@@ -121,8 +123,9 @@ class PolicyRegistry:
     def cover(self, policy: TablePolicy) -> TablePolicy:
         if policy.table in self.policies:
             raise ValueError(f"{policy.table} already has a privacy policy")
-        if policy.counts_as is not None and policy.counts_as not in self.kinds:
-            raise ValueError(f"{policy.table}: unknown kind {policy.counts_as!r}")
+        for kind in (policy.counts_as, *policy.extra_counts):
+            if kind is not None and kind not in self.kinds:
+                raise ValueError(f"{policy.table}: unknown kind {kind!r}")
         self.policies[policy.table] = policy
         return policy
 

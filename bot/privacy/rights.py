@@ -81,6 +81,8 @@ def what_we_keep(db: Database, user_id: str, *, registry: PolicyRegistry = REGIS
         for policy, table in registry.bound(tables):
             if policy.counts_as is not None:
                 counts[policy.counts_as] += _count(connection, policy, table, user_id)
+            for kind, count in policy.extra_counts.items():
+                counts[kind] += count(connection, table, user_id)
         return Summary(counts, _opted_out(connection, tables, user_id))
 
 

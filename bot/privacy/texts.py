@@ -30,6 +30,10 @@ TEXTS = Catalog(
             "fr": "Tout ce que le bot stocke, et qui peut le voir : <{url}|politique de confidentialité>.",
             "en": "Everything the bot stores, and who can see it: <{url}|privacy policy>.",
         },
+        "policy_file": {
+            "fr": "Tout ce que le bot stocke, et qui peut le voir : le fichier PRIVACY.md du dépôt du bot (demandez-le à l'équipe).",
+            "en": "Everything the bot stores, and who can see it: the PRIVACY.md file in the bot's repository (ask the team for it).",
+        },
         "export": {"fr": "Exporter mes données", "en": "Export my data"},
         "opt_out": {"fr": "Ne plus être suivi·e", "en": "Stop tracking me"},
         "opt_in": {"fr": "Réactiver", "en": "Track me again"},

@@ -32,9 +32,9 @@ def test_rows_go_exactly_when_they_pass_their_retention(db, settings, clock: Fak
                 c.execute(insert(t["activity"]).values(user_id="U0A", day=str(age), channel_id="C", messages=1,
                                                         day_start=now - timedelta(days=age)))
 
-        assert purge_expired(db, settings, now=now, registry=registry, metadata=schema) == {
-            "members": 0, "privacy_test_activity": 1, "privacy_test_qa_log": 2,
-        }
+        purged = purge_expired(db, settings, now=now, registry=registry, metadata=schema)
+        assert {table: n for table, n in purged.items() if n} == {"privacy_test_activity": 1, "privacy_test_qa_log": 2}
+        assert "members" in purged
         with db.engine.connect() as c:
             assert sorted(c.execute(select(t["qa_log"].c.question)).scalars()) == ["q10", "q182"]
         # Idempotent: a second run on the same day purges nothing.

@@ -50,7 +50,7 @@ def test_privacy_shows_counts_why_and_how_long_in_the_members_language(bot: BotH
     assert "*Questions posées au bot* : 0" in text
     assert "_Combien de temps_ : 13 mois pour le détail par jour" in text
     assert "_Combien de temps_ : 6 mois." in text
-    assert "PRIVACY.md|politique de confidentialité>" in text
+    assert "PRIVACY.md" in text
     assert _action_ids(response["blocks"]) == ["privacy_export", "privacy_opt_out", "privacy_erase"]
 
     english = _texts(_privacy(bot, ENGLISH_MEMBER)["blocks"])
