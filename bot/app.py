@@ -72,11 +72,13 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     for event_type in services.router.event_types():
         def handle(body, client, event):  # type: ignore[no-untyped-def]
             event_id = body.get("event_id")
+            failed = True  # a handler that raised is recorded as failed (the member was told)
             try:
                 services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+                failed = False
             finally:
                 if event_id:
-                    services.ledger.complete(event_id)
+                    services.ledger.complete(event_id, failed=failed)
 
         app.event(event_type)(reported(handle, tell_member))
 
