@@ -64,7 +64,8 @@ class EventLedger:
         # Built once and executed with parameters, so SQLAlchemy compiles them once (building a
         # statement per call cost more than SQLite's own work on the ack path).
         insert = sqlite_insert if db.is_sqlite else postgresql_insert
-        self._insert_new = insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING says whether the row went in (psycopg reports rowcount -1 for this statement).
+        self._insert_new = insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
         self._take_over = (
             update(table)
             .where(table.c.event_id == bindparam("id"), table.c.status == "processing", table.c.claimed_at < bindparam("expired"))
@@ -82,7 +83,7 @@ class EventLedger:
                 event_id=event_id, event_type=event_type[:64], status="processing",
                 attempts=1, claimed_at=now, completed_at=None, payload=payload,
             ))
-            if inserted.rowcount == 1:
+            if inserted.first() is not None:
                 return True
             taken = connection.execute(self._take_over, dict(id=event_id, expired=now - LEASE, now=now))
             return taken.rowcount == 1
@@ -105,7 +106,7 @@ class EventLedger:
                 event_id=self._effect_key(event_id, effect), event_type="effect", status="done",
                 attempts=1, claimed_at=now, completed_at=now, payload=None,
             ))
-            return inserted.rowcount == 1
+            return inserted.first() is not None
 
     def effect_done(self, event_id: str, effect: str) -> bool:
         return self.status(self._effect_key(event_id, effect)) == "done"
