@@ -8,7 +8,7 @@ finish before the bare app's turn, so neither pays for the other.
 
 from __future__ import annotations
 
-from bench.harness import Environment, Result, closed_loop, make_workdir, percentile
+from bench.harness import run_alone, Environment, Result, closed_loop, percentile
 from bench.payloads import mixed
 
 REQUESTS = 2000
@@ -45,10 +45,4 @@ def run(env: Environment, requests: int = REQUESTS, concurrency: int = CONCURREN
 
 
 if __name__ == "__main__":
-    import json
-
-    environment = Environment(make_workdir()).start()
-    try:
-        print(json.dumps(run(environment), indent=2))
-    finally:
-        environment.stop()
+    run_alone(run)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from bench.harness import SIGN_METHODS, Environment, closed_loop, make_workdir, percentile
+from bench.harness import run_alone, SIGN_METHODS, Environment, closed_loop, percentile
 from bench.payloads import BENCH_USERS, dm_channel, message_im
 
 QUESTIONS = 100
@@ -58,10 +58,4 @@ def run(env: Environment, questions: int = QUESTIONS) -> dict:
 
 
 if __name__ == "__main__":
-    import json
-
-    environment = Environment(make_workdir()).start()
-    try:
-        print(json.dumps(run(environment), indent=2))
-    finally:
-        environment.stop()
+    run_alone(run)

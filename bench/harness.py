@@ -240,3 +240,12 @@ async def _open_loop(port: int, requests: list[tuple[str, Body]], rate: float) -
 def open_loop(port: int, requests: list[tuple[str, Body]], rate: float) -> list[Result]:
     """Requests sent at a fixed `rate` per second, whatever the answers: a steady arrival of events."""
     return asyncio.run(_open_loop(port, requests, rate))
+
+
+def run_alone(benchmark) -> None:  # type: ignore[no-untyped-def]
+    """`python -m bench.<name>`: one benchmark in a fresh environment, figures as JSON."""
+    env = Environment(make_workdir()).start()
+    try:
+        print(json.dumps(benchmark(env), indent=2))
+    finally:
+        env.stop()

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from bench.harness import Environment, closed_loop, make_workdir, rss_mb
+from bench.harness import run_alone, Environment, closed_loop, rss_mb
 from bench.payloads import mixed
 
 EVENTS = 10_000
@@ -31,10 +31,4 @@ def run(env: Environment, events: int = EVENTS) -> dict:
 
 
 if __name__ == "__main__":
-    import json
-
-    environment = Environment(make_workdir()).start()
-    try:
-        print(json.dumps(run(environment), indent=2))
-    finally:
-        environment.stop()
+    run_alone(run)

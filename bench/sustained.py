@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from bench.first_sign import first_signs
-from bench.harness import Environment, make_workdir, open_loop, percentile
+from bench.harness import run_alone, Environment, open_loop, percentile
 from bench.payloads import dm_channel, mixed
 
 EVENTS = 1000
@@ -48,8 +48,4 @@ def run(env: Environment, events: int = EVENTS, seconds: float = SECONDS) -> dic
 
 
 if __name__ == "__main__":
-    environment = Environment(make_workdir()).start()
-    try:
-        print(json.dumps(run(environment), indent=2))
-    finally:
-        environment.stop()
+    run_alone(run)
