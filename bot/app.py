@@ -35,10 +35,13 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
 
     @app.middleware
     def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
+        if body.get("type") != "event_callback":
             return next()
-        event_type = (body.get("event") or {}).get("type", "")
+        event_id, event = body.get("event_id"), body.get("event")
+        if not (isinstance(event_id, str) and event_id and isinstance(event, dict) and isinstance(event.get("type"), str)):
+            log.info("ignored a malformed event_callback")  # Slack never sends these; nothing to handle
+            return BoltResponse(status=200, body="")
+        event_type = event["type"]
         if event_type not in services.router.event_types():
             return BoltResponse(status=200, body="")
         with recovering_lock:
@@ -54,7 +57,12 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     @app.error
     def on_error(error, body, logger):  # type: ignore[no-untyped-def]
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
-        tell_member(error, body, services.slack)
+        try:
+            tell_member(error, body, services.slack)
+        except Exception:
+            # Telling the member can fail too (Slack down, a forged response_url): an exception
+            # escaping the error handler would reach the HTTP server as a 500.
+            logger.exception("could not tell the member about the failure")
         return BoltResponse(status=200, body="")
 
     register_all(app, services)
@@ -62,11 +70,13 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     for event_type in services.router.event_types():
         def handle(body, client, event):  # type: ignore[no-untyped-def]
             event_id = body.get("event_id")
+            failed = True  # a handler that raised is recorded as failed (the member was told)
             try:
                 services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+                failed = False
             finally:
                 if event_id:
-                    services.ledger.complete(event_id)
+                    services.ledger.complete(event_id, failed=failed)
 
         app.event(event_type)(reported(handle, tell_member))
 

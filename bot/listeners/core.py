@@ -65,3 +65,13 @@ def register(app: App, services: Services) -> None:
     def stale_action(ack):  # type: ignore[no-untyped-def]
         # A button from an older version of a message: acknowledge it so Slack shows no error.
         ack()
+
+    # A modal or shortcut that no listener claims (an older version's, or a forged callback id):
+    # without these Bolt answers 404 and Slack shows the member a connection error.
+    @app.view(re.compile(r".*"))
+    def stale_view(ack):  # type: ignore[no-untyped-def]
+        ack()
+
+    @app.shortcut(re.compile(r".*"))
+    def stale_shortcut(ack):  # type: ignore[no-untyped-def]
+        ack()
