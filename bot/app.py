@@ -5,34 +5,23 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
-from slack_sdk.webhook import WebhookClient
 
 from bot.listeners import register_all
+from bot.listeners.failures import failure_reporter
 from bot.runtime import SlackEvent, reported
 from bot.services import Services
-from bot.texts import CORE
 
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 60.0
 
 
-def acting_user(body: dict[str, Any]) -> str | None:
-    user = body.get("user")
-    if isinstance(user, dict):
-        return user.get("id")
-    event = body.get("event") or {}
-    return body.get("user_id") or (user if isinstance(user, str) else None) or event.get("user")
-
-
 def build_app(services: Services, *, token_verification: bool = True) -> App:
     settings = services.settings
     app = App(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         client=services.slack,
         process_before_response=False,
@@ -46,10 +35,13 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
 
     @app.middleware
     def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
+        if body.get("type") != "event_callback":
             return next()
-        event_type = (body.get("event") or {}).get("type", "")
+        event_id, event = body.get("event_id"), body.get("event")
+        if not (isinstance(event_id, str) and event_id and isinstance(event, dict) and isinstance(event.get("type"), str)):
+            log.info("ignored a malformed event_callback")  # Slack never sends these; nothing to handle
+            return BoltResponse(status=200, body="")
+        event_type = event["type"]
         if event_type not in services.router.event_types():
             return BoltResponse(status=200, body="")
         with recovering_lock:
@@ -65,7 +57,12 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     @app.error
     def on_error(error, body, logger):  # type: ignore[no-untyped-def]
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
-        tell_member(error, body, services.slack)
+        try:
+            tell_member(error, body, services.slack)
+        except Exception:
+            # Telling the member can fail too (Slack down, a forged response_url): an exception
+            # escaping the error handler would reach the HTTP server as a 500.
+            logger.exception("could not tell the member about the failure")
         return BoltResponse(status=200, body="")
 
     register_all(app, services)
@@ -73,11 +70,13 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     for event_type in services.router.event_types():
         def handle(body, client, event):  # type: ignore[no-untyped-def]
             event_id = body.get("event_id")
+            failed = True  # a handler that raised is recorded as failed (the member was told)
             try:
                 services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+                failed = False
             finally:
                 if event_id:
-                    services.ledger.complete(event_id)
+                    services.ledger.complete(event_id, failed=failed)
 
         app.event(event_type)(reported(handle, tell_member))
 
@@ -111,26 +110,3 @@ def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOV
     thread = threading.Thread(target=loop, name="sogabot-recovery", daemon=True)
     thread.start()
     return thread
-
-
-def failure_reporter(services: Services):  # type: ignore[no-untyped-def]
-    """Tells the member that something failed (for `bot.runtime.reported`); capabilities use it too."""
-    def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
-        user = acting_user(body)
-        text = CORE("error", services.members.cached_language(user))
-        response_url = body.get("response_url") or next(
-            (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
-        )
-        if response_url:
-            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
-            return
-        event = body.get("event") or {}
-        client = client or services.slack
-        if event.get("channel") and event.get("ts") and event.get("channel_type") != "im":
-            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=text)
-        elif user:
-            client.chat_postMessage(channel=event.get("channel") or user, text=text)
-
-    return tell_member
-
-

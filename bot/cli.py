@@ -49,6 +49,9 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Migrations run on every start; their step-by-step log is noise unless debugging.
+    if level.upper() != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -87,17 +90,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         if mode == "socket":
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            from integrations.slack_api import make_web_client
-
-            # The Socket Mode client calls apps.connections.open with the app token on this
-            # client, so SLACK_API_URL applies to it as well.
-            handler = SocketModeHandler(
-                app,
-                settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
-                web_client=make_web_client(None, settings.slack_api_url),
-            )
+            handler = make_socket_mode_handler(app, settings)
             HttpServer(app, health, port=settings.port).start()  # /healthz for the platform
             log.info("Socket Mode; health check on port %s", settings.port)
             handler.start()
@@ -113,6 +106,20 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
             scheduler.shutdown(wait=False)
         services.executor.wait_idle(timeout=20)
     return 0
+
+
+def make_socket_mode_handler(app, settings: Settings):  # type: ignore[no-untyped-def]
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from integrations.slack_api import make_web_client
+
+    # The Socket Mode client calls apps.connections.open with the app token through this
+    # client, so SLACK_API_URL applies to Socket Mode as well.
+    return SocketModeHandler(
+        app,
+        settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+        web_client=make_web_client(None, settings.slack_api_url),
+    )
 
 
 def cmd_console(args: argparse.Namespace, ctx: CliContext) -> int:

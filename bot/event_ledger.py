@@ -6,15 +6,35 @@ reply, a double vote), or ack, crash, and lose the event. So the claim is writte
 database before the ack, with the raw body:
 
 - a first delivery inserts the row (`processing`) and is handled;
-- a later delivery of a `done` event, or of one still `processing` within its lease, is acked
-  and dropped: the first handler owns it;
+- a later delivery of a `done`/`failed` event, or of one still `processing` within its lease,
+  is acked and dropped: the first handler owns it;
 - a `processing` row whose lease has expired means its handler died. The redelivery takes it
-  over, and so does `recover()`, which the app runs on start and every minute, so an event
+  over, and so does `abandoned()`, which the app runs on start and every minute, so an event
   acked just before a crash is still handled once Slack has stopped retrying.
 
-The body is cleared when the event is done, so message text lives only while it is handled.
-A handler that crashes between its side effect and `complete()` could repeat that effect on
-takeover; handlers that post make the effect itself idempotent with `claim_effect`.
+Crash windows, and why each one is safe:
+- killed before the claim is committed: no 200 was sent, Slack redelivers, the redelivery
+  claims it. Nothing lost, nothing doubled.
+- killed after the claim, before the ack: Slack's redeliveries arrive within the lease and are
+  dropped (we can't tell a dead owner from a slow one), then recovery handles the event once
+  its lease expires: late (at most LEASE + the recovery interval), never lost.
+- killed while handling: same as above; the handler runs again from the start. Effects that
+  happened before the crash could repeat, so a handler whose effect is not naturally
+  idempotent records it with `claim_effect` right after doing it, and checks `effect_done`
+  on a retried attempt (`attempts > 1`) before doing it. What is left is the instant between
+  the effect and its record; a lease-free design can't close it either, because Slack's
+  Web API takes no idempotency key.
+- killed after the handler, before `complete()`: the event is handled again on recovery,
+  which the effect records above make harmless.
+A lease (rather than "a row from another process is dead") keeps two live processes, e.g. the
+old and new one during a deploy, from both handling an event.
+
+The body is cleared when the event is finished, so message text lives only while it is
+handled. A handler that raised is recorded as `failed` (the member was told): it is not
+retried, because its effects may have half happened.
+
+The claim sits on the ack path of every event, so it is one INSERT ... ON CONFLICT DO
+NOTHING in one short transaction (no ORM session): see bench/README.md for what it costs.
 """
 
 from __future__ import annotations
@@ -22,8 +42,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.store.db import Database
 from bot.store.models import ProcessedEvent
@@ -38,45 +59,61 @@ class EventLedger:
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self._db = db
         self._clock = clock
+        table = ProcessedEvent.__table__
+        self._table = table
+        # Built once and executed with parameters, so SQLAlchemy compiles them once (building a
+        # statement per call cost more than SQLite's own work on the ack path).
+        insert = sqlite_insert if db.is_sqlite else postgresql_insert
+        # RETURNING says whether the row went in (psycopg reports rowcount -1 for this statement).
+        self._insert_new = insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+        self._take_over = (
+            update(table)
+            .where(table.c.event_id == bindparam("id"), table.c.status == "processing", table.c.claimed_at < bindparam("expired"))
+            .values(claimed_at=bindparam("now"), attempts=table.c.attempts + 1)
+        )
+        self._finish = update(table).where(table.c.event_id == bindparam("id")).values(
+            status=bindparam("status"), completed_at=bindparam("now"), payload=None
+        )
 
     def claim(self, event_id: str, event_type: str, payload: str | None = None) -> bool:
         """True when this caller must handle the event, False when it was or is being handled."""
         now = self._clock()
-        try:
-            with self._db.session() as session:
-                session.add(
-                    ProcessedEvent(
-                        event_id=event_id, event_type=event_type[:64], status="processing",
-                        attempts=1, claimed_at=now, payload=payload,
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass
-        with self._db.session() as session:
-            taken = session.execute(
-                update(ProcessedEvent)
-                .where(
-                    ProcessedEvent.event_id == event_id,
-                    ProcessedEvent.status == "processing",
-                    ProcessedEvent.claimed_at < now - LEASE,
-                )
-                .values(claimed_at=now, attempts=ProcessedEvent.attempts + 1)
-            )
+        with self._db.engine.begin() as connection:
+            inserted = connection.execute(self._insert_new, dict(
+                event_id=event_id, event_type=event_type[:64], status="processing",
+                attempts=1, claimed_at=now, completed_at=None, payload=payload,
+            ))
+            if inserted.first() is not None:
+                return True
+            taken = connection.execute(self._take_over, dict(id=event_id, expired=now - LEASE, now=now))
             return taken.rowcount == 1
 
+    def attempts(self, event_id: str) -> int:
+        """How many times the event was claimed (more than 1: an earlier handler died)."""
+        with self._db.reading() as connection:
+            return connection.scalar(select(self._table.c.attempts).where(self._table.c.event_id == event_id)) or 0
+
+    @staticmethod
+    def _effect_key(event_id: str, effect: str) -> str:
+        return f"{event_id}:{effect}"[:64]
+
     def claim_effect(self, event_id: str, effect: str) -> bool:
-        """Claim a named side effect of an event once (e.g. 'reply'); False if already done."""
-        return self.claim(f"{event_id}:{effect}"[:64], "effect")
+        """Record that a named side effect of an event (e.g. 'reply') happened; False if it
+        already had. The record is final (`done`), never a lease: an effect can't expire."""
+        now = self._clock()
+        with self._db.engine.begin() as connection:
+            inserted = connection.execute(self._insert_new, dict(
+                event_id=self._effect_key(event_id, effect), event_type="effect", status="done",
+                attempts=1, claimed_at=now, completed_at=now, payload=None,
+            ))
+            return inserted.first() is not None
 
-    def complete(self, event_id: str) -> None:
-        with self._db.session() as session:
-            session.execute(
-                update(ProcessedEvent)
-                .where(ProcessedEvent.event_id == event_id)
-                .values(status="done", completed_at=self._clock(), payload=None)
-            )
+    def effect_done(self, event_id: str, effect: str) -> bool:
+        return self.status(self._effect_key(event_id, effect)) == "done"
 
+    def complete(self, event_id: str, *, failed: bool = False) -> None:
+        with self._db.engine.begin() as connection:
+            connection.execute(self._finish, dict(id=event_id, status="failed" if failed else "done", now=self._clock()))
     def abandoned(self) -> list[tuple[str, str]]:
         """(event_id, payload) of events whose handler died; each is re-claimed for the caller."""
         now = self._clock()
@@ -113,8 +150,8 @@ class EventLedger:
             return taken
 
     def status(self, event_id: str) -> str | None:
-        with self._db.session() as session:
-            return session.scalar(select(ProcessedEvent.status).where(ProcessedEvent.event_id == event_id))
+        with self._db.reading() as connection:
+            return connection.scalar(select(self._table.c.status).where(self._table.c.event_id == event_id))
 
     def prune(self) -> int:
         """Forget finished events after a week: Slack stops redelivering after about an hour."""

@@ -50,7 +50,18 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: igno
             if length < 0 or length > MAX_BODY_BYTES:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"payload too large"]
-            return slack(environ, start_response)
+            try:
+                return slack(environ, start_response)
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+                # Bolt parses the body and reads ids out of it (team, enterprise, user...) before
+                # it checks the signature or routes anything. A body that isn't the JSON or form
+                # its Content-Type says, or a JSON array, or a field of the wrong type, raised
+                # out of that: a 500 and a traceback (found by tests/hardening/test_http_fuzz.py).
+                # Listener errors never get here (Bolt catches them), so this is the sender's
+                # error, and nothing was handled.
+                log.info("refused a malformed %s body", environ.get("CONTENT_TYPE"))
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"malformed body"]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
@@ -72,7 +83,7 @@ class HttpServer:
         self._server.serve_forever()
 
     def start(self) -> "HttpServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sogabot-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sogabot-http", daemon=True)
         self._thread.start()
         return self
 

@@ -26,8 +26,10 @@ class MemberDirectory:
         self._clock = clock
 
     def get(self, user_id: str, *, refresh: bool = True) -> Member | None:
-        with self._db.session() as session:
+        with self._db.read_session() as session:
             member = session.get(Member, user_id)
+            if member is not None:
+                session.expunge(member)
             fresh = member is not None and member.updated_at > self._clock() - PROFILE_TTL
         if fresh or not refresh:
             return member
@@ -53,7 +55,7 @@ class MemberDirectory:
 
     def is_opted_out(self, user_id: str) -> bool:
         """True when the member asked not to be counted in analytics (privacy)."""
-        with self._db.session() as session:
+        with self._db.read_session() as session:
             member = session.get(Member, user_id)
             return bool(member and member.analytics_opt_out)
 

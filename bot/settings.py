@@ -80,12 +80,39 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of growth settings
 
     # ---------------------------------------------------------------- digest settings
+    # When set, a 5-field cron expression ("0 9 * * mon") overrides DIGEST_DAY/DIGEST_TIME.
+    digest_cron: str | None = None
+    digest_day: str = "mon"
+    digest_time: str = "09:00"
+    # "schedule": Mailchimp sends at the next quarter hour (UTC); "now": send at approval.
+    digest_send_mode: Literal["schedule", "now"] = "schedule"
+    digest_test_emails: str = ""
+    digest_from_name: str = "Social Good Accelerator"
+    digest_reply_to: str = "contact@socialgoodaccelerator.eu"
+    digest_top_threads: int = Field(default=5, ge=1, le=15)
+    # Thread excerpts and shared links are purged once the week's digest is sent, and in any
+    # case after this many days.
+    digest_excerpt_retention_days: int = Field(default=21, ge=8, le=90)
+    digest_max_attempts: int = Field(default=6, ge=1, le=20)
+    digest_events_horizon_days: int = Field(default=45, ge=1, le=365)
+    mailchimp_timeout_seconds: float = Field(default=15.0, gt=0)
     # ---------------------------------------------------------------- end of digest settings
 
     # ---------------------------------------------------------------- café settings
     # ---------------------------------------------------------------- end of café settings
 
     # ---------------------------------------------------------------- privacy settings
+    # Raw member-day-channel activity rows are purged after this many days (13 months).
+    retention_activity_days: int = Field(default=395, ge=1)
+    # Q&A questions and answers (and their feedback) are purged after this many days (6 months).
+    retention_qa_days: int = Field(default=183, ge=1)
+    # Profile rows of members who left Slack are erased (pseudonymised) after this many days.
+    retention_departed_member_days: int = Field(default=395, ge=1)
+    # Where `/privacy` links for the full list of what the bot stores (PRIVACY.md).
+    # Unset, `/privacy` names the file instead of linking to it.
+    privacy_policy_url: str | None = None
+    # Local time of the daily retention purge (BOT_TIMEZONE), "HH:MM".
+    retention_purge_time: str = Field(default="03:40", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     # ---------------------------------------------------------------- end of privacy settings
 
     port: int = Field(default=3000, ge=1, le=65535)

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import openai
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +25,9 @@ class LLMConfig:
 
 class LLM:
     def __init__(self, config: LLMConfig) -> None:
+        import openai  # imported here: it takes about two seconds, and most commands never need it
+
+        self._errors = openai.OpenAIError
         self.config = config
         # One retry at most: callers have a user waiting and a fallback ready.
         self._client = openai.OpenAI(
@@ -44,7 +46,7 @@ class LLM:
             response = self._client.chat.completions.create(
                 model=self.config.model, messages=messages, max_tokens=max_tokens, temperature=temperature
             )
-        except openai.OpenAIError as exc:
+        except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
         content = response.choices[0].message.content if response.choices else None
         if not content:
@@ -61,7 +63,7 @@ class LLM:
             for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
-        except openai.OpenAIError as exc:
+        except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
 
     def embed(self, texts: list[str]) -> list[list[float]]:
@@ -69,7 +71,7 @@ class LLM:
             raise LLMUnavailable("no embedding model configured")
         try:
             response = self._client.embeddings.create(model=self.config.embedding_model, input=texts)
-        except openai.OpenAIError as exc:
+        except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
         return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
 

@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+
 from jobs.spec import JobSpec
 
-JOBS: list[JobSpec] = []
+log = logging.getLogger(__name__)
+
+
+def cafe_service(services):  # type: ignore[no-untyped-def]
+    from bot.cafe.service import CafeService
+
+    existing = services.extras.get("cafe")
+    return existing if existing is not None else CafeService(services.db, services.clock, services.settings.tz, services.llm)
+
+
+def send_cafe_reminders(services) -> int:  # type: ignore[no-untyped-def]
+    """Close intakes whose time has passed, then post the reminders that are due (idempotent)."""
+    from bot.cafe.notify import refresh_announcement, send_due_reminders
+
+    cafes = cafe_service(services)
+    tz = services.settings.tz
+    for cafe in cafes.close_expired():
+        refresh_announcement(cafes, services.slack, cafe.id, tz)
+    sent = send_due_reminders(cafes, services.slack, tz)
+    if sent:
+        log.info("sent %s café reminder(s)", sent)
+    return sent
+
+
+JOBS: list[JobSpec] = [
+    JobSpec(
+        id="cafe_reminders",
+        func="jobs.cafe:send_cafe_reminders",
+        trigger=lambda settings: {"trigger": "interval", "minutes": 5},
+        description="café announcements and reminders, and closing finished intakes",
+    ),
+]

@@ -49,16 +49,30 @@ def make_scheduler(services: Any) -> BackgroundScheduler:
     return scheduler
 
 
+# Keys of a JobSpec's trigger dict that are options of the job, not of its trigger.
+JOB_OPTIONS = ("misfire_grace_time", "coalesce", "max_instances")
+
+
 def sync_job_table(scheduler: BackgroundScheduler, settings: Any) -> None:
-    """Make the stored jobs match the table (settings may have moved a schedule)."""
+    """Make the stored jobs match the table (settings may have moved a schedule).
+
+    A stored job keeps its stored next run time unless its trigger changed: replacing it
+    blindly would compute the next run from now and silently drop a run missed while the
+    process was down, which the misfire grace time exists to catch up on."""
     wanted = {spec.id for spec in job_table()}
     for spec in job_table():
         trigger_args = dict(spec.trigger(settings))
         trigger = trigger_args.pop("trigger")
-        scheduler.add_job(
+        options = {key: trigger_args.pop(key) for key in JOB_OPTIONS if key in trigger_args}
+        existing = scheduler.get_job(spec.id)
+        if existing is not None:
+            options["next_run_time"] = existing.next_run_time
+        job = scheduler.add_job(
             run_job, trigger, args=[spec.func], id=spec.id, name=spec.description or spec.id,
-            replace_existing=True, **trigger_args,
+            replace_existing=True, **options, **trigger_args,
         )
+        if existing is not None and str(existing.trigger) != str(job.trigger):
+            scheduler.reschedule_job(spec.id, trigger=trigger, **trigger_args)
     for job in scheduler.get_jobs():
         if job.id not in wanted and not job.id.startswith("dyn:"):
             job.remove()

@@ -17,6 +17,13 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 
+def json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        return None
+
+
 @dataclass
 class RecordedCall:
     method: str
@@ -28,10 +35,7 @@ class RecordedCall:
 
     @property
     def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
+        return json_or_none(self.body)
 
     @property
     def form(self) -> dict[str, str]:
@@ -202,11 +206,16 @@ class LoopbackServer:
     def route(self, call: RecordedCall) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def fault_response(self, fault: Fault) -> Response:
-        """The answer to a kind="status" fault. Subclasses override it to speak their vendor's
+    def fault_body(self, fault: Fault) -> Response:
+        """The body of a kind="status" fault. Subclasses override it to speak their vendor's
         error shape, because real clients parse error bodies (and some ignore empty ones)."""
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-        return Response(fault.status, fault.body if fault.body is not None else {"error": "injected"}, headers)
+        return Response(fault.status, {"error": "injected"})
+
+    def fault_response(self, fault: Fault) -> Response:
+        response = Response(fault.status, fault.body) if fault.body is not None else self.fault_body(fault)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        return response
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("content-length") or 0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.console.loopback import json_or_none
 from bot.console.slack_standin import APP_ID, TEAM_ID
 
 
@@ -28,10 +29,7 @@ class HttpResult:
 
     @property
     def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
+        return json_or_none(self.body)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

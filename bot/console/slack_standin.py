@@ -267,8 +267,15 @@ class SlackStandin(LoopbackServer):
             return {"ok": False, "error": "channel_not_found"}
         return {"channel": channel, "permalink": f"https://soga-standin.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
 
+    @staticmethod
+    def _stream_text(params: dict[str, Any]) -> str:
+        """slack_sdk sends the text as `markdown_text` or, since 3.37, as markdown_text chunks."""
+        chunks = params.get("chunks") or []
+        from_chunks = "".join(c.get("text", "") for c in chunks if isinstance(c, dict) and c.get("type") == "markdown_text")
+        return (params.get("markdown_text") or "") + from_chunks
+
     def m_chat_startStream(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        params = dict(params, text=params.get("markdown_text") or " ")
+        params = dict(params, text=self._stream_text(params) or " ")
         result = self.m_chat_postMessage(params, token)
         if result.get("ok") is False:
             return result
@@ -280,7 +287,7 @@ class SlackStandin(LoopbackServer):
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         with self._lock:
-            message["text"] = (message.get("text", "").strip() + params.get("markdown_text", "")).lstrip()
+            message["text"] = (message.get("text", "").strip() + self._stream_text(params)).lstrip()
         self._emit("update", dict(message, channel=channel, streaming=True))
         return {"channel": channel, "ts": message["ts"]}
 
@@ -290,8 +297,8 @@ class SlackStandin(LoopbackServer):
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         with self._lock:
-            if params.get("markdown_text"):
-                message["text"] = message.get("text", "") + params["markdown_text"]
+            if self._stream_text(params):
+                message["text"] = message.get("text", "") + self._stream_text(params)
             if params.get("blocks"):
                 message["blocks"] = params["blocks"]
         self._emit("update", dict(message, channel=channel))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from slack_bolt import App
 
@@ -10,6 +11,14 @@ from bot.blocks.core import help_blocks, home_view, unknown_command_text
 from bot.runtime import SlackEvent
 from bot.services import Services
 from bot.texts import CORE
+
+
+def publish_home(services: Services, client: Any, user_id: str) -> None:
+    """(Re)draw the member's App Home: every capability's section, in order, in their language."""
+    lang = services.members.language(user_id)
+    role = services.roles.role_of(user_id)
+    parts = [section(user_id, role, lang) for _order, section in services.home_sections]
+    client.views_publish(user_id=user_id, view=home_view(parts, lang))
 
 
 def register(app: App, services: Services) -> None:
@@ -41,15 +50,11 @@ def register(app: App, services: Services) -> None:
 
     services.router.respond("app_mention", answer_mention_with_help, priority=1000)
 
-    def publish_home(event: SlackEvent) -> bool:
-        user_id = event.event["user"]
-        lang = members.language(user_id)
-        role = services.roles.role_of(user_id)
-        parts = [section(user_id, role, lang) for _order, section in services.home_sections]
-        event.client.views_publish(user_id=user_id, view=home_view(parts, lang))
+    def on_home_opened(event: SlackEvent) -> bool:
+        publish_home(services, event.client, event.event["user"])
         return True
 
-    services.router.respond("app_home_opened", publish_home, priority=1000)
+    services.router.respond("app_home_opened", on_home_opened, priority=1000)
 
     @app.command(re.compile(r"^/.*"))
     def unknown_command(ack, command):  # type: ignore[no-untyped-def]
@@ -59,4 +64,14 @@ def register(app: App, services: Services) -> None:
     @app.action(re.compile(r".*"))
     def stale_action(ack):  # type: ignore[no-untyped-def]
         # A button from an older version of a message: acknowledge it so Slack shows no error.
+        ack()
+
+    # A modal or shortcut that no listener claims (an older version's, or a forged callback id):
+    # without these Bolt answers 404 and Slack shows the member a connection error.
+    @app.view(re.compile(r".*"))
+    def stale_view(ack):  # type: ignore[no-untyped-def]
+        ack()
+
+    @app.shortcut(re.compile(r".*"))
+    def stale_shortcut(ack):  # type: ignore[no-untyped-def]
         ack()

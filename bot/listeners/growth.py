@@ -21,6 +21,7 @@ from bot.growth.report import build_report
 from bot.growth.stats import today
 from bot.growth.texts import GROWTH
 from bot.growth.welcome import claim_welcome, release_welcome, welcome_text
+from bot.listeners.failures import failure_reporter
 from bot.roles import Permission
 from bot.runtime import SlackEvent, reported
 from bot.services import Services
@@ -37,8 +38,6 @@ def _bot_user(event: SlackEvent) -> str | None:
 
 
 def register(app: App, services: Services) -> None:
-    from bot.app import failure_reporter  # here: bot.app imports the listeners
-
     settings = services.settings
     recorder = ActivityRecorder(services.db, settings.tz, settings.help_channel_ids, services.clock)
     membership = MembershipRecorder(services.db, services.clock)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +43,8 @@ class Database:
         else:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(read_only=True)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def safe_url(self) -> str:
@@ -60,6 +62,24 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reads only. On SQLite it doesn't take the write lock (see _on_begin),
+        so readers on the hot path (a member's language, a ledger status) don't queue behind
+        writers; anything it writes is rolled back."""
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reads only, with the same guarantee as `read_session`."""
+        with self._read_engine.connect() as connection:
+            yield connection
 
     def check(self, attempts: int = 1, delay: float = 1.0) -> None:
         """Fail fast with a clear message when the database can't be reached."""
@@ -95,4 +115,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
         # writes can fail at once with "database is locked" (no busy wait is possible when it
         # must upgrade its snapshot); taking the lock first makes writers queue on busy_timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (Database.reading/read_session) never writes, so it begins deferred
+        # and reads its WAL snapshot alongside the writer instead of queueing for the lock.
+        read_only = connection.get_execution_options().get("read_only")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -1,0 +1,102 @@
+"""Retrieval latency: p50/p95 of `KnowledgeBase.retrieve` on the bundled knowledge and on a
+synthetic corpus of 100k chunks. `python -m bench.knowledge_retrieval [--chunks 100000] [--database-url URL]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from bot.knowledge.analysis import analyse
+from bot.knowledge.index import STATS
+from bot.knowledge.models import KbChunk, KbDocument
+from bot.knowledge.service import KnowledgeBase
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from tests.knowledge.test_eval import EVAL
+
+NOW = datetime.now(timezone.utc)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def time_queries(kb: KnowledgeBase, questions: list[tuple[str, str]], rounds: int) -> list[float]:
+    for question, lang in questions:  # warm caches (document frequencies, stems)
+        kb.retrieve(question, lang)
+    samples = []
+    for _ in range(rounds):
+        for question, lang in questions:
+            started = time.perf_counter()
+            kb.retrieve(question, lang)
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def synthesise(db: Database, chunks: int, seed: int = 7) -> None:
+    """Chunks made of the bundled knowledge's own words, shuffled: a realistic vocabulary."""
+    rng = random.Random(seed)
+    with db.engine.connect() as connection:
+        vocabulary = " ".join(connection.execute(text("SELECT tokens FROM kb_chunks")).scalars()).split()
+    per_document = 20
+    with db.engine.begin() as connection:
+        for start in range(0, chunks, per_document * 500):
+            documents = []
+            for d in range(start // per_document, min(chunks, start + per_document * 500) // per_document):
+                documents.append(dict(key=f"synthetic:{d}", source="synthetic", title=f"Synthetic {d}", ref=f"synthetic/{d}",
+                                      kind="", language="fr", content_hash="x", created_at=NOW, updated_at=NOW))
+            result = connection.execute(insert(KbDocument).returning(KbDocument.id), documents)
+            rows = []
+            for document_id in result.scalars():
+                for position in range(per_document):
+                    words = rng.choices(vocabulary, k=rng.randint(40, 160))
+                    rows.append(dict(document_id=document_id, position=position, heading=f"Synthetic › {position}",
+                                     text=" ".join(words), tokens=" ".join(words), token_count=len(words)))
+            connection.execute(insert(KbChunk), rows)
+    STATS.invalidate()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    questions = [(item["q"], item["lang"]) for item in EVAL["answerable"] + EVAL["decline"]]
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}")
+        if not db.is_sqlite:
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade(db)
+        kb = KnowledgeBase(db, clock=lambda: NOW)
+        started = time.perf_counter()
+        kb.reindex()
+        index_ms = (time.perf_counter() - started) * 1000
+        bundled = percentiles(time_queries(kb, questions, args.rounds))
+        started = time.perf_counter()
+        synthesise(db, args.chunks)
+        build_s = time.perf_counter() - started
+        large = percentiles(time_queries(kb, questions, args.rounds))
+        db.dispose()
+    print(json.dumps({
+        "backend": "sqlite" if db.is_sqlite else "postgresql",
+        "bundled": {"index_ms": round(index_ms), "p50_ms": round(bundled[0], 2), "p95_ms": round(bundled[1], 2)},
+        f"synthetic_{args.chunks}": {"build_s": round(build_s, 1), "p50_ms": round(large[0], 2), "p95_ms": round(large[1], 2)},
+        "queries": len(questions) * args.rounds,
+    }))
+
+
+if __name__ == "__main__":
+    main()

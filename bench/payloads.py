@@ -1,0 +1,162 @@
+"""Slack-shaped request bodies for every HTTP entry point, shared by the benchmarks and the
+hostile-input tests.
+
+Shapes follow Slack's own samples (../shared/fixtures-vendor/slack/: java-sdk-shapes and
+bolt-python payloads) and bot/console/signed_client.py. Each generator takes a sequence number
+and returns `(body: bytes, content_type: str)`; ids are unique per number so the event ledger
+sees distinct deliveries.
+
+To cover a capability's entry point, add a generator to `ENTRY_POINTS` (and to `BENCH_MIX`
+if it belongs in the load mix).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.console.slack_standin import APP_ID, BOT_USER_ID, TEAM_ID
+
+Body = tuple[bytes, str]
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+BENCH_USERS = [f"U0BENCH{index:03d}" for index in range(200)]
+
+
+def dm_channel(user_id: str) -> str:
+    """The stand-in's DM channel id for a user (bot/console/slack_standin.py)."""
+    return "D" + user_id.lstrip("U")[:10]
+
+
+def envelope(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return {
+        "token": "verification_token", "team_id": TEAM_ID, "api_app_id": APP_ID, "event": event,
+        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+
+
+def _ts(n: int) -> str:
+    return f"{time.time():.0f}.{n % 1_000_000:06d}"
+
+
+def _user(n: int) -> str:
+    return BENCH_USERS[n % len(BENCH_USERS)]
+
+
+def _event(event: dict[str, Any], n: int, tag: str) -> Body:
+    return json.dumps(envelope(event, f"Ev{tag}{n:08d}")).encode(), JSON
+
+
+def app_mention(n: int, tag: str = "B", text: str | None = None) -> Body:
+    ts = _ts(n)
+    return _event({
+        "type": "app_mention", "user": _user(n), "text": text if text is not None else f"<@{BOT_USER_ID}> qui finance DIGISET ?",
+        "ts": ts, "channel": "C0GENERAL", "event_ts": ts, "team": TEAM_ID,
+    }, n, tag)
+
+
+def message_im(n: int, tag: str = "B", text: str | None = None) -> Body:
+    user, ts = _user(n), _ts(n)
+    return _event({
+        "type": "message", "user": user, "text": text if text is not None else "Bonjour, comment rejoindre un café IA ?",
+        "ts": ts, "channel": dm_channel(user), "channel_type": "im", "event_ts": ts, "team": TEAM_ID,
+    }, n, tag)
+
+
+def team_join(n: int, tag: str = "B", text: str | None = None) -> Body:
+    user = f"U0JOIN{n:06d}"
+    return _event({
+        "type": "team_join",
+        "user": {"id": user, "team_id": TEAM_ID, "name": text or f"new{n}", "deleted": False, "real_name": f"New {n}",
+                 "tz": "Europe/Paris", "tz_offset": 3600, "locale": "fr-FR", "is_bot": False,
+                 "profile": {"display_name": text or f"new{n}", "real_name": f"New {n}", "team": TEAM_ID}},
+        "event_ts": _ts(n),
+    }, n, tag)
+
+
+def reaction_added(n: int, tag: str = "B", text: str | None = None) -> Body:
+    return _event({
+        "type": "reaction_added", "user": _user(n), "reaction": text or "thumbsup", "item_user": _user(n + 1),
+        "item": {"type": "message", "channel": "C0GENERAL", "ts": _ts(n)}, "event_ts": _ts(n),
+    }, n, tag)
+
+
+def slash_command(n: int, tag: str = "B", text: str | None = None, command: str = "/ask") -> Body:
+    user = _user(n)
+    fields = {
+        "token": "verification_token", "team_id": TEAM_ID, "team_domain": "soga", "channel_id": dm_channel(user),
+        "channel_name": "directmessage", "user_id": user, "user_name": user.lower(), "command": command,
+        "text": text if text is not None else "qui finance DIGISET ?", "api_app_id": APP_ID,
+        "is_enterprise_install": "false", "response_url": f"http://127.0.0.1:9/response/cmd{tag}{n}",
+        "trigger_id": f"{n}.{tag}.trigger",
+    }
+    return urlencode(fields).encode(), FORM
+
+
+def _interaction(payload: dict[str, Any]) -> Body:
+    payload = {"team": {"id": TEAM_ID, "domain": "soga"}, "api_app_id": APP_ID, "token": "verification_token",
+               "is_enterprise_install": False, **payload}
+    return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+
+
+def block_actions(n: int, tag: str = "B", text: str | None = None, action_id: str = "bench_button", value: str | None = None) -> Body:
+    user = _user(n)
+    return _interaction({
+        "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "trigger_id": f"{n}.{tag}.trigger", "response_url": f"http://127.0.0.1:9/response/act{tag}{n}",
+        "container": {"type": "message", "message_ts": _ts(n), "channel_id": "C0GENERAL", "is_ephemeral": False},
+        "channel": {"id": "C0GENERAL", "name": "general"},
+        "message": {"type": "message", "user": BOT_USER_ID, "ts": _ts(n), "text": "…"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "bench", "value": value if value is not None else (text or "1"),
+                     "text": {"type": "plain_text", "text": "OK"}, "action_ts": _ts(n)}],
+    })
+
+
+def view_submission(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_view") -> Body:
+    user = _user(n)
+    return _interaction({
+        "type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "trigger_id": f"{n}.{tag}.trigger", "response_urls": [],
+        "view": {"id": f"V{n:08d}", "type": "modal", "callback_id": callback_id, "private_metadata": "",
+                 "title": {"type": "plain_text", "text": "SOGA"}, "blocks": [],
+                 "state": {"values": {"q": {"q": {"type": "plain_text_input", "value": text if text is not None else "Une question"}}}}},
+    })
+
+
+def message_shortcut(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_shortcut") -> Body:
+    user = _user(n)
+    return _interaction({
+        "type": "message_action", "callback_id": callback_id, "user": {"id": user, "name": user.lower()},
+        "channel": {"id": "C0GENERAL", "name": "general"}, "message_ts": _ts(n), "trigger_id": f"{n}.{tag}.trigger",
+        "message": {"type": "message", "user": _user(n + 1), "ts": _ts(n), "text": text if text is not None else "Une question"},
+        "response_url": f"http://127.0.0.1:9/response/sc{tag}{n}",
+    })
+
+
+Generator = Callable[..., Body]
+
+# The load mix of the ack-latency benchmark (issue 8): seven kinds, in turn.
+BENCH_MIX: list[tuple[str, Generator]] = [
+    ("app_mention", app_mention),
+    ("message.im", message_im),
+    ("team_join", team_join),
+    ("reaction_added", reaction_added),
+    ("slash_command", slash_command),
+    ("block_actions", block_actions),
+    ("view_submission", view_submission),
+]
+
+# Every HTTP entry point, for the fuzz test. Capabilities add theirs here, e.g.
+#   ("cafe_vote", partial(block_actions, action_id="cafe_vote", value="42")).
+ENTRY_POINTS: list[tuple[str, Generator]] = [*BENCH_MIX, ("message_shortcut", message_shortcut)]
+
+
+def mixed(n: int, tag: str = "B") -> tuple[str, Body]:
+    name, generator = BENCH_MIX[n % len(BENCH_MIX)]
+    return name, generator(n, tag)

@@ -1,0 +1,167 @@
+"""What the digest keeps of public channels while a week goes by: thread candidates, shared
+links and who posted. Metadata first; a short excerpt and the links only for public channels,
+purged once the week's digest is sent (see bot/digest/models.py for the retention)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+
+from bot.digest.models import DigestIssue, DigestLink, DigestPoster, DigestThread, SENT, SKIPPED
+from bot.digest.weeks import ts_to_datetime, week_of, week_of_ts
+from bot.store.db import Database
+
+EXCERPT_CHARS = 220
+# Human posts; everything else (joins, topic changes, bot posts, edits) is not a thread.
+_HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+_SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|([^>]*))?>")
+_BARE_URL = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]+")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL_MENTION = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_SPECIAL = re.compile(r"<![^>]*>")
+
+
+def is_public_human_message(event: dict[str, Any]) -> bool:
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "channel"
+        and event.get("subtype") in _HUMAN_SUBTYPES
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("ts"))
+    )
+
+
+def extract_links(text: str) -> list[tuple[str, str | None]]:
+    """(url, label) of every web link in Slack mrkdwn, first occurrence wins."""
+    found: dict[str, str | None] = {}
+    for url, label in _SLACK_LINK.findall(text or ""):
+        found.setdefault(url.rstrip(".,);"), label or None)
+    for url in _BARE_URL.findall(_SLACK_LINK.sub(" ", text or "")):
+        found.setdefault(url.rstrip(".,);"), None)
+    return list(found.items())
+
+
+def make_excerpt(text: str, names: dict[str, str] | None = None, *, resolve_users: bool = True) -> str:
+    """A short, plain excerpt: mentions become names, links their label, no @channel pings.
+    At capture time user mentions stay as ids, so the digest shows the names of the day."""
+    names = names or {}
+    if resolve_users:
+        text = _USER_MENTION.sub(lambda m: "@" + names.get(m.group(1), "membre"), text or "")
+    text = _CHANNEL_MENTION.sub(lambda m: "#" + m.group(1), text or "")
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SPECIAL.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    cut = text.rfind(" ", 0, EXCERPT_CHARS - 1)
+    return text[: cut if cut > EXCERPT_CHARS // 2 else EXCERPT_CHARS - 1].rstrip(" ,;:") + "…"
+
+
+class DigestRecorder:
+    """Called by the event router (observers) and by imports; every method is idempotent
+    enough for redelivered events, which the event ledger already filters."""
+
+    def __init__(self, db: Database, tz: ZoneInfo) -> None:
+        self._db = db
+        self._tz = tz
+
+    def record_message(self, event: dict[str, Any]) -> None:
+        if event.get("subtype") == "message_deleted":
+            self.forget(event.get("channel", ""), (event.get("previous_message") or {}).get("ts") or event.get("deleted_ts", ""))
+            return
+        if not is_public_human_message(event):
+            return
+        channel, ts, user_id = event["channel"], event["ts"], event["user"]
+        week = week_of_ts(ts, self._tz)
+        posted_at = ts_to_datetime(ts)
+        thread_ts = event.get("thread_ts")
+        text = event.get("text") or ""
+        with self._db.session() as session:
+            if session.get(DigestPoster, (week, user_id)) is None:
+                session.add(DigestPoster(iso_week=week, user_id=user_id))
+            if thread_ts and thread_ts != ts:
+                changed = session.execute(
+                    update(DigestThread)
+                    .where(DigestThread.channel_id == channel, DigestThread.ts == thread_ts)
+                    .values(reply_count=DigestThread.reply_count + 1)
+                ).rowcount
+                if not changed:
+                    # A reply to a parent we never saw (posted before the bot): count the
+                    # thread in the parent's week, without an excerpt we don't have.
+                    session.add(DigestThread(
+                        channel_id=channel, ts=thread_ts, user_id=None, iso_week=week_of_ts(thread_ts, self._tz),
+                        posted_at=ts_to_datetime(thread_ts), reply_count=1, reaction_count=0, excerpt=None,
+                    ))
+            elif session.get(DigestThread, (channel, ts)) is None:
+                session.add(DigestThread(
+                    channel_id=channel, ts=ts, user_id=user_id, iso_week=week, posted_at=posted_at,
+                    reply_count=int(event.get("reply_count") or 0), reaction_count=0, excerpt=make_excerpt(text, resolve_users=False),
+                ))
+            for url, label in extract_links(text):
+                link = session.execute(
+                    select(DigestLink).where(DigestLink.iso_week == week, DigestLink.url == url[:1000])
+                ).scalar_one_or_none()
+                if link is None:
+                    session.add(DigestLink(
+                        iso_week=week, channel_id=channel, ts=ts, user_id=user_id, url=url[:1000],
+                        title=(label or None) and label[:300], shares=1, posted_at=posted_at,
+                    ))
+                else:
+                    link.shares += 1
+
+    def record_reaction(self, event: dict[str, Any], delta: int) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+            return
+        with self._db.session() as session:
+            # Only threads we track (public channels) count; a reaction elsewhere changes nothing.
+            session.execute(
+                update(DigestThread)
+                .where(DigestThread.channel_id == item["channel"], DigestThread.ts == item["ts"],
+                       DigestThread.reaction_count + delta >= 0)
+                .values(reaction_count=DigestThread.reaction_count + delta)
+            )
+
+    def forget(self, channel: str, ts: str) -> None:
+        """A deleted message leaves the digest: its excerpt and its links go with it."""
+        if not channel or not ts:
+            return
+        with self._db.session() as session:
+            session.execute(delete(DigestThread).where(DigestThread.channel_id == channel, DigestThread.ts == ts))
+            session.execute(delete(DigestLink).where(DigestLink.channel_id == channel, DigestLink.ts == ts))
+
+
+def purge_week_text(db: Database, iso_week: str) -> None:
+    """Once a week's digest is out (or skipped), its excerpts and links are no longer needed."""
+    with db.session() as session:
+        session.execute(update(DigestThread).where(DigestThread.iso_week == iso_week).values(excerpt=None))
+        session.execute(delete(DigestLink).where(DigestLink.iso_week == iso_week))
+
+
+def purge_expired(db: Database, now: datetime, retention_days: int, tz: ZoneInfo) -> int:
+    """Drop text older than the retention, and everything of weeks already sent or skipped."""
+    cutoff = now - timedelta(days=retention_days)
+    with db.session() as session:
+        done_weeks = list(session.execute(
+            select(DigestIssue.iso_week).where(DigestIssue.state.in_([SENT, SKIPPED]))
+        ).scalars())
+        cleared = session.execute(
+            update(DigestThread)
+            .where(DigestThread.excerpt.is_not(None),
+                   (DigestThread.posted_at < cutoff) | DigestThread.iso_week.in_(done_weeks))
+            .values(excerpt=None)
+        ).rowcount
+        cleared += session.execute(
+            delete(DigestLink).where((DigestLink.posted_at < cutoff) | DigestLink.iso_week.in_(done_weeks))
+        ).rowcount
+        # Metadata of old weeks is no use to any digest either.
+        old = cutoff - timedelta(days=60)
+        session.execute(delete(DigestThread).where(DigestThread.posted_at < old))
+        # ISO week labels sort in time order ("2026-W09" < "2026-W10").
+        session.execute(delete(DigestPoster).where(DigestPoster.iso_week < week_of(old, tz)))
+    return cleared

@@ -1,0 +1,241 @@
+"""Where the digest's content comes from. Each source is a small function over data the bot
+already has; another capability may register a better one in `services.extras`:
+
+- `digest_new_members(start, end) -> [{"user_id", "name"}]` (growth)
+- `digest_figures(start, end) -> {"members", "joins", "actives"}` (growth)
+- `upcoming_events(start_date, end_date) -> [{"title", "date", "where"?, "url"?}]` (knowledge)
+- `open_cafes() -> [{"title", "when"?, "url"?}]` (café)
+
+Without them the fallbacks below read the core `members` table (and `joined_at` when growth
+has added it), the digest's own tables, and the knowledge files of kind `event`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Integer, and_, func, inspect, or_, select
+
+from bot.digest.models import DigestLink, DigestPoster, DigestThread
+from bot.store.db import Database
+from bot.store.models import Member
+
+log = logging.getLogger(__name__)
+
+NewMembersSource = Callable[[datetime, datetime], list[dict[str, Any]]]
+FiguresSource = Callable[[datetime, datetime], dict[str, int]]
+EventsSource = Callable[[date, date], list[dict[str, Any]]]
+CafesSource = Callable[[], list[dict[str, Any]]]
+
+
+def _counted():  # type: ignore[no-untyped-def]
+    """Members who count: people, not bots or Slackbot, still in the workspace."""
+    return and_(Member.is_bot.is_(False), Member.is_deleted.is_(False), Member.user_id != "USLACKBOT")
+
+
+def _tracked():  # type: ignore[no-untyped-def]
+    """Opted-out members count in the member total and nowhere else."""
+    return and_(_counted(), Member.analytics_opt_out.is_(False))
+
+
+def _join_column(db: Database):  # type: ignore[no-untyped-def]
+    """`members.joined_at` once growth adds it; `created_at` (first seen by the bot) until then."""
+    columns = {column["name"] for column in inspect(db.engine).get_columns("members")}
+    if "joined_at" in columns:
+        from sqlalchemy import column
+
+        return column("joined_at", Member.created_at.type)
+    return Member.created_at
+
+
+def new_members_from_db(db: Database) -> NewMembersSource:
+    def new_members(start: datetime, end: datetime) -> list[dict[str, Any]]:
+        joined = _join_column(db)
+        with db.session() as session:
+            rows = session.execute(
+                select(Member.user_id, Member.display_name)
+                .select_from(Member.__table__)
+                .where(_tracked(), joined >= start, joined < end)
+                .order_by(joined, Member.user_id)
+            ).all()
+        return [{"user_id": user_id, "name": name or user_id} for user_id, name in rows]
+
+    return new_members
+
+
+def figures_from_db(db: Database) -> FiguresSource:
+    def figures(start: datetime, end: datetime) -> dict[str, int]:
+        joined = _join_column(db)
+        with db.session() as session:
+            members = session.scalar(select(func.count()).select_from(Member.__table__).where(_counted(), joined < end)) or 0
+            joins = session.scalar(
+                select(func.count()).select_from(Member.__table__).where(_tracked(), joined >= start, joined < end)
+            ) or 0
+            week = week_label_of(start)
+            actives = session.scalar(
+                select(func.count()).select_from(DigestPoster)
+                .join(Member, Member.user_id == DigestPoster.user_id, isouter=True)
+                .where(DigestPoster.iso_week == week,
+                       or_(Member.user_id.is_(None), and_(_tracked())))
+            ) or 0
+        return {"members": int(members), "joins": int(joins), "actives": int(actives)}
+
+    return figures
+
+
+def week_label_of(start: datetime) -> str:
+    # `start` is Monday 00:00 local time as UTC; noon UTC of that day is safely inside the week.
+    from bot.digest.weeks import week_label
+
+    return week_label((start + timedelta(hours=14)).date())
+
+
+# -- threads and links (the digest's own tables) ----------------------------------------------
+@dataclass(frozen=True)
+class ThreadRow:
+    channel_id: str
+    ts: str
+    user_id: str | None
+    reply_count: int
+    reaction_count: int
+    excerpt: str | None
+
+
+def top_threads(db: Database, iso_week: str, limit: int) -> list[ThreadRow]:
+    """Ranked by replies (worth two) and reactions; a thread nobody answered or reacted to is
+    not a top thread. Threads of opted-out members stay out."""
+    score = (DigestThread.reply_count * 2 + DigestThread.reaction_count).cast(Integer)
+    with db.session() as session:
+        rows = session.execute(
+            select(DigestThread)
+            .join(Member, Member.user_id == DigestThread.user_id, isouter=True)
+            .where(DigestThread.iso_week == iso_week, score > 0,
+                   or_(Member.user_id.is_(None), Member.analytics_opt_out.is_(False)))
+            .order_by(score.desc(), DigestThread.reply_count.desc(), DigestThread.ts)
+            .limit(limit)
+        ).scalars().all()
+        return [ThreadRow(r.channel_id, r.ts, r.user_id, r.reply_count, r.reaction_count, r.excerpt) for r in rows]
+
+
+def shared_links(db: Database, iso_week: str, limit: int = 8) -> list[dict[str, Any]]:
+    with db.session() as session:
+        rows = session.execute(
+            select(DigestLink)
+            .join(Member, Member.user_id == DigestLink.user_id, isouter=True)
+            .where(DigestLink.iso_week == iso_week,
+                   or_(Member.user_id.is_(None), Member.analytics_opt_out.is_(False)))
+            .order_by(DigestLink.shares.desc(), DigestLink.posted_at)
+            .limit(limit)
+        ).scalars().all()
+        return [{"url": r.url, "title": r.title, "shares": r.shares} for r in rows]
+
+
+def display_names(db: Database, user_ids: list[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    with db.session() as session:
+        rows = session.execute(select(Member.user_id, Member.display_name).where(Member.user_id.in_(user_ids))).all()
+    return {user_id: name for user_id, name in rows if name}
+
+
+# -- events from knowledge files ---------------------------------------------------------------
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_MONTHS = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+}
+# "12 septembre 2024, Bruxelles : conférence …" or "du 26 au 29 novembre 2024 : …"
+_DATED_LINE = re.compile(
+    r"^\s*[-*]\s*(?:du\s+)?(\d{1,2})(?:er)?(?:\s+au\s+\d{1,2}(?:er)?)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})"
+    r"\s*(?:,\s*([^:]+?))?\s*:\s*(.+)$",
+    re.I | re.M,
+)
+
+
+def read_front_matter(text: str) -> tuple[dict[str, str], str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t")):
+            fields[key.strip().lower()] = value.strip().strip("'\"")
+    return fields, text[match.end():]
+
+
+def events_from_knowledge(folders: list[Path]) -> EventsSource:
+    """Events of knowledge files of kind `event`: a file with a `date` (or `start`) in its front
+    matter is one event; otherwise each dated bullet line ("- 12 septembre 2024, Bruxelles : …")
+    is one."""
+
+    def parse_all() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.md")):
+                try:
+                    fields, body = read_front_matter(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    log.warning("cannot read knowledge file %s", path)
+                    continue
+                if fields.get("kind") != "event":
+                    continue
+                when = fields.get("date") or fields.get("start") or fields.get("starts")
+                if when:
+                    try:
+                        day = date.fromisoformat(when[:10])
+                    except ValueError:
+                        continue
+                    events.append({"title": fields.get("title") or path.stem, "date": day.isoformat(),
+                                   "where": fields.get("where") or fields.get("location"), "url": fields.get("url")})
+                    continue
+                for match in _DATED_LINE.finditer(body):
+                    day_text, month, year, where, what = match.groups()
+                    try:
+                        day = date(int(year), _MONTHS[month.lower()], int(day_text))
+                    except ValueError:
+                        continue
+                    events.append({"title": what.strip().rstrip(" ;."), "date": day.isoformat(),
+                                   "where": (where or "").strip() or None, "url": None})
+        return events
+
+    cache: list[list[dict[str, Any]]] = []
+
+    def upcoming(start: date, end: date) -> list[dict[str, Any]]:
+        if not cache:
+            cache.append(parse_all())
+        found = [e for e in cache[0] if start.isoformat() <= e["date"] <= end.isoformat()]
+        unique = {(e["date"], e["title"]): e for e in found}
+        return sorted(unique.values(), key=lambda e: (e["date"], e["title"]))[:8]
+
+    return upcoming
+
+
+def no_cafes() -> list[dict[str, Any]]:
+    return []
+
+
+@dataclass
+class DigestSources:
+    new_members: NewMembersSource
+    figures: FiguresSource
+    upcoming_events: EventsSource
+    open_cafes: CafesSource
+
+
+def sources_for(db: Database, extras: dict[str, Any], knowledge_folders: list[Path]) -> DigestSources:
+    """Providers registered by other capabilities win; our fallbacks fill the gaps."""
+    return DigestSources(
+        new_members=extras.get("digest_new_members") or new_members_from_db(db),
+        figures=extras.get("digest_figures") or figures_from_db(db),
+        upcoming_events=extras.get("upcoming_events") or events_from_knowledge(knowledge_folders),
+        open_cafes=extras.get("open_cafes") or no_cafes,
+    )

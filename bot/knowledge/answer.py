@@ -1,0 +1,186 @@
+"""Answers from retrieved passages: extractive (no LLM) or written by an LLM, and when to decline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n import Lang
+from bot.knowledge.analysis import tokens
+from bot.knowledge.index import Hit
+from bot.knowledge.texts import KB
+
+MAX_SOURCES = 5
+EXCERPT_CHARS = 280
+# The best passage must contain this share of the question's weight (idf) to be trusted.
+MIN_COVERAGE = 0.5
+# Sentences within this share of the best one's score join the answer.
+SENTENCE_KEEP_RATIO = 0.5
+MAX_SENTENCES = 4
+NO_ANSWER = "NO_ANSWER"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-ÖØ-Þ«\"(0-9])")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# Knowledge files say plainly when the report lacks a fact ("Le rapport ne précise pas le
+# montant…"). When such a sentence is the best match, the honest answer is "I don't know".
+_GAP = re.compile(
+    r"\bne\s+(?:\w+\s+){0,2}?(?:donne|précise|nomme|cite|chiffre|décrit|indique|mentionne|détaille|figurent?|sont|est|dit)\b"
+    r"[^.]{0,60}?\b(?:pas|ni|aucun)\b|\baucun(?:e)? (?:chiffre|montant|information|donnée)|\bpas (?:connus?|disponibles?)\b|"
+    r"\bnot (?:known|given|specified|stated|available)\b|\bdoes not (?:say|give|specify|state|mention)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Source:
+    title: str
+    ref: str
+    excerpt: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "ref": self.ref, "excerpt": self.excerpt}
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    language: Lang
+    sources: list[Source] = field(default_factory=list)
+    latency_ms: float = 0.0
+    by_llm: bool = False
+    question_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answer": self.text, "answered": self.answered, "language": self.language,
+            "sources": [s.as_dict() for s in self.sources], "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+@dataclass
+class Sentence:
+    text: str
+    hit: Hit
+    score: float
+    order: int
+
+
+def coverage(hit: Hit, weights: list[float]) -> float:
+    total = sum(weights)
+    return sum(weights[i] for i in hit.matched) / total if total else 0.0
+
+
+def split_sentences(text: str) -> list[str]:
+    units: list[str] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if line:
+            units.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+    return units
+
+
+def rank_sentences(hits: list[Hit], groups: list[tuple[str, ...]], weights: list[float]) -> list[Sentence]:
+    """Sentences of the top passages scored by the question weight they carry; the passage's
+    heading lends half weight (a list item under "Qui finance DIGISET ?" is about DIGISET)."""
+    ranked: list[Sentence] = []
+    order = 0
+    for rank, hit in enumerate(hits[:3]):
+        heading_tokens = set(tokens(hit.heading))
+        passage_factor = 1.0 - 0.2 * rank
+        for sentence in split_sentences(hit.text):
+            own = set(tokens(sentence))
+            score = 0.0
+            for index, group in enumerate(groups):
+                if own.intersection(group):
+                    score += weights[index]
+                elif heading_tokens.intersection(group):
+                    score += 0.5 * weights[index]
+            ranked.append(Sentence(sentence, hit, score * passage_factor, order))
+            order += 1
+    ranked.sort(key=lambda s: (-s.score, s.order))
+    return ranked
+
+
+def pick_sentences(ranked: list[Sentence]) -> list[Sentence]:
+    if not ranked or ranked[0].score <= 0:
+        return []
+    best = ranked[0].score
+    chosen = [
+        s for s in ranked
+        if s.score >= SENTENCE_KEEP_RATIO * best and not s.text.endswith(":") and not is_gap_statement(s.text)
+    ][:MAX_SENTENCES]
+    return sorted(chosen, key=lambda s: s.order)  # in reading order, so the answer flows
+
+
+_BUT = re.compile(r"\b(?:mais|but|cependant|however)\b", re.IGNORECASE)
+
+
+def is_gap_statement(sentence: str) -> bool:
+    """A sentence saying the knowledge lacks a fact, and nothing more ("…, mais…" adds one)."""
+    match = _GAP.search(sentence)
+    return bool(match) and not _BUT.search(sentence, match.end())
+
+
+def sources_for(hits: list[Hit]) -> list[Source]:
+    """One source per document, in first-use order, at most MAX_SOURCES."""
+    seen: dict[int, Source] = {}
+    for hit in hits:
+        if hit.document_id not in seen and len(seen) < MAX_SOURCES:
+            seen[hit.document_id] = Source(hit.title, hit.ref, excerpt(hit.text))
+    return list(seen.values())
+
+
+def source_number(hits: list[Hit], hit: Hit) -> int:
+    documents = list(dict.fromkeys(h.document_id for h in hits))
+    return documents.index(hit.document_id) + 1
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    flat = " ".join(_BULLET.sub("", line).strip() for line in text.splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def compose_extractive(chosen: list[Sentence], cited: list[Hit], lang: Lang) -> str:
+    lines = [KB("extractive_intro", lang)]
+    for sentence in chosen:
+        lines.append(f"• {sentence.text} [{source_number(cited, sentence.hit)}]")
+    return "\n".join(lines)
+
+
+def compose_decline(lang: Lang, gap: Sentence | None = None, cited: list[Hit] | None = None) -> str:
+    text = KB("decline", lang)
+    if gap is not None and cited:
+        text += "\n" + KB("decline_known", lang, sentence=gap.text, n=source_number(cited, gap.hit))
+    return text
+
+
+def llm_messages(
+    template: str, question: str, hits: list[Hit], lang: Lang, history: list[tuple[str, str]] | None = None
+) -> list[dict[str, str]]:
+    """The system prompt holds the rules and the passages; member text only ever appears
+    inside delimiters in user messages, with delimiter look-alikes removed."""
+    passages = "\n\n".join(
+        f"[{n}] {hit.title} — {hit.heading}\n{hit.text}" for n, hit in enumerate(_one_per_passage(hits), start=1)
+    )
+    system = template.replace("{language}", "French" if lang == "fr" else "English").replace("{passages}", passages)
+    messages = [{"role": "system", "content": system}]
+    if history:
+        conversation = "\n".join(f"{who}: {_strip_tags(text)}" for who, text in history[-6:])
+        messages.append({"role": "user", "content": f"<conversation>\n{conversation}\n</conversation>"})
+    messages.append({"role": "user", "content": f"<question>\n{_strip_tags(question)}\n</question>"})
+    return messages
+
+
+def _one_per_passage(hits: list[Hit]) -> list[Hit]:
+    return hits[:MAX_SOURCES]
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"</?\s*(question|conversation|system)\s*>", "", text, flags=re.IGNORECASE)
+
+
+def cited_numbers(text: str) -> list[int]:
+    return sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text)})

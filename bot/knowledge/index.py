@@ -1,0 +1,316 @@
+"""The search index in the database: incremental (re-)indexing and lexical retrieval.
+
+Both backends find candidates with their own full-text index over the pre-analysed tokens,
+then the candidates are scored here with one BM25, so SQLite and PostgreSQL rank alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text
+
+from bot.knowledge.analysis import analyse
+from bot.knowledge.loader import SourceDocument, chunk_document
+from bot.knowledge.models import KbChunk, KbDocument
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 40
+COMMON_TERM_SHARE = 0.05
+COMMON_TERM_MIN_DF = 1000  # small corpora keep every term: scoring them all is cheap
+BM25_K1 = 1.2
+BM25_B = 0.75
+HEADING_SEPARATOR = " › "
+
+Embedder = Callable[[list[str]], list[list[float]]]
+
+
+@dataclass
+class ReindexReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(added=self.added, updated=self.updated, unchanged=self.unchanged, removed=self.removed, chunks=self.chunks)
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    document_id: int
+    title: str
+    ref: str
+    heading: str
+    text: str
+    score: float
+    matched: frozenset[int] = field(default_factory=frozenset)  # indexes of the query groups found
+
+
+def _chunk_rows(document: SourceDocument) -> list[KbChunk]:
+    rows = []
+    for position, chunk in enumerate(chunk_document(document.title, document.body)):
+        heading = HEADING_SEPARATOR.join(chunk.heading_path)
+        analysed = analyse(heading + "\n" + chunk.text)
+        rows.append(KbChunk(position=position, heading=heading, text=chunk.text, tokens=analysed,
+                            token_count=max(1, analysed.count(" ") + 1)))
+    return rows
+
+
+def sync_documents(
+    db: Database,
+    documents: Iterable[SourceDocument],
+    now: datetime,
+    *,
+    source: str = "file",
+    embed: Embedder | None = None,
+    remove_missing: bool = True,
+) -> ReindexReport:
+    """Make the index hold exactly `documents` for `source`: new and changed ones are
+    (re-)chunked, unchanged ones (same content hash) are skipped, missing ones are removed."""
+    report = ReindexReport()
+    seen: set[str] = set()
+    for document in documents:
+        if document.key in seen:
+            continue
+        seen.add(document.key)
+        with db.session() as session:
+            existing = session.scalar(select(KbDocument).where(KbDocument.key == document.key))
+            if existing is not None and existing.content_hash == document.content_hash:
+                report.unchanged += 1
+                continue
+            rows = _chunk_rows(document)
+            _embed_rows(rows, embed)
+            if existing is None:
+                existing = KbDocument(key=document.key, created_at=now, created_by_user_id=document.meta.get("user_id"))
+                session.add(existing)
+                report.added += 1
+            else:
+                session.execute(delete(KbChunk).where(KbChunk.document_id == existing.id))
+                report.updated += 1
+            existing.source = document.source
+            existing.title = document.title[:500]
+            existing.ref = document.ref[:1000]
+            existing.kind = document.kind[:32]
+            existing.language = document.language[:8]
+            existing.content_hash = document.content_hash
+            existing.body = document.body if document.source != "file" else None
+            existing.updated_at = now
+            session.flush()
+            for row in rows:
+                row.document_id = existing.id
+            session.add_all(rows)
+            report.chunks += len(rows)
+    with db.session() as session:
+        stale = [] if not remove_missing else [
+            doc_id for doc_id, key in session.execute(select(KbDocument.id, KbDocument.key).where(KbDocument.source == source))
+            if key not in seen
+        ]
+        if stale:
+            session.execute(delete(KbChunk).where(KbChunk.document_id.in_(stale)))
+            session.execute(delete(KbDocument).where(KbDocument.id.in_(stale)))
+            report.removed = len(stale)
+    if report.added or report.updated or report.removed:
+        STATS.invalidate()
+    return report
+
+
+def upsert_document(db: Database, document: SourceDocument, now: datetime, embed: Embedder | None = None) -> ReindexReport:
+    """Add or replace one document without touching the others (e.g. saved from Slack)."""
+    return sync_documents(db, [document], now, source=document.source, embed=embed, remove_missing=False)
+
+
+def _embed_rows(rows: list[KbChunk], embed: Embedder | None) -> None:
+    if embed is None or not rows:
+        return
+    try:
+        vectors = embed([f"{row.heading}\n{row.text}" for row in rows])
+    except Exception as exc:  # embeddings are an optional signal: index lexically anyway
+        log.warning("embeddings unavailable while indexing: %s", exc)
+        return
+    for row, vector in zip(rows, vectors):
+        row.embedding = json.dumps([round(x, 6) for x in vector])
+
+
+class CorpusStats:
+    """Document frequencies and lengths for BM25, cached until the index changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._totals: dict[str, tuple[int, int, float]] = {}  # db url -> (generation, N, avgdl)
+        self._df: dict[tuple[str, str], tuple[int, int]] = {}  # (db url, term) -> (generation, df)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+    def totals(self, db: Database) -> tuple[int, float]:
+        with self._lock:
+            cached = self._totals.get(db.url)
+            if cached and cached[0] == self._generation:
+                return cached[1], cached[2]
+            generation = self._generation
+        with db.engine.connect() as connection:
+            count, average = connection.execute(select(func.count(KbChunk.id), func.avg(KbChunk.token_count))).one()
+        with self._lock:
+            self._totals[db.url] = (generation, int(count or 0), float(average or 1.0))
+        return int(count or 0), float(average or 1.0)
+
+    def document_frequencies(self, db: Database, terms: list[str]) -> dict[str, int]:
+        result: dict[str, int] = {}
+        missing: list[str] = []
+        with self._lock:
+            for term in terms:
+                cached = self._df.get((db.url, term))
+                if cached and cached[0] == self._generation:
+                    result[term] = cached[1]
+                else:
+                    missing.append(term)
+            generation = self._generation
+        if missing:
+            with db.engine.connect() as connection:
+                if db.is_sqlite:
+                    rows = connection.execute(
+                        text("SELECT term, doc FROM kb_chunks_vocab WHERE term IN (" + ",".join(f":t{i}" for i in range(len(missing))) + ")"),
+                        {f"t{i}": _fts5_term(term) for i, term in enumerate(missing)},
+                    ).all()
+                    found = dict(rows)
+                    fresh = {term: int(found.get(_fts5_term(term), 0)) for term in missing}
+                else:
+                    fresh = {
+                        term: int(connection.execute(
+                            text("SELECT count(*) FROM kb_chunks WHERE tsv @@ to_tsquery('simple', :q)"), {"q": _tsquery_term(term)}
+                        ).scalar() or 0)
+                        for term in missing
+                    }
+            with self._lock:
+                if len(self._df) > 100_000:
+                    self._df.clear()
+                for term, df in fresh.items():
+                    self._df[(db.url, term)] = (generation, df)
+            result.update(fresh)
+        return result
+
+
+STATS = CorpusStats()
+
+
+def _fts5_term(term: str) -> str:
+    return term  # tokens are [a-z0-9]+, the same in FTS5's unicode61 tokeniser
+
+
+def _tsquery_term(term: str) -> str:
+    return term
+
+
+Groups = list[tuple[str, ...]]
+
+
+@dataclass
+class LexicalResult:
+    hits: list[Hit]
+    group_weights: list[float]  # idf of each query group, for coverage
+
+
+def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResult:
+    """BM25 over the candidates; each group scores by its best alternative in the chunk."""
+    terms = list(dict.fromkeys(term for group in groups for term in group))
+    if not terms:
+        return LexicalResult([], [])
+    total, average = STATS.totals(db)
+    df = STATS.document_frequencies(db, terms)
+    weights = [idf(max(df.get(term, 0) for term in group), total) for group in groups]
+    # Terms found in most chunks add little but make the engine score every row: leave them to
+    # the BM25 below. The rarest term always stays, so a question of common words still matches.
+    selective = [t for t in terms if df.get(t, 0) <= max(COMMON_TERM_SHARE * total, COMMON_TERM_MIN_DF)] or [min(terms, key=lambda t: df.get(t, 0))]
+    candidate_ids = _candidates(db, selective)
+    if not candidate_ids:
+        return LexicalResult([], weights)
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            select(KbChunk.id, KbChunk.tokens, KbChunk.token_count).where(KbChunk.id.in_(candidate_ids))
+        ).all()
+    scored = []
+    for row in rows:
+        counts = Counter(row.tokens.split())
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * row.token_count / average)
+        score = 0.0
+        matched = set()
+        for index, group in enumerate(groups):
+            best = 0.0
+            for term in group:
+                tf = counts.get(term, 0)
+                if tf:
+                    best = max(best, idf(df.get(term, 0), total) * tf * (BM25_K1 + 1) / (tf + norm))
+            if best:
+                matched.add(index)
+                score += best
+        scored.append((score, row.id, frozenset(matched)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    top = scored[:limit]
+    details = hits_by_ids(db, [chunk_id for _score, chunk_id, _matched in top])
+    hits = [replace(details[chunk_id], score=score, matched=matched) for score, chunk_id, matched in top if chunk_id in details]
+    return LexicalResult(hits[:limit], weights)
+
+
+def idf(df: int, total: int) -> float:
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _candidates(db: Database, terms: list[str]) -> list[int]:
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            match = " OR ".join(f'"{term}"' for term in terms)
+            rows = connection.execute(
+                text("SELECT rowid FROM kb_chunks_fts WHERE kb_chunks_fts MATCH :m ORDER BY bm25(kb_chunks_fts) LIMIT :n"),
+                {"m": match, "n": CANDIDATES},
+            )
+        else:
+            rows = connection.execute(
+                text("SELECT id FROM kb_chunks, to_tsquery('simple', :q) query WHERE tsv @@ query "
+                     "ORDER BY ts_rank(tsv, query) DESC, id LIMIT :n"),
+                {"q": " | ".join(terms), "n": CANDIDATES},
+            )
+        return [row[0] for row in rows]
+
+
+def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[int]:
+    """Chunk ids by cosine similarity to `vector` (chunks without an embedding are skipped)."""
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    scored = []
+    with db.engine.connect() as connection:
+        for chunk_id, raw in connection.execute(select(KbChunk.id, KbChunk.embedding).where(KbChunk.embedding.is_not(None))):
+            other = json.loads(raw)
+            other_norm = math.sqrt(sum(x * x for x in other)) or 1.0
+            scored.append((sum(a * b for a, b in zip(vector, other)) / (norm * other_norm), chunk_id))
+    scored.sort(reverse=True)
+    return [chunk_id for _score, chunk_id in scored[:limit]]
+
+
+def hits_by_ids(db: Database, chunk_ids: list[int]) -> dict[int, Hit]:
+    if not chunk_ids:
+        return {}
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbDocument.title, KbDocument.ref)
+            .join(KbDocument, KbDocument.id == KbChunk.document_id)
+            .where(KbChunk.id.in_(chunk_ids))
+        ).all()
+    return {row.id: Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, 0.0) for row in rows}
+
+
+def document_count(db: Database) -> int:
+    with db.engine.connect() as connection:
+        return int(connection.execute(select(func.count(KbDocument.id))).scalar() or 0)

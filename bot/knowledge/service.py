@@ -1,0 +1,208 @@
+"""The knowledge capability's entry point: index on first use, retrieve, answer, log."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.i18n import Lang
+from bot.knowledge import index
+from bot.knowledge.answer import (
+    MIN_COVERAGE,
+    NO_ANSWER,
+    Answer,
+    compose_decline,
+    compose_extractive,
+    coverage,
+    cited_numbers,
+    is_gap_statement,
+    llm_messages,
+    pick_sentences,
+    rank_sentences,
+    sources_for,
+)
+from bot.knowledge.glossary import query_groups
+from bot.knowledge.index import Hit
+from bot.knowledge.language import detect_language
+from bot.knowledge.loader import iter_sources
+from bot.settings import PROJECT_ROOT
+from bot.store.db import Database
+from integrations.llm import LLM, LLMUnavailable
+
+log = logging.getLogger(__name__)
+
+PROMPT_PATH = PROJECT_ROOT / "prompts" / "answer.md"
+RRF_K = 60
+TOP_HITS = 6
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    groups: list[tuple[str, ...]]
+    weights: list[float]
+
+    @property
+    def coverage(self) -> float:
+        return max((coverage(hit, self.weights) for hit in self.hits[:3]), default=0.0)
+
+
+@dataclass
+class Draft:
+    """What retrieval supports, before any LLM writes the answer."""
+
+    answer: Answer
+    retrieval: Retrieval
+    cited: list[Hit]
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        llm: LLM | None = None,
+        extra_dir: Path | None = None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.llm = llm
+        self.extra_dir = extra_dir
+        self.clock = clock
+        self._indexed = False
+        self._index_lock = threading.Lock()
+
+    # -- indexing ------------------------------------------------------------------------------
+    def _embedder(self):  # type: ignore[no-untyped-def]
+        return self.llm.embed if self.llm is not None and self.llm.embeddings_enabled else None
+
+    def reindex(self) -> index.ReindexReport:
+        with self._index_lock:
+            report = index.sync_documents(self.db, iter_sources(self.extra_dir), self.clock(), source="file", embed=self._embedder())
+            self._indexed = True
+            return report
+
+    def ensure_indexed(self) -> None:
+        """Index the files on first use in this process (cheap when nothing changed)."""
+        if not self._indexed:
+            self.reindex()
+
+    # -- retrieval -----------------------------------------------------------------------------
+    def retrieve(self, question: str, lang: Lang = "fr", limit: int = TOP_HITS) -> Retrieval:
+        self.ensure_indexed()
+        groups = query_groups(question, lang)
+        lexical = index.lexical_search(self.db, groups, limit=limit * 2)
+        hits = lexical.hits
+        if self._embedder() is not None:
+            hits = self._fuse_with_embeddings(question, hits, limit)
+        return Retrieval(hits[:limit], groups, lexical.group_weights)
+
+    def _fuse_with_embeddings(self, question: str, lexical: list[Hit], limit: int) -> list[Hit]:
+        try:
+            vector = self.llm.embed([question])[0]  # type: ignore[union-attr]
+        except LLMUnavailable as exc:
+            log.info("embeddings unavailable, lexical ranking only: %s", exc)
+            return lexical
+        semantic = index.embedding_search(self.db, vector, limit=limit * 2)
+        scores: dict[int, float] = {}
+        for rank, hit in enumerate(lexical):
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, chunk_id in enumerate(semantic):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        known = {hit.chunk_id: hit for hit in lexical}
+        known.update({cid: hit for cid, hit in index.hits_by_ids(self.db, [c for c in semantic if c not in known]).items()})
+        return [known[cid] for cid in sorted(scores, key=lambda cid: (-scores[cid], cid)) if cid in known]
+
+    # -- answering -----------------------------------------------------------------------------
+    def draft(self, question: str, fallback_lang: Lang = "fr") -> Draft:
+        """The extractive answer or the decline, decided from retrieval alone."""
+        lang = detect_language(question, fallback_lang)
+        retrieval = self.retrieve(question, lang)
+        ranked = rank_sentences(retrieval.hits, retrieval.groups, retrieval.weights)
+        if not retrieval.hits or retrieval.coverage < MIN_COVERAGE or not ranked or ranked[0].score <= 0:
+            return Draft(Answer(question, compose_decline(lang), False, lang), retrieval, [])
+        if is_gap_statement(ranked[0].text):
+            cited = [ranked[0].hit]
+            answer = Answer(question, compose_decline(lang, ranked[0], cited), False, lang, sources_for(cited))
+            return Draft(answer, retrieval, cited)
+        chosen = pick_sentences(ranked)
+        cited = list(dict.fromkeys(s.hit.chunk_id for s in chosen))
+        cited_hits = [next(s.hit for s in chosen if s.hit.chunk_id == cid) for cid in cited]
+        answer = Answer(question, compose_extractive(chosen, cited_hits, lang), True, lang, sources_for(cited_hits))
+        return Draft(answer, retrieval, cited_hits)
+
+    def ask(
+        self,
+        question: str,
+        fallback_lang: Lang = "fr",
+        *,
+        history: list[tuple[str, str]] | None = None,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question. With an LLM the answer is written from the passages (streamed to
+        `on_delta` when given); any LLM failure falls back to the extractive answer, silently."""
+        started = time.perf_counter()
+        draft = self.draft(question, fallback_lang)
+        answer = draft.answer
+        if self.llm is not None and answer.answered:
+            written = self._write_with_llm(question, draft, history, on_delta)
+            if written is not None:
+                answer = written
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _write_with_llm(
+        self, question: str, draft: Draft, history: list[tuple[str, str]] | None, on_delta: Callable[[str], None] | None
+    ) -> Answer | None:
+        hits = draft.retrieval.hits[:5]
+        lang = draft.answer.language
+        messages = llm_messages(load_prompt(), question, hits, lang, history)
+        try:
+            if on_delta is None:
+                text = self.llm.complete(messages)  # type: ignore[union-attr]
+            else:
+                text = "".join(_tee(self.llm.stream(messages), on_delta))  # type: ignore[union-attr]
+        except LLMUnavailable as exc:
+            log.info("LLM unavailable, extractive answer instead: %s", exc)
+            return None
+        text = text.strip()
+        if not text:
+            return None
+        if text.startswith(NO_ANSWER):
+            return Answer(question, compose_decline(lang), False, lang)
+        numbers = [n for n in cited_numbers(text) if 1 <= n <= len(hits)]
+        cited = [hits[n - 1] for n in numbers] or hits[:1]
+        # Sources keep the passage numbers the model cited, so [n] in the text points at sources[n-1].
+        sources = sources_for(hits) if numbers else sources_for(cited)
+        return Answer(question, text, True, lang, sources, by_llm=True)
+
+
+def _tee(deltas: Iterator[str], on_delta: Callable[[str], None]) -> Iterator[str]:
+    for delta in deltas:
+        on_delta(delta)
+        yield delta
+
+
+def load_prompt() -> str:
+    return PROMPT_PATH.read_text(encoding="utf-8")
+
+
+def save_from_slack(kb: KnowledgeBase, *, channel_id: str, ts: str, title: str, text: str, ref: str, user_id: str) -> None:
+    """Staff saved a useful Slack message: it becomes a document of source 'slack', indexed now."""
+    from bot.knowledge.loader import SourceDocument
+
+    document = SourceDocument(
+        key=f"slack:{channel_id}/{ts}", source="slack", title=title.strip() or text[:80], body=text, ref=ref,
+        kind="community", language="fr", meta={"user_id": user_id},
+    )
+    index.upsert_document(kb.db, document, kb.clock(), embed=kb._embedder())
+
+
+def default_title(text: str, limit: int = 80) -> str:
+    first = next((line.strip(" #*_>") for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"

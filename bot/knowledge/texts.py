@@ -1,0 +1,84 @@
+"""User-facing texts of the knowledge capability."""
+
+from bot.i18n import Catalog
+
+KB = Catalog(
+    {
+        "extractive_intro": {
+            "fr": "Voici ce que dit la base de connaissances du SOGA :",
+            "en": "Here is what SOGA's knowledge base says (the sources are in French):",
+        },
+        "decline": {
+            "fr": "Je n'ai pas trouvé de réponse fiable à cette question dans la base de connaissances du SOGA.",
+            "en": "I couldn't find a reliable answer to this question in SOGA's knowledge base.",
+        },
+        "decline_known": {
+            "fr": "Ce que j'ai trouvé : {sentence} [{n}]",
+            "en": "What I found (in French): {sentence} [{n}]",
+        },
+    }
+)
+
+KB_SLACK = Catalog(
+    {
+        "sources": {"fr": "Sources", "en": "Sources"},
+        "feedback_up": {"fr": "👍 Utile", "en": "👍 Helpful"},
+        "feedback_down": {"fr": "👎 Pas utile", "en": "👎 Not helpful"},
+        "feedback_thanks": {"fr": "Merci pour votre retour !", "en": "Thanks for your feedback!"},
+        "feedback_not_yours": {
+            "fr": "Seule la personne qui a posé la question peut noter cette réponse.",
+            "en": "Only the person who asked can rate this answer.",
+        },
+        "handoff_button": {"fr": "Demander à l'équipe", "en": "Ask the team"},
+        "handoff_offer": {
+            "fr": "Voulez-vous que je transmette votre question à l'équipe du SOGA ?",
+            "en": "Would you like me to pass your question on to the SOGA team?",
+        },
+        "handoff_staff": {
+            "fr": "❓ Question de <@{user}> à laquelle je n'ai pas su répondre :\n>{question}\n<{link}|Voir la conversation> · Répondez dans ce fil : je transmettrai votre réponse.",
+            "en": "❓ Question from <@{user}> I couldn't answer:\n>{question}\n<{link}|See the conversation> · Reply in this thread and I'll pass your answer on.",
+        },
+        "handoff_done": {
+            "fr": "C'est transmis à l'équipe du SOGA : je vous ferai suivre sa réponse ici.",
+            "en": "Passed on to the SOGA team: I'll forward their answer here.",
+        },
+        "handoff_already": {"fr": "Cette question a déjà été transmise à l'équipe.", "en": "This question was already passed on to the team."},
+        "handoff_unavailable": {
+            "fr": "Je ne peux pas joindre l'équipe d'ici pour le moment : écrivez-lui directement, merci !",
+            "en": "I can't reach the team from here right now: please write to them directly, thanks!",
+        },
+        "relay": {"fr": "💬 Réponse de l'équipe du SOGA (<@{staff}>) :\n{text}", "en": "💬 Answer from the SOGA team (<@{staff}>):\n{text}"},
+        "rate_limited": {
+            "fr": "Vous posez beaucoup de questions d'un coup 🙂 Laissez-moi une minute, puis reposez la vôtre.",
+            "en": "That's a lot of questions at once 🙂 Give me a minute, then ask yours again.",
+        },
+        "searching": {"fr": "🔎 Je cherche dans la base de connaissances…", "en": "🔎 Searching the knowledge base…"},
+        "thinking": {"fr": "cherche dans la base de connaissances…", "en": "is searching the knowledge base…"},
+        "empty_question": {
+            "fr": "Posez-moi une question sur le SOGA, par exemple : `/ask Qui finance DIGISET ?`",
+            "en": "Ask me a question about SOGA, for example: `/ask Who funds DIGISET?`",
+        },
+        "mode_set": {
+            "fr": "Dans ce canal, je réponds désormais {mode}.",
+            "en": "In this channel I now answer {mode}.",
+        },
+        "mode_mention": {"fr": "seulement quand on me mentionne", "en": "only when mentioned"},
+        "mode_questions": {
+            "fr": "aux messages qui ressemblent à des questions (quand j'ai une réponse)",
+            "en": "messages that look like questions (when I have an answer)",
+        },
+        "prompt_title": {"fr": "Que voulez-vous savoir sur le SOGA ?", "en": "What would you like to know about SOGA?"},
+        "prompt_1": {"fr": "Qui finance DIGISET ?", "en": "Who funds the SETS project?"},
+        "prompt_2": {"fr": "C'est quoi le code de conduite des données ?", "en": "What is the social economy data code of conduct?"},
+        "prompt_3": {"fr": "Comment adhérer au SOGA ?", "en": "How can my organisation join SOGA?"},
+        "gaps_title": {"fr": "❔ Questions sans bonne réponse (30 jours)", "en": "❔ Questions without a good answer (30 days)"},
+        "gaps_none": {"fr": "Aucune : la base de connaissances a tenu bon.", "en": "None: the knowledge base held up."},
+        "gap_declined": {"fr": "sans réponse", "en": "declined"},
+        "gap_downvoted": {"fr": "👎", "en": "👎"},
+        "save_title": {"fr": "Ajouter à la base", "en": "Add to the knowledge"},
+        "save_submit": {"fr": "Enregistrer", "en": "Save"},
+        "save_label": {"fr": "Titre", "en": "Title"},
+        "save_preview": {"fr": "Texte enregistré :", "en": "Text to save:"},
+        "saved": {"fr": "✅ Ajouté à la base de connaissances : « {title} ».", "en": "✅ Added to the knowledge base: “{title}”."},
+    }
+)

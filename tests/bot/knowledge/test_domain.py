@@ -1,0 +1,85 @@
+"""The knowledge domain without Slack: analyser, chunking, incremental index, answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.knowledge import index
+from bot.knowledge.analysis import analyse
+from bot.knowledge.language import detect_language
+from bot.knowledge.loader import chunk_document, parse_front_matter
+from bot.knowledge.service import KnowledgeBase
+from bot.store.db import Database
+
+
+def test_analyser_folds_accents_stems_and_drops_stop_words() -> None:
+    assert analyse("Les Financements de l'Été") == analyse("financement ete")
+    assert analyse("formations") == analyse("formation")
+    assert analyse("funded") == analyse("funding")
+    assert analyse("taux de 41,8 % pour 1 500 acteurs") == "taux 41d8 1500 acteur"
+
+
+def test_front_matter_and_chunks_keep_the_heading_path() -> None:
+    meta, body = parse_front_matter("---\ntitle: Projet X\nurl: https://x.org\n---\n# Projet X\n## Budget\nCent euros.\n### Détail\nDix.\n")
+    assert meta == {"title": "Projet X", "url": "https://x.org"}
+    chunks = chunk_document(meta["title"], body)
+    assert [(c.heading_path, c.text) for c in chunks] == [
+        (["Projet X", "Budget"], "Cent euros."),
+        (["Projet X", "Budget", "Détail"], "Dix."),
+    ]
+
+
+def test_language_from_the_question_with_the_locale_as_tie_breaker() -> None:
+    assert detect_language("Qui finance DIGISET ?", "en") == "fr"
+    assert detect_language("Who funds the SETS project?", "fr") == "en"
+    assert detect_language("DIGISET", "en") == "en"
+
+
+def test_reindex_is_incremental(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "jardin.md").write_text("---\ntitle: Jardin partagé\n---\n## Horaires\nLe jardin ouvre le mardi.\n", encoding="utf-8")
+    (extra / "notes.txt").write_text("La ruche compte douze cadres.", encoding="utf-8")
+    kb = KnowledgeBase(db, extra_dir=extra, clock=clock)
+    first = kb.reindex()
+    assert first.added >= 39 and first.updated == 0 and first.removed == 0
+    again = kb.reindex()
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, first.added)
+
+    (extra / "jardin.md").write_text("---\ntitle: Jardin partagé\n---\n## Horaires\nLe jardin ouvre le jeudi.\n", encoding="utf-8")
+    (extra / "notes.txt").unlink()
+    changed = kb.reindex()
+    assert (changed.added, changed.updated, changed.removed) == (0, 1, 1)
+    assert "jeudi" in kb.ask("Quand ouvre le jardin partagé ?").text
+    assert not kb.ask("Combien de cadres compte la ruche ?").answered
+
+
+def test_french_question_gets_a_sourced_extractive_answer(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    answer = KnowledgeBase(db, clock=clock).ask("Qui finance DIGISET ?", "en")
+    assert answer.answered and answer.language == "fr"
+    assert "COSME" in answer.text and "[1]" in answer.text
+    assert answer.sources[0].ref == "knowledge/digiset.md" and answer.sources[0].title == "DIGISET"
+    assert len(answer.sources) <= 5
+
+
+def test_english_question_is_answered_in_english(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    answer = KnowledgeBase(db, clock=clock).ask("Who funds the SETS project?", "fr")
+    assert answer.answered and answer.language == "en"
+    assert answer.text.startswith("Here is what")
+    assert "Horizon Europe" in answer.text
+
+
+def test_off_topic_and_unknown_facts_are_declined(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    assert not kb.ask("Quelle est la recette du gâteau au yaourt ?").answered
+    unknown = kb.ask("Quel est le montant total des recettes du SOGA en 2024 ?")
+    assert not unknown.answered
+    assert "pas trouvé" in unknown.text
+
+
+def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    kb.ensure_indexed()
+    hits = index.lexical_search(db, [("digiset",), ("financ",)]).hits
+    assert hits[0].ref == "knowledge/digiset.md"
+    assert [round(h.score, 6) for h in hits] == sorted((round(h.score, 6) for h in hits), reverse=True)

@@ -1,0 +1,42 @@
+"""The evaluation set (tests/knowledge/eval.json) scored as `sogabot ask` would answer, no LLM.
+
+Target: ≥ 90 % of answerable questions with all their expected facts, every must-decline
+question declined. The floor below is what the extractive answerer reaches today (measured
+with `python -m bench.knowledge_eval`); it guards against regressions until the target is met.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.knowledge.service import KnowledgeBase
+
+EVAL = json.loads((Path(__file__).parent / "eval.json").read_text(encoding="utf-8"))
+ANSWERABLE_FLOOR = 0.86
+DECLINE_FLOOR = 0.75
+
+
+def score(kb: KnowledgeBase) -> tuple[float, float, list[str]]:
+    misses = []
+    good = 0
+    for item in EVAL["answerable"]:
+        answer = kb.ask(item["q"], item["lang"])
+        if answer.answered and answer.language == item["lang"] and all(f.lower() in answer.text.lower() for f in item["facts"]):
+            good += 1
+        else:
+            misses.append(item["q"])
+    declined = 0
+    for item in EVAL["decline"]:
+        if not kb.ask(item["q"], item["lang"]).answered:
+            declined += 1
+        else:
+            misses.append(item["q"])
+    return good / len(EVAL["answerable"]), declined / len(EVAL["decline"]), misses
+
+
+def test_evaluation_set_scores_at_least_the_floor(db, clock) -> None:  # type: ignore[no-untyped-def]
+    assert len(EVAL["answerable"]) + len(EVAL["decline"]) >= 40
+    answerable, declined, misses = score(KnowledgeBase(db, clock=clock))
+    assert answerable >= ANSWERABLE_FLOOR, misses
+    assert declined >= DECLINE_FLOOR, misses
