@@ -317,6 +317,8 @@ def register(app: App, services: Services) -> None:
         ack()
         user = body["user"]["id"]
         if not services.roles.can(user, Permission.CURATE_KNOWLEDGE):
+            lang = lang_of(user)
+            _replier(body, client, user)(CORE("refused", lang, who=CORE("who_staff", lang)))
             return
         target = json.loads(action.get("value") or "{}")
         found = client.conversations_replies(channel=target["channel"], ts=target["ts"], limit=1).get("messages", [])
@@ -327,6 +329,10 @@ def register(app: App, services: Services) -> None:
 
     def ack_save(ack, body, view):  # type: ignore[no-untyped-def]
         user = body["user"]["id"]
+        if not services.roles.can(user, Permission.CURATE_KNOWLEDGE):
+            lang = services.members.cached_language(user)
+            ack(response_action="errors", errors={SAVE_TITLE_BLOCK: CORE("refused", lang, who=CORE("who_staff", lang))})
+            return
         title = (view["state"]["values"].get(SAVE_TITLE_BLOCK, {}).get(SAVE_TITLE_INPUT, {}).get("value") or "").strip()
         if not title:
             ack(response_action="errors", errors={SAVE_TITLE_BLOCK: KB_SLACK("save_label", lang_of(user))})
