@@ -54,6 +54,21 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
             return BoltResponse(status=200, body="")
         return next()
 
+    @app.middleware
+    def reject_malformed_requests(body, next):  # type: ignore[no-untyped-def]
+        """Slack always sends these fields; a request without them is forged or broken, and the
+        listeners (which answer through response_url, act for body.user.id) can't serve it."""
+        if "command" in body:
+            if not all(isinstance(body.get(key), str) and body.get(key) for key in ("command", "user_id", "response_url")):
+                log.info("ignored a malformed slash command")
+                return BoltResponse(status=400, body="")
+        elif body.get("type") in ("block_actions", "view_submission", "message_action", "shortcut"):
+            user = body.get("user")
+            if not (isinstance(user, dict) and isinstance(user.get("id"), str) and user.get("id")):
+                log.info("ignored a malformed %s", body.get("type"))
+                return BoltResponse(status=400, body="")
+        return next()
+
     @app.error
     def on_error(error, body, logger):  # type: ignore[no-untyped-def]
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)

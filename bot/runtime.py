@@ -137,3 +137,36 @@ class EventRouter:
 
 
 HomeSection = Callable[[str, Any, str], list[dict[str, Any]]]  # (user_id, role, lang) -> blocks
+
+
+# -- reading what a payload carries ---------------------------------------------------------
+# Button values and a modal's private_metadata come back from Slack as the bot wrote them, but
+# anyone holding the signing secret's output can't be assumed honest (a forged or stale
+# payload). These read them without ever raising, so a bad value becomes "not found".
+MAX_ID = 2**31 - 1  # a PostgreSQL integer
+
+
+def payload_id(value: Any) -> int:
+    """A row id from a payload value; 0 (which matches no row) for anything else."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return 0
+    return number if 0 < number <= MAX_ID else 0
+
+
+def payload_json(text: Any) -> dict[str, Any]:
+    """A JSON object from a payload string (a button value, private_metadata); {} otherwise."""
+    import json
+
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
