@@ -1,5 +1,8 @@
 """Retrieval latency: p50/p95 of `KnowledgeBase.retrieve` on the bundled knowledge and on a
 synthetic corpus of 100k chunks. `python -m bench.knowledge_retrieval [--chunks 100000] [--database-url URL]`
+
+On PostgreSQL the bench works in a schema of its own (`kb_bench_<random>`), created for the
+run and dropped after it: nothing else in the database is touched.
 """
 
 from __future__ import annotations
@@ -7,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import secrets
 import statistics
 import tempfile
 import time
@@ -66,6 +70,20 @@ def synthesise(db: Database, chunks: int, seed: int = 7) -> None:
     STATS.invalidate()
 
 
+def run(db: Database, questions: list[tuple[str, str]], args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    upgrade(db)
+    kb = KnowledgeBase(db, clock=lambda: NOW)
+    started = time.perf_counter()
+    kb.reindex()
+    index_ms = (time.perf_counter() - started) * 1000
+    bundled = percentiles(time_queries(kb, questions, args.rounds))
+    started = time.perf_counter()
+    synthesise(db, args.chunks)
+    build_s = time.perf_counter() - started
+    large = percentiles(time_queries(kb, questions, args.rounds))
+    return ("sqlite" if db.is_sqlite else "postgresql"), index_ms, bundled, build_s, large
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000)
@@ -74,24 +92,26 @@ def main() -> None:
     args = parser.parse_args()
     questions = [(item["q"], item["lang"]) for item in EVAL["answerable"] + EVAL["decline"]]
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}")
-        if not db.is_sqlite:
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        upgrade(db)
-        kb = KnowledgeBase(db, clock=lambda: NOW)
-        started = time.perf_counter()
-        kb.reindex()
-        index_ms = (time.perf_counter() - started) * 1000
-        bundled = percentiles(time_queries(kb, questions, args.rounds))
-        started = time.perf_counter()
-        synthesise(db, args.chunks)
-        build_s = time.perf_counter() - started
-        large = percentiles(time_queries(kb, questions, args.rounds))
-        db.dispose()
+        if args.database_url and not args.database_url.startswith("sqlite"):
+            schema = f"kb_bench_{secrets.token_hex(4)}"
+            admin = Database(args.database_url)
+            with admin.engine.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))  # fails rather than reuse an existing one
+            separator = "&" if "?" in args.database_url else "?"
+            url = f"{args.database_url}{separator}options=-csearch_path%3D{schema}"
+        else:
+            schema, admin, url = None, None, args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        db = Database(url)
+        try:
+            backend, index_ms, bundled, build_s, large = run(db, questions, args)
+        finally:
+            db.dispose()
+            if admin is not None:
+                with admin.engine.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
     print(json.dumps({
-        "backend": "sqlite" if db.is_sqlite else "postgresql",
+        "backend": backend,
         "bundled": {"index_ms": round(index_ms), "p50_ms": round(bundled[0], 2), "p95_ms": round(bundled[1], 2)},
         f"synthetic_{args.chunks}": {"build_s": round(build_s, 1), "p50_ms": round(large[0], 2), "p95_ms": round(large[1], 2)},
         "queries": len(questions) * args.rounds,

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
 
     # ---------------------------------------------------------------- knowledge (Q&A) settings
     # (keep this capability's settings between these markers)
+    # Comma-separated ids of opt-in channels whose messages become knowledge (daily sync).
+    knowledge_slack_channels: str = ""
     # ---------------------------------------------------------------- end of knowledge settings
 
     # ---------------------------------------------------------------- growth settings

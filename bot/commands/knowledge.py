@@ -17,9 +17,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("--lang", choices=["fr", "en"], default="fr", help="language when the question doesn't tell (default fr)")
     ask.set_defaults(func=cmd_ask)
 
-    knowledge = subparsers.add_parser("knowledge", help="the knowledge base: `knowledge reindex`")
+    knowledge = subparsers.add_parser("knowledge", help="the knowledge base: `knowledge reindex`, `knowledge sync-slack`")
     sub = knowledge.add_subparsers(dest="knowledge_action", required=True)
     sub.add_parser("reindex", help="index new and changed knowledge files, drop removed ones").set_defaults(func=cmd_reindex)
+    sub.add_parser("sync-slack", help="index new messages of the opt-in Slack channels (KNOWLEDGE_SLACK_CHANNELS)").set_defaults(
+        func=cmd_sync_slack)
 
 
 def knowledge_base(ctx) -> KnowledgeBase:  # type: ignore[no-untyped-def]
@@ -55,4 +57,14 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-de
 def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     report = knowledge_base(ctx).reindex()
     print(json.dumps(report.as_dict()))
+    return 0
+
+
+def cmd_sync_slack(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from jobs.knowledge import slack_channel_ids, sync_slack_channels
+
+    if not slack_channel_ids(ctx.settings):
+        print("sogabot knowledge sync-slack: KNOWLEDGE_SLACK_CHANNELS is not set", file=sys.stderr)
+        return 2
+    print(json.dumps(sync_slack_channels(ctx.services)))
     return 0

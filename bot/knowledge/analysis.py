@@ -25,7 +25,7 @@ STOP_WORDS = frozenset(
     etre eu il ils j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne ni nos notre
     nous on ou par pas pour qu que quel quelle quelles quels qui s sa sans se ses si son sont sur
     t ta te tes toi ton tu un une vos votre vous y ont avait avaient sera seront fait faire
-    a an and are as at be been but by can could did do does for from had has have he her his how
+    a an and are as at be been by can could did do does for from had has have he her his how
     i if in into is it its me my no not of on or our she so than that the their them then there
     these they this those to was we were what when where which who whom why will with would you
     your about also any been being both each few more most other some such only own same too very
@@ -34,8 +34,11 @@ STOP_WORDS = frozenset(
     maintenant actuellement bien chez entre depuis aussi encore tres plus moins tout tous toute toutes
     alors donc car comme apres avant vers chaque autre autres quoi dont lorsque puis
     currently still ever really well also please tell know
-    """.split()
+    """.split()  # "but" is kept: in French it means "goal" ("le but du projet")
 )
+
+# Bump when tokens() changes: documents are re-analysed on the next reindex.
+ANALYSER_VERSION = "2"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")

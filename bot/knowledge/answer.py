@@ -66,11 +66,23 @@ class Sentence:
     hit: Hit
     score: float
     order: int
+    groups: frozenset[int] = frozenset()  # the question groups found in the sentence or its heading
+    holds_value: bool = False  # holds a value of the kind the question asks for (a list intro may then stand alone)
+
+
+# Rare question words weigh at most this much in coverage: the rarest words of a question are
+# often its verbs ("gagné", "votés"), which passages phrase differently ("adoptés", "soit 18 de plus").
+COVERAGE_WEIGHT_CAP = 3.0
+# In a definition question ("c'est quoi X"), sentences of a document's opening section count this much more.
+DEFINITION_BOOST = 1.3
+# The question's focus word ("villes" in "dans quelles villes") weighs this much more in a sentence.
+FOCUS_FACTOR = 1.5
 
 
 def coverage(hit: Hit, weights: list[float]) -> float:
-    total = sum(weights)
-    return sum(weights[i] for i in hit.matched) / total if total else 0.0
+    capped = [min(w, COVERAGE_WEIGHT_CAP) for w in weights]
+    total = sum(capped)
+    return sum(capped[i] for i in hit.matched) / total if total else 0.0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -82,23 +94,37 @@ def split_sentences(text: str) -> list[str]:
     return units
 
 
-def rank_sentences(hits: list[Hit], groups: list[tuple[str, ...]], weights: list[float]) -> list[Sentence]:
+def rank_sentences(
+    hits: list[Hit],
+    groups: list[tuple[str, ...]],
+    weights: list[float],
+    *,
+    focus: int | None = None,
+    definition: bool = False,
+) -> list[Sentence]:
     """Sentences of the top passages scored by the question weight they carry; the passage's
-    heading lends half weight (a list item under "Qui finance DIGISET ?" is about DIGISET)."""
+    heading lends half weight (a list item under "Qui finance DIGISET ?" is about DIGISET).
+    The question's focus group (`focus`, e.g. "villes" in "dans quelles villes") weighs more."""
     ranked: list[Sentence] = []
     order = 0
-    for rank, hit in enumerate(hits[:3]):
+    for rank, hit in enumerate(hits[:4]):
         heading_tokens = set(tokens(hit.heading))
-        passage_factor = 1.0 - 0.2 * rank
+        passage_factor = 1.0 - 0.15 * rank
+        if definition and hit.position == 0:
+            passage_factor = DEFINITION_BOOST
         for sentence in split_sentences(hit.text):
             own = set(tokens(sentence))
             score = 0.0
+            found = set()
             for index, group in enumerate(groups):
+                factor = FOCUS_FACTOR if index == focus else 1.0
                 if own.intersection(group):
-                    score += weights[index]
+                    score += factor * weights[index]
+                    found.add(index)
                 elif heading_tokens.intersection(group):
-                    score += 0.5 * weights[index]
-            ranked.append(Sentence(sentence, hit, score * passage_factor, order))
+                    score += 0.5 * factor * weights[index]
+                    found.add(index)
+            ranked.append(Sentence(sentence, hit, score * passage_factor, order, frozenset(found)))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked
@@ -110,7 +136,7 @@ def pick_sentences(ranked: list[Sentence]) -> list[Sentence]:
     best = ranked[0].score
     chosen = [
         s for s in ranked
-        if s.score >= SENTENCE_KEEP_RATIO * best and not s.text.endswith(":") and not is_gap_statement(s.text)
+        if s.score >= SENTENCE_KEEP_RATIO * best and (s.holds_value or not s.text.endswith(":")) and not is_gap_statement(s.text)
     ][:MAX_SENTENCES]
     return sorted(chosen, key=lambda s: s.order)  # in reading order, so the answer flows
 
@@ -118,10 +144,20 @@ def pick_sentences(ranked: list[Sentence]) -> list[Sentence]:
 _BUT = re.compile(r"\b(?:mais|but|cependant|however)\b", re.IGNORECASE)
 
 
+_CLAUSE_BREAK = re.compile(r"[:;]\s")
+# A gap clause after a statement of this length ("X a eu lieu le 5 février : le rapport ne
+# précise pas…") leaves a sentence that still states a fact.
+FACT_BEFORE_GAP_CHARS = 40
+
+
 def is_gap_statement(sentence: str) -> bool:
-    """A sentence saying the knowledge lacks a fact, and nothing more ("…, mais…" adds one)."""
+    """A sentence saying the knowledge lacks a fact, and nothing more: "…, mais…" after the
+    gap, or a whole statement before it, adds one."""
     match = _GAP.search(sentence)
-    return bool(match) and not _BUT.search(sentence, match.end())
+    if not match or _BUT.search(sentence, match.end()):
+        return False
+    breaks = [b.start() for b in _CLAUSE_BREAK.finditer(sentence, 0, match.start())]
+    return not (breaks and breaks[-1] >= FACT_BEFORE_GAP_CHARS)
 
 
 def sources_for(hits: list[Hit]) -> list[Source]:

@@ -81,10 +81,21 @@ EN_TO_FR: dict[str, tuple[str, ...]] = {
 }
 
 
+# French words whose usual synonyms the stemmer can't reach ("créé" / "création" / "fondé").
+FR_RELATED: dict[str, tuple[str, ...]] = {
+    "cree": ("création", "fondé"), "creee": ("création", "fondée"), "creation": ("créé", "fondé"),
+    "fonde": ("création", "créé"), "fondee": ("création", "créée"),
+    "vote": ("adopté",), "votes": ("adoptés",), "votee": ("adoptée",), "votees": ("adoptées",), "voter": ("adopter",),
+    "adopte": ("voté",), "adoptes": ("votés",),
+    "but": ("objectif",), "buts": ("objectifs",), "objectif": ("but",), "objectifs": ("buts",),
+    "membres": ("adhérents",), "adherents": ("membres",), "membre": ("adhérent",), "adherent": ("membre",),
+}
+
+
 def query_groups(text: str, lang: str = "fr") -> list[tuple[str, ...]]:
-    """The question's analysed terms; in an English question, a word of the glossary is looked
-    for through its French translations instead (the glossary repeats the word when French uses
-    it too, as in "budget"). A passage matches a group when it has any of its alternatives."""
+    """The question's analysed terms; in an English question, a word of the glossary is also
+    looked for through its French translations. A passage matches a group when it has any of
+    its alternatives."""
     from bot.knowledge.analysis import STOP_WORDS, stem, tokens, words
 
     groups: dict[str, tuple[str, ...]] = {}
@@ -92,8 +103,9 @@ def query_groups(text: str, lang: str = "fr") -> list[tuple[str, ...]]:
         if word in STOP_WORDS:
             continue
         own = stem(word)
-        translations = EN_TO_FR.get(word) if lang == "en" else None
-        alternatives = [own] if not translations else []
+        translations = EN_TO_FR.get(word) if lang == "en" else FR_RELATED.get(word)
+        # The word itself stays: the knowledge names things in English too ("Data University").
+        alternatives = [own]
         for translation in translations or ():
             alternatives.extend(tokens(translation))
         if not alternatives:

@@ -56,6 +56,7 @@ class Hit:
     text: str
     score: float
     matched: frozenset[int] = field(default_factory=frozenset)  # indexes of the query groups found
+    position: int = 0  # the chunk's place in its document (0: the opening section)
 
 
 def _chunk_rows(document: SourceDocument) -> list[KbChunk]:
@@ -304,11 +305,11 @@ def hits_by_ids(db: Database, chunk_ids: list[int]) -> dict[int, Hit]:
         return {}
     with db.engine.connect() as connection:
         rows = connection.execute(
-            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbDocument.title, KbDocument.ref)
+            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.position, KbDocument.title, KbDocument.ref)
             .join(KbDocument, KbDocument.id == KbChunk.document_id)
             .where(KbChunk.id.in_(chunk_ids))
         ).all()
-    return {row.id: Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, 0.0) for row in rows}
+    return {row.id: Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, 0.0, position=row.position) for row in rows}
 
 
 def document_count(db: Database) -> int:

@@ -43,7 +43,10 @@ class SourceDocument:
 
     @property
     def content_hash(self) -> str:
-        material = "\x1f".join([self.title, self.ref, self.kind, self.language, self.body])
+        # The analyser's version is part of the hash: changing how text is analysed re-indexes everything.
+        from bot.knowledge.analysis import ANALYSER_VERSION
+
+        material = "\x1f".join([ANALYSER_VERSION, self.title, self.ref, self.kind, self.language, self.body])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +15,9 @@ from bot.knowledge import index
 from bot.knowledge.answer import (
     MIN_COVERAGE,
     NO_ANSWER,
+    SENTENCE_KEEP_RATIO,
     Answer,
+    Sentence,
     compose_decline,
     compose_extractive,
     coverage,
@@ -26,10 +28,12 @@ from bot.knowledge.answer import (
     rank_sentences,
     sources_for,
 )
+from bot.knowledge.analysis import fold, stem, tokens
 from bot.knowledge.glossary import query_groups
 from bot.knowledge.index import Hit
 from bot.knowledge.language import detect_language
 from bot.knowledge.loader import iter_sources
+from bot.knowledge.slots import SLOT_GAP_WORDS, asked_slot, focus_word, has_value, is_definition, slot_frame_tokens
 from bot.settings import PROJECT_ROOT
 from bot.store.db import Database
 from integrations.llm import LLM, LLMUnavailable
@@ -39,6 +43,8 @@ log = logging.getLogger(__name__)
 PROMPT_PATH = PROJECT_ROOT / "prompts" / "answer.md"
 RRF_K = 60
 TOP_HITS = 6
+# Sentences without a value of the asked kind (a number for "combien") weigh this much less.
+SLOT_MISSING_FACTOR = 0.6
 
 
 @dataclass
@@ -123,13 +129,28 @@ class KnowledgeBase:
         """The extractive answer or the decline, decided from retrieval alone."""
         lang = detect_language(question, fallback_lang)
         retrieval = self.retrieve(question, lang)
-        ranked = rank_sentences(retrieval.hits, retrieval.groups, retrieval.weights)
-        if not retrieval.hits or retrieval.coverage < MIN_COVERAGE or not ranked or ranked[0].score <= 0:
+        slot = asked_slot(question)
+        if slot is not None:
+            # "En quelle année…": the year answers the word "année"; passages needn't contain it.
+            retrieval.weights = [0.0 if set(group) & slot_frame_tokens(slot) else w
+                                 for group, w in zip(retrieval.groups, retrieval.weights)]
+        focus = _focus_group(question, retrieval.groups)
+        ranked = rank_sentences(
+            retrieval.hits, retrieval.groups, retrieval.weights, focus=focus, definition=is_definition(question)
+        )
+        if (not retrieval.hits or retrieval.coverage < MIN_COVERAGE or not ranked or ranked[0].score <= 0
+                or not _numbers_found(retrieval)):
             return Draft(Answer(question, compose_decline(lang), False, lang), retrieval, [])
-        if is_gap_statement(ranked[0].text):
-            cited = [ranked[0].hit]
-            answer = Answer(question, compose_decline(lang, ranked[0], cited), False, lang, sources_for(cited))
-            return Draft(answer, retrieval, cited)
+        if is_gap_statement(ranked[0].text) and not _focus_answered(ranked, retrieval.groups, focus):
+            return _declined(question, lang, retrieval, ranked[0])
+        if slot is not None:
+            valued = _with_slot(ranked, slot)
+            if valued is None:
+                # Quote what the answer's own document says it lacks, if it says so.
+                gap = next((s for s in ranked if s.hit.document_id == ranked[0].hit.document_id
+                            and is_gap_statement(s.text) and SLOT_GAP_WORDS[slot].search(fold(s.text))), None)
+                return _declined(question, lang, retrieval, gap)
+            ranked = valued
         chosen = pick_sentences(ranked)
         cited = list(dict.fromkeys(s.hit.chunk_id for s in chosen))
         cited_hits = [next(s.hit for s in chosen if s.hit.chunk_id == cid) for cid in cited]
@@ -180,6 +201,60 @@ class KnowledgeBase:
         # Sources keep the passage numbers the model cited, so [n] in the text points at sources[n-1].
         sources = sources_for(hits) if numbers else sources_for(cited)
         return Answer(question, text, True, lang, sources, by_llm=True)
+
+
+def _focus_group(question: str, groups: list[tuple[str, ...]]) -> int | None:
+    word = focus_word(question)
+    if word is None:
+        return None
+    stemmed = stem(word)
+    return next((index for index, group in enumerate(groups) if stemmed in group), None)
+
+
+def _numbers_found(retrieval: Retrieval) -> bool:
+    """A number in the question ("en 2025", "les 28 PME") is a constraint, not a hint: one of
+    the best passages must contain every one of them."""
+    numeric = {i for i, group in enumerate(retrieval.groups) if all(term.isdigit() for term in group)}
+    return not numeric or any(numeric <= hit.matched for hit in retrieval.hits[:3])
+
+
+def _focus_answered(ranked: list[Sentence], groups: list[tuple[str, ...]], focus: int | None) -> bool:
+    """Whether a sentence close to the best one (a gap statement), stating a fact, names what
+    the question asks about and matches all the question words the gap matches: then one
+    passage saying it lacks the fact doesn't silence another that has it."""
+    if focus is None:
+        return False
+    gap = ranked[0]
+    return any(
+        s.score >= SENTENCE_KEEP_RATIO * gap.score and not is_gap_statement(s.text) and not s.text.endswith(":")
+        and set(tokens(s.text)).intersection(groups[focus]) and gap.groups <= s.groups
+        for s in ranked
+    )
+
+
+def _with_slot(ranked: list[Sentence], slot: str) -> list[Sentence] | None:
+    """Sentences holding a value of the asked kind come first; None when no sentence close to
+    the best one holds such a value (the knowledge doesn't give what is asked)."""
+    best = ranked[0].score
+    # A list intro ("répartis en six collèges :") can state a quantity or amount on its own; a date can't.
+    holds = {id(s) for s in ranked if s.score >= SENTENCE_KEEP_RATIO * best and not is_gap_statement(s.text)
+             and (slot != "date" or not s.text.endswith(":")) and has_value(s.text, slot)}
+    if not holds:
+        return None
+    reweighted = [
+        replace(s, score=s.score, holds_value=True) if id(s) in holds else replace(s, score=s.score * SLOT_MISSING_FACTOR)
+        for s in ranked
+    ]
+    reweighted.sort(key=lambda s: (-s.score, s.order))
+    return reweighted
+
+
+def _declined(question: str, lang: Lang, retrieval: Retrieval, gap: Sentence | None) -> Draft:
+    """A decline, quoting the sentence that says the knowledge lacks the fact when there is one."""
+    if gap is None:
+        return Draft(Answer(question, compose_decline(lang), False, lang), retrieval, [])
+    cited = [gap.hit]
+    return Draft(Answer(question, compose_decline(lang, gap, cited), False, lang, sources_for(cited)), retrieval, cited)
 
 
 def _tee(deltas: Iterator[str], on_delta: Callable[[str], None]) -> Iterator[str]:

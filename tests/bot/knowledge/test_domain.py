@@ -83,3 +83,40 @@ def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:  # 
     hits = index.lexical_search(db, [("digiset",), ("financ",)]).hits
     assert hits[0].ref == "knowledge/digiset.md"
     assert [round(h.score, 6) for h in hits] == sorted((round(h.score, 6) for h in hits), reverse=True)
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF with the lines in Helvetica (ASCII text), correct xref offsets."""
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "guide-du-local.pdf").write_bytes(_pdf([
+        "Guide du local associatif de Roubaix",
+        "Le local associatif de Roubaix ouvre le mercredi de 14h a 18h.",
+        "La cle du local est chez la gardienne.",
+    ]))
+    kb = KnowledgeBase(db, extra_dir=extra, clock=clock)
+    assert kb.reindex().added >= 1
+    answer = kb.ask("Quand ouvre le local associatif de Roubaix ?")
+    assert answer.answered and "mercredi" in answer.text
+    assert answer.sources[0].ref.endswith("guide-du-local.pdf")

@@ -179,6 +179,32 @@ def test_staff_saves_a_message_into_the_knowledge_through_the_shortcut(bot: BotH
     assert answer.sources[0].title == "Goûter des bénévoles" and answer.sources[0].ref.startswith("https://")
 
 
+def _react(bot: BotHarness, user: str, channel: str, ts: str) -> None:
+    bot.client.send_event({"type": "reaction_added", "user": user, "reaction": "white_check_mark",
+                           "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": bot.slack.next_ts()})
+    bot.wait_idle()
+
+
+def test_staff_check_mark_on_an_answer_in_a_bot_thread_saves_it_and_a_members_does_nothing(bot: BotHarness) -> None:
+    question = _mention(bot, MEMBER, "C0GENERAL", "Où se garer près du local de Roubaix ?")
+    reply = bot.slack.add_message("C0GENERAL", STAFF, "Le parking du local de Roubaix est rue Pasteur, gratuit après 18h.",
+                                  thread_ts=question["ts"])
+    _react(bot, MEMBER, "C0GENERAL", reply["ts"])
+    assert not [i for i in bot.slack.feed if i.kind in ("ephemeral", "view_open")]
+    _react(bot, STAFF, "C0GENERAL", reply["ts"])
+    [offer] = [i.data for i in bot.slack.feed if i.kind == "ephemeral"]
+    assert offer["user"] == STAFF and _action_ids(offer) == ["kb_save_open"]
+    bot.client.block_action(STAFF, _button(offer, "kb_save_open"), channel_id="C0GENERAL",
+                            container={"type": "message", "message_ts": offer["ts"], "channel_id": "C0GENERAL", "is_ephemeral": True})
+    bot.wait_idle()
+    [view] = [i.data for i in bot.slack.feed if i.kind == "view_open"]
+    assert "rue Pasteur" in str(view)
+    bot.client.view_submission(STAFF, view, {"kb_save_title": {"kb_save_title_input": {"type": "plain_text_input", "value": "Se garer au local"}}})
+    bot.wait_idle()
+    answer = bot.services.extras["knowledge"].ask("Où se garer près du local de Roubaix ?")
+    assert answer.answered and "rue Pasteur" in answer.text and answer.sources[0].title == "Se garer au local"
+
+
 @pytest.fixture
 def openai() -> Iterator[OpenAIStandin]:
     server = OpenAIStandin().start()
