@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -17,6 +18,18 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 60.0
+
+
+class DirectReply:
+    """`respond` for an interaction without a response_url: a message in the person's DM."""
+
+    def __init__(self, client: Any, user_id: str) -> None:
+        self.client, self.user_id = client, user_id
+
+    def __call__(self, text: str = "", blocks: list | None = None, *, delete_original: bool | None = None, **_: Any) -> None:
+        if delete_original:
+            return
+        self.client.chat_postMessage(channel=self.user_id, text=text or " ", blocks=blocks)
 
 
 def build_app(services: Services, *, token_verification: bool = True) -> App:
@@ -63,10 +76,19 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
                 log.info("ignored a malformed slash command")
                 return BoltResponse(status=400, body="")
         elif body.get("type") in ("block_actions", "view_submission", "message_action", "shortcut"):
-            user = body.get("user")
-            if not (isinstance(user, dict) and isinstance(user.get("id"), str) and user.get("id")):
+            user, response_url = body.get("user"), body.get("response_url")
+            if not (isinstance(user, dict) and isinstance(user.get("id"), str) and user.get("id")) or not (
+                    response_url is None or isinstance(response_url, str)):
                 log.info("ignored a malformed %s", body.get("type"))
                 return BoltResponse(status=400, body="")
+        return next()
+
+    @app.middleware
+    def respond_in_dm_without_response_url(body, context, next):  # type: ignore[no-untyped-def]
+        """Buttons in App Home and in modals, and global shortcuts, come with no response_url:
+        there `respond(...)` would raise, so it answers the person in their DM instead."""
+        if body.get("type") in ("block_actions", "shortcut") and not body.get("response_url"):
+            context["respond"] = DirectReply(services.slack, body["user"]["id"])
         return next()
 
     @app.error
