@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.listeners import register_all
-from bot.listeners.failures import failure_reporter
+from bot.listeners.failures import acting_user, failure_reporter
 from bot.runtime import SlackEvent, reported
 from bot.services import Services
 
@@ -65,6 +65,18 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("event %s (%s) already handled; redelivery %s dropped", event_id, event_type, retry)
             return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def require_acting_user(body, next):  # type: ignore[no-untyped-def]
+        """Commands and interactions always name who acted; every permission check and reply
+        depends on it, so a request without one is refused before any listener runs."""
+        if body.get("type") == "event_callback" or "challenge" in body or body.get("type") == "url_verification":
+            return next()
+        user = acting_user(body)
+        if not (isinstance(user, str) and user.strip()):
+            log.info("refused a command or interaction that names no user")
+            return BoltResponse(status=400, body="")
         return next()
 
     @app.middleware

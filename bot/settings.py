@@ -61,6 +61,24 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of knowledge settings
 
     # ---------------------------------------------------------------- growth settings
+    # Channels (ids, comma-separated) where every top-level message counts as a question.
+    help_channels: str = ""
+    # Channels (ids, comma-separated) the welcome DM invites new members to join.
+    welcome_channels: str = ""
+    # Welcome DM templates; {name}, {channels} and {bot} are filled in. Empty: the built-in text.
+    welcome_template_fr: str = ""
+    welcome_template_en: str = ""
+    welcome_enabled: bool = True
+    # Hour (BOT_TIMEZONE) of the daily users.list reconciliation.
+    growth_sync_hour: int = Field(default=4, ge=0, le=23)
+
+    @property
+    def help_channel_ids(self) -> frozenset[str]:
+        return frozenset(_csv(self.help_channels))
+
+    @property
+    def welcome_channel_ids(self) -> tuple[str, ...]:
+        return _csv(self.welcome_channels)
     # ---------------------------------------------------------------- end of growth settings
 
     # ---------------------------------------------------------------- digest settings

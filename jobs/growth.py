@@ -2,6 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from bot.growth.sync import reconcile_members
+from integrations.slack_api import iter_pages
 from jobs.spec import JobSpec
 
-JOBS: list[JobSpec] = []
+log = logging.getLogger(__name__)
+
+# users.list is Tier 2 (about 20 calls a minute): a pause between pages keeps us well below it,
+# and the client's retry handler honours Retry-After if Slack still says 429.
+PAGE_PAUSE_SECONDS = 3.0
+PAGE_SIZE = 200
+
+
+def _paced(pages: Iterator[dict[str, Any]], pause: float, page_size: int) -> Iterator[dict[str, Any]]:
+    for index, user in enumerate(pages, 1):
+        yield user
+        if pause and index % page_size == 0:
+            time.sleep(pause)
+
+
+def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    # Read every page first: the database write lock is then held for one short transaction.
+    users = list(_paced(iter_pages(services.slack.users_list, "members", limit=PAGE_SIZE), pause, PAGE_SIZE))
+    outcomes = reconcile_members(services.db, users, services.clock())
+    log.info("member reconciliation: %s", dict(outcomes))
+    return dict(outcomes)
+
+
+JOBS: list[JobSpec] = [
+    JobSpec(
+        id="growth_reconcile_members",
+        func="jobs.growth:reconcile_members_job",
+        trigger=lambda settings: {"trigger": "cron", "hour": settings.growth_sync_hour, "minute": 20},
+        description="catch joins, leaves and profile changes that events missed (users.list)",
+    ),
+]

@@ -83,7 +83,13 @@ def _rich_text(element: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_blocks(blocks: list[dict[str, Any]], names: Names = Names(), fallback: str = "") -> Rendered:
+def render_blocks(
+    blocks: list[dict[str, Any]],
+    names: Names = Names(),
+    fallback: str = "",
+    first_button: int = 1,
+) -> Rendered:
+    """Buttons are numbered from `first_button` on, so that numbers stay unique across messages."""
     out = Rendered()
     if not blocks:
         out.lines.extend(_wrap(mrkdwn_to_text(fallback, names.user, names.channel)))
@@ -92,7 +98,7 @@ def render_blocks(blocks: list[dict[str, Any]], names: Names = Names(), fallback
     def add_button(element: dict[str, Any], block_id: str) -> str:
         label = _text_of(element.get("text"), names) or element.get("action_id", "?")
         out.buttons.append((label, element, block_id))
-        return f"[{len(out.buttons)}] {label}" + (f" -> {element['url']}" if element.get("url") else "")
+        return f"({first_button + len(out.buttons) - 1}) {label}" + (f" -> {element['url']}" if element.get("url") else "")
 
     for block in blocks:
         kind = block.get("type")

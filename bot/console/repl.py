@@ -49,7 +49,7 @@ Local console: you are a member of a local Slack workspace; the bot is the real 
   #CHANNEL TEXT       a message in a channel (#general, #entraide, #equipe)
   > TEXT              a reply in the thread of the bot's last message
   /COMMAND ARGS       a slash command: /ask, /cafe, /stats, /digest, /privacy
-  press N             press button [N] (also: just type [N])
+  press N             press button (N) (also: just type (N))
   react NAME          add a reaction (e.g. react white_check_mark) to the bot's last message
   shortcut ID         a message shortcut on the last message shown
                       (kb_save_message: "Ajouter à la base de connaissances",
@@ -166,11 +166,11 @@ class Console:
         return True
 
     def _dispatch(self, line: str) -> None:
-        button = re.fullmatch(r"(?:press\s+|\[)(\d+)\]?", line)
+        button = re.fullmatch(r"press\s+(\d+)|[(\[](\d+)[)\]]", line)
         if line == "help":
             self.say(HELP.format(people=", ".join(PEOPLE)))
         elif button:
-            self.press(int(button.group(1)))
+            self.press(int(button.group(1) or button.group(2)))
         elif line.startswith("/"):
             command, _, text = line.partition(" ")
             self.slash(command, text.strip())
@@ -271,7 +271,7 @@ class Console:
     def press(self, number: int) -> None:
         pressable = self.state.buttons.get(number)
         if pressable is None:
-            self.say(f"  there is no button [{number}]")
+            self.say(f"  there is no button ({number})")
             return
         element = pressable.element
         action: dict[str, Any] = {"action_id": element.get("action_id"), "block_id": pressable.block_id,
@@ -334,16 +334,12 @@ class Console:
         return place
 
     def show_blocks(self, blocks: list[dict[str, Any]], fallback: str, container: dict[str, Any]) -> None:
-        rendered = render_blocks(blocks, Names(self.user_name, self.channel_name), fallback)
-        numbering = {}
-        for index, (_label, element, block_id) in enumerate(rendered.buttons, start=1):
-            number = self.state.next_button
-            self.state.next_button += 1
-            numbering[f"[{index}]"] = f"[{number}]"
+        first = self.state.next_button
+        rendered = render_blocks(blocks, Names(self.user_name, self.channel_name), fallback, first_button=first)
+        for number, (_label, element, block_id) in enumerate(rendered.buttons, start=first):
             self.state.buttons[number] = Pressable(element, block_id, container)
+        self.state.next_button = first + len(rendered.buttons)
         for line in rendered.lines:
-            if numbering:
-                line = re.sub(r"\[(\d+)\]", lambda m: numbering.get(m.group(0), m.group(0)), line)
             self.say(line)
 
     def show_ack(self, body: Any) -> None:

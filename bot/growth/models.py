@@ -1,3 +1,77 @@
-"""Tables of the growth capability (added by migration 0003_growth)."""
+"""Tables of the growth capability (added by migration 0003_growth).
+
+Counts and timestamps only: no message text is ever stored. Days are calendar days in
+BOT_TIMEZONE. `week_start` (the ISO week's Monday) and `month` (its first day) are kept next to
+the day so that the rollups can be rebuilt with plain, portable SQL.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.base import Base, UTCDateTime
+
+
+class Activity(Base):
+    """What one member did in one channel on one day."""
+
+    __tablename__ = "growth_activity"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # top-level posts and thread replies
+    replies: Mapped[int] = mapped_column(Integer, default=0)  # of which thread replies
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+
+    # No index on user_id: SQLite would prefer it to the day range for per-member windows.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class MemberWeek(Base):
+    """Rollup: messages of a member in an ISO week (only weeks with at least one message)."""
+
+    __tablename__ = "growth_member_weeks"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberMonth(Base):
+    """Rollup: messages of a member in a calendar month (for the join cohorts)."""
+
+    __tablename__ = "growth_member_months"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Question(Base):
+    """A top-level message that asks something, and when another human first answered in its thread."""
+
+    __tablename__ = "growth_questions"
+
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    asker_user_id: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    in_help_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GrowthState(Base):
+    """Small facts the capability remembers, e.g. when the member list was first taken in."""
+
+    __tablename__ = "growth_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))

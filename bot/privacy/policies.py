@@ -139,7 +139,9 @@ def purge_departed_members(connection: Connection, table: Table, now: datetime, 
     """Members who left Slack long ago lose their profile the way an erase does (see erase)."""
     from bot.privacy.rights import erase_in
 
-    left_at = table.c["left_at"] if "left_at" in table.c else table.c.updated_at
+    # A deleted member whose leaving date is unknown (e.g. from a Slack export) ages from their
+    # last profile update.
+    left_at = func.coalesce(table.c["left_at"], table.c.updated_at) if "left_at" in table.c else table.c.updated_at
     cutoff = now - timedelta(days=settings.retention_departed_member_days)
     departed = connection.execute(
         select(table.c.user_id).where(
@@ -189,6 +191,36 @@ REGISTRY.cover(TablePolicy(
 REGISTRY.declare_not_personal(
     "privacy_erasure_log", "when erasures happened and how many rows they touched; no id, hash or pseudonym"
 )
+
+
+# -- growth (bot/growth) ------------------------------------------------------------------------
+def _activity_age(settings: Any) -> timedelta:
+    return timedelta(days=settings.retention_activity_days)
+
+
+# Counts and dates only, never message text. Erased members are pseudonymised (the same ERASED-…
+# id as their members row), so the figures of past periods stay the same.
+REGISTRY.cover(TablePolicy(
+    "growth_activity", member_columns=("user_id",), counts_as="activity_days", on_erase="pseudonymise",
+    retention=Retention(column="day", max_age=_activity_age),
+    note="messages, replies and reactions counted per member, day and channel",
+))
+REGISTRY.cover(TablePolicy(
+    "growth_member_weeks", member_columns=("user_id",), on_erase="pseudonymise",
+    retention=Retention(column="week_start", max_age=_activity_age),
+    note="weekly message counts per member, derived from growth_activity (weekly actives)",
+))
+REGISTRY.cover(TablePolicy(
+    "growth_member_months", member_columns=("user_id",), on_erase="pseudonymise",
+    retention=Retention(column="month", max_age=_activity_age),
+    note="monthly message counts per member, derived from growth_activity (join cohorts)",
+))
+REGISTRY.cover(TablePolicy(
+    "growth_questions", member_columns=("asker_user_id",), on_erase="pseudonymise",
+    retention=Retention(column="asked_at", max_age=_activity_age),
+    note="when a question was asked in a channel and first answered (median first response); no text",
+))
+REGISTRY.declare_not_personal("growth_state", "small facts of the growth capability, e.g. when the member list was first read")
 
 
 # -- knowledge and Q&A (bot/knowledge) ----------------------------------------------------------

@@ -45,3 +45,11 @@ class Member(Base):
     analytics_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Growth (migration 0003_growth). joined_at is None when the member was there before the
+    # bot's history begins; left_at is None for a member still here, or for a deleted member
+    # whose leaving date is unknown (a deleted user in an export).
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    welcome_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -100,7 +100,7 @@ def _something_to_act_on(bot: BotHarness) -> None:
         workflow_for(bot.services).run_weekly(WEEK)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(request=hostile_bodies())
 def test_signed_hostile_bodies_never_get_a_5xx_or_an_unhandled_error(bot: BotHarness, caplog, request) -> None:  # type: ignore[no-untyped-def]
     body, content_type = request

@@ -52,4 +52,13 @@ def test_buttons_are_numbered_in_order() -> None:
     ]
     rendered = render_blocks(blocks)
     assert [element["action_id"] for _label, element, _block in rendered.buttons] == ["a", "b", "c"]
-    assert "[2] 👍   [3] 👎" in "\n".join(rendered.lines)
+    assert "(2) 👍   (3) 👎" in "\n".join(rendered.lines)
+
+
+def test_citations_are_not_mistaken_for_buttons() -> None:
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "DIGISET est financé par COSME. [1]"}},
+        {"type": "actions", "elements": [{"type": "button", "action_id": "kb_up", "text": {"type": "plain_text", "text": "👍"}}]},
+    ]
+    lines = "\n".join(render_blocks(blocks, first_button=7).lines)
+    assert "COSME. [1]" in lines and "(7) 👍" in lines

@@ -21,7 +21,7 @@ def ts_at(moment: datetime, n: int = 0) -> str:
 def add_member(db: Database, user_id: str, name: str, *, joined: datetime = IN_WEEK, opt_out: bool = False, bot: bool = False) -> None:
     with db.session() as session:
         session.add(Member(user_id=user_id, display_name=name, role="member", is_bot=bot, is_deleted=False,
-                           analytics_opt_out=opt_out, created_at=joined, updated_at=joined))
+                           analytics_opt_out=opt_out, created_at=joined, updated_at=joined, joined_at=joined))
 
 
 def message(channel: str, user: str, text: str, ts: str, *, channel_type: str = "channel",

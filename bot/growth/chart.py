@@ -1,0 +1,43 @@
+"""The 26-week chart: members (line) and weekly actives (bars), as a PNG."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; set before the figure module is used
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from bot.growth.texts import GROWTH  # noqa: E402
+from bot.i18n import Lang  # noqa: E402
+
+
+def weekly_chart_png(weekly: list[dict[str, Any]], lang: Lang) -> bytes:
+    """PNG bytes. Uses Figure directly (not pyplot), which is safe in the listener threads."""
+    weeks = [date.fromisoformat(w["week_start"]) for w in weekly]
+    labels = [d.strftime("%d/%m") if lang == "fr" else d.strftime("%b %d") for d in weeks]
+    members = [w["members_total"] for w in weekly]
+    active = [w["active"] for w in weekly]
+    figure = Figure(figsize=(10, 4.8), dpi=110)
+    axis = figure.add_subplot()
+    positions = list(range(len(weeks)))
+    axis.bar(positions, active, color="#7fb8d8", label=GROWTH("chart_active", lang))
+    axis.plot(positions, members, color="#1f4e79", linewidth=2.5, marker="o", markersize=3, label=GROWTH("chart_members", lang))
+    axis.set_title(GROWTH("chart_title", lang), fontsize=13)
+    axis.set_xticks(positions[::2], labels[::2], rotation=45, ha="right", fontsize=8)
+    axis.set_ylim(0, max(members + active + [1]) * 1.15)
+    axis.grid(axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        axis.spines[side].set_visible(False)
+    if members:
+        axis.annotate(str(members[-1]), (positions[-1], members[-1]), textcoords="offset points", xytext=(0, 8),
+                      ha="center", fontsize=9, color="#1f4e79")
+    axis.legend(loc="upper left", frameon=False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,264 @@
+"""Backfill members and activity from a standard Slack export (`sogabot import-slack-export`).
+
+Facts we rely on (see DESIGN.md): messages are dated by their `ts` in BOT_TIMEZONE, never by
+the day file's name; joins come from `channel_join` messages in the general channel; users
+without one were there before the export; `deleted` users have left, date unknown; Slackbot is
+not a member. Importing the same export twice changes nothing: counts are merged by taking the
+larger value, dates by taking the earlier (joins, first activity) or later (last activity) one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
+from bot.growth.ingest import (
+    SLACKBOT, MessageFacts, counts_activity, first_seen_member, mark_baseline, message_facts, profile_fields,
+)
+from bot.growth.models import Activity, MemberMonth, MemberWeek, Question
+from bot.growth.upsert import insert_for
+from bot.store.db import Database
+from bot.store.models import Member
+
+DAY_FILE = re.compile(r"^(?P<channel>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
+CHUNK = 500
+
+
+class ExportError(Exception):
+    """The file is not a Slack export we can read at all (one line, safe to show)."""
+
+
+@dataclass
+class ImportReport:
+    users: int = 0
+    channels: int = 0
+    files: int = 0
+    messages_counted: int = 0
+    joins: int = 0
+    skipped_files: list[str] = field(default_factory=list)  # "name: reason"
+
+
+def _read_json(archive: zipfile.ZipFile, name: str, report: ImportReport) -> Any:
+    try:
+        return json.loads(archive.read(name).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+        report.skipped_files.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        return None
+
+
+def _root(names: Iterable[str]) -> str:
+    """Exports are sometimes zipped with a top folder; find where users.json/channels.json sit."""
+    for candidate in sorted(names, key=len):
+        path = PurePosixPath(candidate)
+        if path.name in ("channels.json", "users.json"):
+            return "" if str(path.parent) == "." else str(path.parent) + "/"
+    raise ExportError("no channels.json or users.json in the archive: is it a Slack export?")
+
+
+def import_slack_export(
+    db: Database,
+    path: str,
+    tz: ZoneInfo,
+    help_channels: frozenset[str],
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise ExportError(f"no such file: {path}") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ExportError(f"{path} is not a readable zip file ({exc})") from None
+    with archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        root = _root(names)
+        users = _read_json(archive, root + "users.json", report) if root + "users.json" in names else None
+        channels = _read_json(archive, root + "channels.json", report) if root + "channels.json" in names else None
+        users = [u for u in users or [] if isinstance(u, dict) and u.get("id")] if isinstance(users, list) else []
+        channels = [c for c in channels or [] if isinstance(c, dict) and c.get("name")] if isinstance(channels, list) else []
+        report.users, report.channels = len(users), len(channels)
+        channel_ids = {c["name"]: c.get("id") or c["name"] for c in channels}
+        general = next((c["name"] for c in channels if c.get("is_general")), None) or (
+            "general" if "general" in channel_ids else None
+        )
+        bots = {u["id"] for u in users if profile_fields(u)["is_bot"]} | {SLACKBOT}
+
+        day_files = sorted(
+            (m["channel"], n) for n in names
+            if (m := DAY_FILE.match(n[len(root):] if n.startswith(root) else n)) is not None
+        )
+        history = _History(tz)
+        for index, (folder, name) in enumerate(day_files, 1):
+            messages = _read_json(archive, name, report)
+            if messages is None:
+                continue
+            if not isinstance(messages, list):
+                report.skipped_files.append(f"{name}: not a list of messages")
+                continue
+            report.files += 1
+            channel_id = channel_ids.get(folder, folder)
+            history.add(messages, channel_id, folder == general, help_channels, bots)
+            if progress and (index % 200 == 0 or index == len(day_files)):
+                progress(f"read {index}/{len(day_files)} day files")
+    report.messages_counted = history.message_count
+    report.joins = len(history.joins)
+    if progress:
+        progress("writing to the database…")
+    _write(db, users, history, now, progress)
+    return report
+
+
+class _History:
+    """Everything the export says, aggregated in memory (counts, not text)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.counts: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.joins: dict[str, float] = {}
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self.questions: list[MessageFacts] = []
+        self.replies: list[MessageFacts] = []
+        self.message_count = 0
+
+    def add(self, messages: list[Any], channel_id: str, is_general: bool, help_channels: frozenset[str], bots: set[str]) -> None:
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            try:
+                self._add_one(message, channel_id, is_general, help_channels, bots)
+            except (TypeError, ValueError, KeyError):
+                continue  # one odd message (e.g. a ts that isn't a number) must not lose the file
+
+    def _add_one(self, message: dict[str, Any], channel_id: str, is_general: bool, help_channels: frozenset[str], bots: set[str]) -> None:
+        user = message.get("user")
+        if message.get("subtype") == "channel_join" and is_general and user and user not in bots:
+            ts = float(message["ts"])
+            self.joins[user] = min(ts, self.joins.get(user, ts))
+        for reaction in message.get("reactions") or []:
+            for reactor in reaction.get("users") or []:
+                if reactor not in bots and message.get("ts"):
+                    self.counts[(local_day(ts_to_datetime(message["ts"]), self.tz), reactor, channel_id)][2] += 1
+        facts = message_facts(message, channel_id, help_channels)
+        if facts is None or facts.user_id in bots:
+            return
+        ts = float(facts.ts)
+        row = self.counts[(local_day(facts.at, self.tz), facts.user_id, channel_id)]
+        row[0] += 1
+        row[1] += int(facts.thread_ts is not None)
+        self.message_count += 1
+        self.first[facts.user_id] = min(ts, self.first.get(facts.user_id, ts))
+        self.last[facts.user_id] = max(ts, self.last.get(facts.user_id, ts))
+        if facts.is_question:
+            self.questions.append(facts)
+        elif facts.thread_ts:
+            self.replies.append(facts)
+
+
+def _write(db: Database, users: list[dict[str, Any]], history: _History, now: datetime, progress: Callable[[str], None] | None) -> None:
+    with db.session() as session, session.no_autoflush:
+        known = {m.user_id: m for m in session.scalars(select(Member))}
+        for user in users:
+            _merge_member(session, known, user, history.joins.get(user["id"]), now)
+        counted: set[str] = set()
+        for user_id in {key[1] for key in history.counts}:
+            member = known.get(user_id)
+            if member is None:
+                member = known[user_id] = first_seen_member(user_id, now)
+                session.add(member)
+            if counts_activity(member):
+                counted.add(user_id)
+                first, last = history.first.get(user_id), history.last.get(user_id)
+                if first is not None:
+                    first_at, last_at = ts_to_datetime(first), ts_to_datetime(last)  # type: ignore[arg-type]
+                    member.first_active_at = min(member.first_active_at or first_at, first_at)
+                    member.last_active_at = max(member.last_active_at or last_at, last_at)
+        session.flush()
+        rows = [
+            {"day": day, "user_id": user_id, "channel_id": channel_id, "week_start": week_start(day), "month": month_start(day),
+             "messages": counts[0], "replies": counts[1], "reactions": counts[2]}
+            for (day, user_id, channel_id), counts in history.counts.items() if user_id in counted
+        ]
+        if rows:
+            stmt = insert_for(session, Activity.__table__)
+            session.connection().execute(stmt.on_conflict_do_update(
+                index_elements=["day", "user_id", "channel_id"],
+                set_={name: case((stmt.excluded[name] > Activity.__table__.c[name], stmt.excluded[name]),
+                                 else_=Activity.__table__.c[name])
+                      for name in ("messages", "replies", "reactions")},
+            ), rows)
+        rebuild_rollups(session, sorted(counted))
+        _write_questions(session, history, counted)
+        mark_baseline(session, now)
+    if progress:
+        progress(f"stored {len(rows)} member-day-channel rows")
+
+
+def _write_questions(session: Session, history: _History, counted: set[str]) -> None:
+    """Questions with their first reply from someone else, merged keeping the earliest reply."""
+    first_reply: dict[tuple[str, str], float] = {}
+    askers = {(q.channel_id, q.ts): q.user_id for q in history.questions if q.user_id in counted}
+    for reply in history.replies:
+        key = (reply.channel_id, reply.thread_ts or "")
+        if reply.user_id in counted and key in askers and askers[key] != reply.user_id:
+            first_reply[key] = min(float(reply.ts), first_reply.get(key, float(reply.ts)))
+    rows = [
+        {"channel_id": q.channel_id, "thread_ts": q.ts, "asker_user_id": q.user_id, "asked_at": q.at,
+         "first_reply_at": ts_to_datetime(first_reply[(q.channel_id, q.ts)]) if (q.channel_id, q.ts) in first_reply else None,
+         "in_help_channel": q.in_help_channel}
+        for q in history.questions if q.user_id in counted
+    ]
+    if rows:
+        table = Question.__table__
+        stmt = insert_for(session, table)
+        new, old = stmt.excluded.first_reply_at, table.c.first_reply_at
+        session.connection().execute(stmt.on_conflict_do_update(
+            index_elements=["channel_id", "thread_ts"],
+            set_={"first_reply_at": case((old.is_(None), new), (and_(new.is_not(None), new < old), new), else_=old)},
+        ), rows)
+
+
+def _merge_member(session: Session, known: dict[str, Member], user: dict[str, Any], join_ts: float | None, now: datetime) -> None:
+    member = known.get(user["id"])
+    joined = ts_to_datetime(join_ts) if join_ts is not None else None
+    if member is None:
+        member = known[user["id"]] = Member(
+            user_id=user["id"], role="member", is_bot=False, is_deleted=bool(user.get("deleted")),
+            analytics_opt_out=False, created_at=now, updated_at=now, joined_at=joined,
+        )
+        session.add(member)
+    else:
+        if joined is not None and (member.joined_at is None or joined < member.joined_at) and not member.is_deleted:
+            member.joined_at = joined
+        if user.get("deleted") and not member.is_deleted:
+            member.is_deleted = True
+    for name, value in profile_fields(user).items():
+        if value is not None and getattr(member, name) != value:
+            setattr(member, name, value)
+
+
+def rebuild_rollups(session: Session, user_ids: list[str]) -> None:
+    """Recompute the weekly and monthly rollups of these members from their activity rows."""
+    for start in range(0, len(user_ids), CHUNK):
+        chunk = user_ids[start : start + CHUNK]
+        for model, key in ((MemberWeek, Activity.week_start), (MemberMonth, Activity.month)):
+            session.execute(delete(model).where(model.user_id.in_(chunk)))
+            session.execute(insert(model).from_select(
+                [key.key, "user_id", "messages"],
+                select(key, Activity.user_id, func.sum(Activity.messages))
+                .where(Activity.user_id.in_(chunk), Activity.messages > 0)
+                .group_by(key, Activity.user_id),
+            ))

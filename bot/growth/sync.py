@@ -1,0 +1,27 @@
+"""Daily reconciliation with `users.list`: joins, leaves and profile changes that events missed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bot.growth.ingest import apply_user, baseline_taken, mark_baseline
+from bot.store.db import Database
+
+
+def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: datetime) -> Counter[str]:
+    """Apply the workspace's member list; returns how many members joined, left, rejoined, etc.
+
+    The first list ever taken in (with no import before it) is a baseline: those members were
+    there before the bot, so they don't count as joins today.
+    """
+    outcomes: Counter[str] = Counter()
+    with db.session() as session:
+        joins_count = baseline_taken(session)
+        for user in users:
+            if user.get("id"):
+                outcomes[apply_user(session, user, now, now, is_new_join=joins_count)] += 1
+        mark_baseline(session, now)
+    return outcomes

@@ -1,0 +1,86 @@
+"""User-facing texts of the growth capability: French first, English for English locales."""
+
+from bot.i18n import Catalog
+
+GROWTH = Catalog(
+    {
+        "working": {"fr": "Je prépare les chiffres…", "en": "Preparing the figures…"},
+        "sent_to_dm": {
+            "fr": "Les chiffres sont dans notre conversation privée.",
+            "en": "The figures are in our direct messages.",
+        },
+        "usage": {
+            "fr": "Utilisation : `/stats`, `/stats AAAA-MM-JJ` (chiffres à cette date) ou `/stats export` (CSV).",
+            "en": "Usage: `/stats`, `/stats YYYY-MM-DD` (figures as of that day) or `/stats export` (CSV).",
+        },
+        "bad_date": {
+            "fr": "« {text} » n'est pas une date au format AAAA-MM-JJ. " ,
+            "en": "“{text}” is not a date in the form YYYY-MM-DD. ",
+        },
+        "title": {"fr": "Chiffres de la communauté au {day}", "en": "Community figures as of {day}"},
+        "members_total": {"fr": "Membres", "en": "Members"},
+        "joined_28d": {"fr": "Arrivées (28 j)", "en": "Joined (28 d)"},
+        "left_28d": {"fr": "Départs (28 j)", "en": "Left (28 d)"},
+        "active_7d": {"fr": "Actifs (7 j)", "en": "Active (7 d)"},
+        "active_28d": {"fr": "Actifs (28 j)", "en": "Active (28 d)"},
+        "messages_28d": {"fr": "Messages (28 j)", "en": "Messages (28 d)"},
+        "reactions_28d": {"fr": "Réactions (28 j)", "en": "Reactions (28 d)"},
+        "activated_28d": {"fr": "Nouveaux qui ont posté (28 j)", "en": "New members who posted (28 d)"},
+        "median_first_response_minutes_28d": {
+            "fr": "Délai médian de première réponse (28 j)", "en": "Median time to first reply (28 d)",
+        },
+        "minutes": {"fr": "{value} min", "en": "{value} min"},
+        "none": {"fr": "—", "en": "—"},
+        "versus": {
+            "fr": "Évolution par rapport à la période précédente (28 jours plus tôt ; 7 jours pour les actifs 7 j).",
+            "en": "Change against the previous period (28 days earlier; 7 days for 7-day actives).",
+        },
+        "top_channels": {"fr": "*Canaux les plus actifs (28 j)*", "en": "*Most active channels (28 d)*"},
+        "levels": {"fr": "*Niveaux d'engagement* (jours actifs sur 90 j)", "en": "*Engagement levels* (active days in 90 d)"},
+        "level_advocates": {"fr": "Piliers (12 j et plus)", "en": "Advocates (12+ days)"},
+        "level_contributors": {"fr": "Contributeur·rice·s (4 à 11 j)", "en": "Contributors (4–11 days)"},
+        "level_participants": {"fr": "Participant·e·s (1 à 3 j)", "en": "Participants (1–3 days)"},
+        "level_observers": {"fr": "Observateur·rice·s (0 j)", "en": "Observers (0 days)"},
+        "at_risk": {
+            "fr": "*Membres à risque* ({count}) : actifs ces 90 derniers jours, silencieux depuis 30 jours",
+            "en": "*At-risk members* ({count}): active in the last 90 days, silent for the last 30",
+        },
+        "at_risk_none": {"fr": "Aucun membre à risque.", "en": "No member at risk."},
+        "last_seen": {"fr": "dernier message le {day}", "en": "last message on {day}"},
+        "and_more": {"fr": "… et {count} autres", "en": "… and {count} more"},
+        "newsletter": {"fr": "*Dernière infolettre*", "en": "*Last newsletter*"},
+        "newsletter_line": {
+            "fr": "{campaign} ({sent}) : {emails} envois, ouverture {open}, clics {click}",
+            "en": "{campaign} ({sent}): {emails} sent, {open} opened, {click} clicked",
+        },
+        "qa_gaps": {"fr": "*Questions restées sans bonne réponse*", "en": "*Questions the bot could not answer well*"},
+        "chart_title": {"fr": "Membres et actifs par semaine (26 semaines)", "en": "Members and weekly actives (26 weeks)"},
+        "chart_members": {"fr": "Membres", "en": "Members"},
+        "chart_active": {"fr": "Actifs de la semaine", "en": "Active in the week"},
+        "chart_comment": {"fr": "Évolution sur 26 semaines", "en": "The last 26 weeks"},
+        "export_comment": {
+            "fr": "Séries hebdomadaires et cohortes au {day} (CSV).",
+            "en": "Weekly series and cohorts as of {day} (CSV).",
+        },
+        "home_title": {"fr": "Tableau de bord de la croissance", "en": "Growth dashboard"},
+        "home_hint": {
+            "fr": "`/stats` pour le détail et le graphique, `/stats export` pour les CSV.",
+            "en": "`/stats` for details and the chart, `/stats export` for the CSV files.",
+        },
+        "welcome": {
+            "fr": (
+                "Bienvenue dans la communauté du Social Good Accelerator, {name} ! 👋\n\n"
+                "Pour bien démarrer, rejoignez {channels}.\n\n"
+                "Une question sur le SOGA, ses projets, ses ressources ou ses événements ? "
+                "Écrivez-moi ici en message privé, mentionnez {bot} dans un canal, ou tapez `/ask`."
+            ),
+            "en": (
+                "Welcome to the Social Good Accelerator community, {name}! 👋\n\n"
+                "To get started, join {channels}.\n\n"
+                "Any question about SOGA, its projects, resources or events? Write to me here, "
+                "mention {bot} in a channel, or type `/ask`."
+            ),
+        },
+        "welcome_no_channels": {"fr": "les canaux qui vous intéressent", "en": "the channels that interest you"},
+    }
+)
