@@ -202,6 +202,9 @@ def _modal(callback_id: str, values: Callable[[str], dict[str, Any]], metadata: 
 # The capabilities' own commands, buttons, modals and shortcuts (issues 3 to 7).
 CAPABILITY_ENTRY_POINTS: list[tuple[str, Generator]] = [
     *[(f"command {name}", _command(name)) for name in ("/ask", "/cafe", "/digest", "/privacy", "/stats")],
+    ("event app_home_opened", lambda n, tag="B", text=None, **kw: _event(
+        {"type": "app_home_opened", "user": kw.get("user") or _user(n), "channel": dm_channel(kw.get("user") or _user(n)),
+         "tab": text if text is not None else "home", "event_ts": _ts(n)}, n, tag)),
     *[(f"button {action}", _button(action)) for action in (
         "kb_feedback_up", "kb_feedback_down", "kb_handoff", "kb_save_open",
         "cafe_ask", "cafe_list", "cafe_vote", "cafe_add_anyway", "cafe_edit", "cafe_withdraw",

@@ -33,7 +33,7 @@ REFUSAL = ("réservée", "reserved")
 # Tables a member's mere presence may touch (their profile cache, the event ledger) and, for
 # forged events, what the observers record of any public message or reaction (digest).
 ALWAYS_IGNORED = frozenset({"members", "processed_events"})
-OBSERVED = frozenset({"digest_threads", "digest_posters", "digest_links"})
+OBSERVED = frozenset({"digest_threads", "digest_posters", "digest_links", "growth_activity", "growth_member_weeks", "growth_member_months"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Forgery:
     # A specific sign the action happened anyway, on top of the generic checks.
     took_effect: Callable[[BotHarness, "Sent"], bool] = lambda bot, sent: False
     ignore_tables: frozenset[str] = field(default=frozenset())
+    # Slack calls a member may cause too (e.g. their own App Home being drawn).
+    allowed_calls: frozenset[str] = field(default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def _member_notes(bot: BotHarness, sent: Sent) -> list[str]:
 
 
 def told_no(bot: BotHarness, sent: Sent) -> bool:
-    return any(any(word in note for word in REFUSAL) for note in _member_notes(bot, sent))
+    """In the ack itself (the HTTP answer), or afterwards in Slack."""
+    notes = [json.dumps(sent.json, ensure_ascii=False), *_member_notes(bot, sent)]
+    return any(any(word in note for word in REFUSAL) for note in notes)
 
 
 def ack_errors(bot: BotHarness, sent: Sent) -> bool:
@@ -274,9 +278,27 @@ FORGERIES: list[Forgery] = [
             setup=a_member_with_data, took_effect=victim_erased),
 ]
 
+def open_home(bot: BotHarness, user: str, _ctx: Any) -> object:
+    return bot.client.send_event({"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user), "tab": "home"})
+
+
+def growth_home_shown(bot: BotHarness, _sent: Sent) -> bool:
+    from bot.growth.texts import GROWTH
+
+    home = json.dumps(bot.slack.ws.homes.get(MEMBER, {}), ensure_ascii=False)
+    return not bot.slack.ws.homes.get(MEMBER) or any(GROWTH("home_title", lang) in home for lang in ("fr", "en"))
+
+
+FORGERIES += [
+    # growth (issue 4)
+    *[Forgery(f"/stats {text}".strip(), Permission.VIEW_STATS, command("/stats", text), told_no) for text in ("", "export", "2026-11-01")],
+    Forgery("App Home staff dashboard", Permission.VIEW_STATS, open_home, ignored, took_effect=growth_home_shown,
+            ignore_tables=OBSERVED, allowed_calls=frozenset({"home"})),
+]
+
 # Permissions whose actions arrive with a capability not merged yet. Move each to FORGERIES
 # when its capability lands; the lead empties this list.
-NOT_YET_MERGED: dict[Permission, str] = {Permission.VIEW_STATS: "growth"}
+NOT_YET_MERGED: dict[Permission, str] = {}
 
 
 def test_every_permission_has_a_forgery() -> None:
@@ -295,12 +317,12 @@ def _snapshot(bot: BotHarness, ignore: frozenset[str]) -> dict[str, list[str]]:
     return found
 
 
-def _slack_effects(bot: BotHarness, since: int) -> list[tuple[str, dict]]:
+def _slack_effects(bot: BotHarness, since: int, allowed: frozenset[str]) -> list[tuple[str, dict]]:
     """Calls other than telling the member: anything posted elsewhere, a modal, a file, an edit."""
     own_dm = bot.slack.dm_channel(MEMBER)
     effects = []
     for item in bot.slack.feed_since(since):
-        if item.kind in ("ephemeral", "response"):
+        if item.kind in ("ephemeral", "response") or item.kind in allowed:
             continue
         if item.kind == "message" and item.data.get("channel") in (own_dm, MEMBER):
             continue
@@ -321,6 +343,6 @@ def test_a_member_forging_a_staff_action_is_refused_without_effect(bot: BotHarne
     sent = Sent(result, key, since)
     assert result.status == 200, result.body[:200]
     assert forgery.refused(bot, sent), _member_notes(bot, sent)
-    assert _slack_effects(bot, since) == []
+    assert _slack_effects(bot, since, forgery.allowed_calls) == []
     assert _snapshot(bot, ignore) == before
     assert not forgery.took_effect(bot, sent)
