@@ -27,6 +27,7 @@ from bot.knowledge.blocks import (
     answer_blocks,
     fallback_text,
     gaps_section,
+    safe_answer_text,
     save_modal,
     suggested_prompts,
     tail_blocks,
@@ -428,7 +429,7 @@ class Streamer:
                 team = None
                 self.stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread_ts, buffer_size=STREAM_BUFFER,
                                                       recipient_user_id=self.user_id, recipient_team_id=team)
-            self.stream.append(markdown_text=delta)
+            self.stream.append(markdown_text=safe_answer_text(delta))  # the model may echo a member's <!channel>
         except Exception as exc:  # noqa: BLE001 - slack_sdk raises several types; fall back to one post
             log.info("streaming unavailable, posting once: %s", exc)
             self.failed = True
