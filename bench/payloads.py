@@ -26,6 +26,9 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 BENCH_USERS = [f"U0BENCH{index:03d}" for index in range(200)]
+# Where the payloads' response_url points: nowhere by default; the benchmarks aim it at the
+# Slack stand-in (bench/harness.py), as Slack's would work.
+RESPONSE_URL_BASE = "http://127.0.0.1:9"
 
 
 def dm_channel(user_id: str) -> str:
@@ -94,7 +97,7 @@ def slash_command(n: int, tag: str = "B", text: str | None = None, command: str 
         "token": "verification_token", "team_id": TEAM_ID, "team_domain": "soga", "channel_id": dm_channel(user),
         "channel_name": "directmessage", "user_id": user, "user_name": user.lower(), "command": command,
         "text": text if text is not None else "qui finance DIGISET ?", "api_app_id": APP_ID,
-        "is_enterprise_install": "false", "response_url": f"http://127.0.0.1:9/response/cmd{tag}{n}",
+        "is_enterprise_install": "false", "response_url": f"{RESPONSE_URL_BASE}/response/cmd{tag}{n}",
         "trigger_id": f"{n}.{tag}.trigger",
     }
     return urlencode(fields).encode(), FORM
@@ -111,7 +114,7 @@ def block_actions(n: int, tag: str = "B", text: str | None = None, action_id: st
     user = user or _user(n)
     return _interaction({
         "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
-        "trigger_id": f"{n}.{tag}.trigger", "response_url": f"http://127.0.0.1:9/response/act{tag}{n}",
+        "trigger_id": f"{n}.{tag}.trigger", "response_url": f"{RESPONSE_URL_BASE}/response/act{tag}{n}",
         "container": {"type": "message", "message_ts": _ts(n), "channel_id": "C0GENERAL", "is_ephemeral": False},
         "channel": {"id": "C0GENERAL", "name": "general"},
         "message": {"type": "message", "user": BOT_USER_ID, "ts": _ts(n), "text": "…"},
@@ -139,7 +142,7 @@ def message_shortcut(n: int, tag: str = "B", text: str | None = None, callback_i
         "type": "message_action", "callback_id": callback_id, "user": {"id": user, "name": user.lower()},
         "channel": {"id": "C0GENERAL", "name": "general"}, "message_ts": _ts(n), "trigger_id": f"{n}.{tag}.trigger",
         "message": {"type": "message", "user": _user(n + 1), "ts": _ts(n), "text": text if text is not None else "Une question"},
-        "response_url": f"http://127.0.0.1:9/response/sc{tag}{n}",
+        "response_url": f"{RESPONSE_URL_BASE}/response/sc{tag}{n}",
     })
 
 

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.request import BoltRequest
 
 from bot.listeners import register_all
@@ -18,6 +19,11 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 60.0
+ACK_THREADS = 8  # ack functions are short; the few non-lazy listeners only open a modal or post once
+
+
+def _ack_event(ack) -> None:  # type: ignore[no-untyped-def]
+    ack()
 
 
 class DirectReply:
@@ -38,10 +44,14 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         client=services.slack,
         process_before_response=False,
-        listener_executor=services.executor,
+        # Ack functions (and the body of listeners that aren't lazy) run in their own lane...
+        listener_executor=services.executor.lane(ACK_THREADS, "sogabot-ack"),
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
     )
+    # ...and lazy listeners in the main pool, with the router's event handlers: a burst of slow
+    # answers can't hold back the 3-second ack of a button or a command.
+    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
     tell_member = failure_reporter(services)
     recovering: set[str] = set()
     recovering_lock = threading.Lock()
@@ -127,7 +137,8 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
                 if event_id:
                     services.ledger.complete(event_id, failed=failed)
 
-        app.event(event_type)(reported(handle, tell_member))
+        # Lazy: the handler runs in the main pool, never in the ack lane (see TrackingExecutor).
+        app.event(event_type)(ack=_ack_event, lazy=[reported(handle, tell_member)])
 
     def recover_abandoned() -> int:
         """Handle again the events whose handler died (see bot.event_ledger)."""
