@@ -32,6 +32,13 @@ def table(report: dict) -> str:
         lines.append(_row("ack p99 (bot / bare)", f"{bot['p99_ms']:.1f} ms / {bare['p99_ms']:.1f} ms", "far below 3 s", bot["p99_ms"] < 1000))
         lines.append(_row("ack p99 ratio bot/bare", f"{ack['p99_ratio']:.2f}", "<= 1.2", ack["p99_ratio"] <= 1.2))
         lines.append(_row("ack errors (bot / bare)", f"{bot['errors']} / {bare['errors']}", "0", bot["errors"] == bare["errors"] == 0))
+        if paced := ack.get("open_loop"):
+            pb, pr = paced["bot"], paced["bare"]
+            rate = f"{ack['open_loop_rate']:.0f} req/s"
+            lines.append(_row(f"ack p50 / p99, open loop {rate} (bot)", f"{pb['p50_ms']:.1f} ms / {pb['p99_ms']:.1f} ms", "far below 3 s", pb["p99_ms"] < 1000))
+            lines.append(_row(f"ack p50 / p99, open loop {rate} (bare)", f"{pr['p50_ms']:.1f} ms / {pr['p99_ms']:.1f} ms", "", True))
+            lines.append(_row("ack p99 ratio, open loop", f"{paced['p99_ratio']:.2f}", "<= 1.2", paced["p99_ratio"] <= 1.2))
+            lines.append(_row("ack errors, open loop (bot / bare)", f"{pb['errors']} / {pr['errors']}", "0", pb["errors"] == pr["errors"] == 0))
     if sign := report.get("first_sign"):
         lines.append(_row("first sign p50 / p99 (quiet)", f"{sign['p50_ms']:.0f} ms / {sign['p99_ms']:.0f} ms {sign['first_sign_methods']}", "<= 1 s", sign["p99_ms"] <= 1000 and not sign["without_sign"]))
     if sus := report.get("sustained"):

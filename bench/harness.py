@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import payloads
 from bench.payloads import Body
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,7 @@ class Environment:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.procs["standin"] = standin
         self.standin_url = standin.stdout.readline().strip()  # type: ignore[union-attr]
+        payloads.RESPONSE_URL_BASE = self.standin_url  # commands and buttons answer somewhere real
         self._pin(standin.pid, servers=False)
 
         self.ports["bot"], self.ports["bare"] = free_port(), free_port()

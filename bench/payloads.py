@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +26,9 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 BENCH_USERS = [f"U0BENCH{index:03d}" for index in range(200)]
+# Where the payloads' response_url points: nowhere by default; the benchmarks aim it at the
+# Slack stand-in (bench/harness.py), as Slack's would work.
+RESPONSE_URL_BASE = "http://127.0.0.1:9"
 
 
 def dm_channel(user_id: str) -> str:
@@ -87,13 +91,13 @@ def reaction_added(n: int, tag: str = "B", text: str | None = None) -> Body:
     }, n, tag)
 
 
-def slash_command(n: int, tag: str = "B", text: str | None = None, command: str = "/ask") -> Body:
-    user = _user(n)
+def slash_command(n: int, tag: str = "B", text: str | None = None, command: str = "/ask", user: str | None = None) -> Body:
+    user = user or _user(n)
     fields = {
         "token": "verification_token", "team_id": TEAM_ID, "team_domain": "soga", "channel_id": dm_channel(user),
         "channel_name": "directmessage", "user_id": user, "user_name": user.lower(), "command": command,
         "text": text if text is not None else "qui finance DIGISET ?", "api_app_id": APP_ID,
-        "is_enterprise_install": "false", "response_url": f"http://127.0.0.1:9/response/cmd{tag}{n}",
+        "is_enterprise_install": "false", "response_url": f"{RESPONSE_URL_BASE}/response/cmd{tag}{n}",
         "trigger_id": f"{n}.{tag}.trigger",
     }
     return urlencode(fields).encode(), FORM
@@ -105,11 +109,12 @@ def _interaction(payload: dict[str, Any]) -> Body:
     return urlencode({"payload": json.dumps(payload)}).encode(), FORM
 
 
-def block_actions(n: int, tag: str = "B", text: str | None = None, action_id: str = "bench_button", value: str | None = None) -> Body:
-    user = _user(n)
+def block_actions(n: int, tag: str = "B", text: str | None = None, action_id: str = "bench_button", value: str | None = None,
+                  user: str | None = None) -> Body:
+    user = user or _user(n)
     return _interaction({
         "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
-        "trigger_id": f"{n}.{tag}.trigger", "response_url": f"http://127.0.0.1:9/response/act{tag}{n}",
+        "trigger_id": f"{n}.{tag}.trigger", "response_url": f"{RESPONSE_URL_BASE}/response/act{tag}{n}",
         "container": {"type": "message", "message_ts": _ts(n), "channel_id": "C0GENERAL", "is_ephemeral": False},
         "channel": {"id": "C0GENERAL", "name": "general"},
         "message": {"type": "message", "user": BOT_USER_ID, "ts": _ts(n), "text": "…"},
@@ -118,24 +123,26 @@ def block_actions(n: int, tag: str = "B", text: str | None = None, action_id: st
     })
 
 
-def view_submission(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_view") -> Body:
-    user = _user(n)
+def view_submission(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_view",
+                    values: Callable[[str], dict[str, Any]] | None = None, metadata: str = "", user: str | None = None) -> Body:
+    user = user or _user(n)
+    text = text if text is not None else "Une question"
+    state = values(text) if values else {"q": {"q": {"type": "plain_text_input", "value": text}}}
     return _interaction({
         "type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
         "trigger_id": f"{n}.{tag}.trigger", "response_urls": [],
-        "view": {"id": f"V{n:08d}", "type": "modal", "callback_id": callback_id, "private_metadata": "",
-                 "title": {"type": "plain_text", "text": "SOGA"}, "blocks": [],
-                 "state": {"values": {"q": {"q": {"type": "plain_text_input", "value": text if text is not None else "Une question"}}}}},
+        "view": {"id": f"V{n:08d}", "type": "modal", "callback_id": callback_id, "private_metadata": metadata,
+                 "title": {"type": "plain_text", "text": "SOGA"}, "blocks": [], "state": {"values": state}},
     })
 
 
-def message_shortcut(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_shortcut") -> Body:
-    user = _user(n)
+def message_shortcut(n: int, tag: str = "B", text: str | None = None, callback_id: str = "bench_shortcut", user: str | None = None) -> Body:
+    user = user or _user(n)
     return _interaction({
         "type": "message_action", "callback_id": callback_id, "user": {"id": user, "name": user.lower()},
         "channel": {"id": "C0GENERAL", "name": "general"}, "message_ts": _ts(n), "trigger_id": f"{n}.{tag}.trigger",
         "message": {"type": "message", "user": _user(n + 1), "ts": _ts(n), "text": text if text is not None else "Une question"},
-        "response_url": f"http://127.0.0.1:9/response/sc{tag}{n}",
+        "response_url": f"{RESPONSE_URL_BASE}/response/sc{tag}{n}",
     })
 
 
@@ -152,9 +159,74 @@ BENCH_MIX: list[tuple[str, Generator]] = [
     ("view_submission", view_submission),
 ]
 
-# Every HTTP entry point, for the fuzz test. Capabilities add theirs here, e.g.
-#   ("cafe_vote", partial(block_actions, action_id="cafe_vote", value="42")).
-ENTRY_POINTS: list[tuple[str, Generator]] = [*BENCH_MIX, ("message_shortcut", message_shortcut)]
+def _text_input(block: str, action: str = "value") -> Callable[[str], dict[str, Any]]:
+    return lambda text: {block: {action: {"type": "plain_text_input", "value": text}}}
+
+
+def _cafe_form(text: str) -> dict[str, Any]:
+    """The café modal with `text` in every free field and in the pickers' values."""
+    return {
+        "cafe_title": {"value": {"type": "plain_text_input", "value": text}},
+        "cafe_date": {"value": {"type": "datepicker", "selected_date": text[:10] or "2026-12-03"}},
+        "cafe_time": {"value": {"type": "timepicker", "selected_time": "18:30"}},
+        "cafe_place": {"value": {"type": "plain_text_input", "value": text}},
+        "cafe_channel": {"value": {"type": "conversations_select", "selected_conversation": text[:12] or "C0GENERAL"}},
+        "cafe_close_date": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}},
+        "cafe_close_time": {"value": {"type": "timepicker", "selected_time": text[:5]}},
+        "cafe_approval": {"value": {"type": "checkboxes", "selected_options": [{"value": text[:20]}]}},
+        "cafe_language": {"value": {"type": "static_select", "selected_option": {"value": text[:5]}}},
+    }
+
+
+def _cafe_question(text: str) -> dict[str, Any]:
+    return {"cafe_question": {"value": {"type": "plain_text_input", "value": text}},
+            "cafe_anonymous": {"value": {"type": "checkboxes", "selected_options": [{"value": "anonymous"}]}},
+            "cafe_cafe": {"value": {"type": "static_select", "selected_option": {"value": text[:8]}}}}
+
+
+def _select(block: str) -> Callable[[str], dict[str, Any]]:
+    return lambda text: {block: {"value": {"type": "static_select", "selected_option": {"value": text[:20]}}}}
+
+
+def _command(name: str) -> Generator:
+    return partial(slash_command, command=name)
+
+
+def _button(action_id: str) -> Generator:
+    """The hostile text goes in the button's value, where the capability reads its ids."""
+    return lambda n, tag="B", text=None, **kw: block_actions(n, tag, text, action_id=action_id, value=text, **kw)
+
+
+def _modal(callback_id: str, values: Callable[[str], dict[str, Any]], metadata: Callable[[str], str] = lambda text: "") -> Generator:
+    return lambda n, tag="B", text=None, **kw: view_submission(n, tag, text, callback_id=callback_id, values=values,
+                                                               metadata=metadata(text or ""), **kw)
+
+
+# The capabilities' own commands, buttons, modals and shortcuts (issues 3 to 7).
+CAPABILITY_ENTRY_POINTS: list[tuple[str, Generator]] = [
+    *[(f"command {name}", _command(name)) for name in ("/ask", "/cafe", "/digest", "/privacy", "/stats")],
+    ("event app_home_opened", lambda n, tag="B", text=None, **kw: _event(
+        {"type": "app_home_opened", "user": kw.get("user") or _user(n), "channel": dm_channel(kw.get("user") or _user(n)),
+         "tab": text if text is not None else "home", "event_ts": _ts(n)}, n, tag)),
+    *[(f"button {action}", _button(action)) for action in (
+        "kb_feedback_up", "kb_feedback_down", "kb_handoff", "kb_save_open",
+        "cafe_ask", "cafe_list", "cafe_vote", "cafe_add_anyway", "cafe_edit", "cafe_withdraw",
+        "cafe_approve", "cafe_hide", "cafe_answer", "cafe_merge",
+        "digest_approve", "digest_skip", "digest_retry", "digest_edit_intro",
+        "privacy_export", "privacy_opt_out", "privacy_opt_in", "privacy_erase")],
+    ("modal kb_save_view", _modal("kb_save_view", _text_input("kb_save_title", "kb_save_title_input"), lambda t: t)),
+    ("modal digest_intro_modal", _modal("digest_intro_modal", _text_input("digest_intro_block", "digest_intro_input"), lambda t: t)),
+    ("modal cafe_ask_view", _modal("cafe_ask_view", _cafe_question, lambda t: t)),
+    ("modal cafe_edit_question_view", _modal("cafe_edit_question_view", _cafe_question, lambda t: t)),
+    ("modal cafe_cafe_view", _modal("cafe_cafe_view", _cafe_form, lambda t: t)),
+    ("modal cafe_merge_view", _modal("cafe_merge_view", _select("cafe_target"), lambda t: t)),
+    ("modal privacy_erase_confirm", _modal("privacy_erase_confirm", lambda t: {}, lambda t: t)),
+    *[(f"shortcut {cid}", partial(message_shortcut, callback_id=cid)) for cid in ("kb_save_message", "cafe_submit_message")],
+]
+
+# Every HTTP entry point, for the fuzz test. Capabilities add theirs to CAPABILITY_ENTRY_POINTS,
+# e.g. ("button cafe_vote", _button("cafe_vote")).
+ENTRY_POINTS: list[tuple[str, Generator]] = [*BENCH_MIX, ("message_shortcut", message_shortcut), *CAPABILITY_ENTRY_POINTS]
 
 
 def mixed(n: int, tag: str = "B") -> tuple[str, Body]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.request import BoltRequest
 
 from bot.listeners import register_all
@@ -17,6 +19,23 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 60.0
+ACK_THREADS = 8  # ack functions are short; the few non-lazy listeners only open a modal or post once
+
+
+def _ack_event(ack) -> None:  # type: ignore[no-untyped-def]
+    ack()
+
+
+class DirectReply:
+    """`respond` for an interaction without a response_url: a message in the person's DM."""
+
+    def __init__(self, client: Any, user_id: str) -> None:
+        self.client, self.user_id = client, user_id
+
+    def __call__(self, text: str = "", blocks: list | None = None, *, delete_original: bool | None = None, **_: Any) -> None:
+        if delete_original:
+            return
+        self.client.chat_postMessage(channel=self.user_id, text=text or " ", blocks=blocks)
 
 
 def build_app(services: Services, *, token_verification: bool = True) -> App:
@@ -25,10 +44,14 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         client=services.slack,
         process_before_response=False,
-        listener_executor=services.executor,
+        # Ack functions (and the body of listeners that aren't lazy) run in their own lane...
+        listener_executor=services.executor.lane(ACK_THREADS, "sogabot-ack"),
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
     )
+    # ...and lazy listeners in the main pool, with the router's event handlers: a burst of slow
+    # answers can't hold back the 3-second ack of a button or a command.
+    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
     tell_member = failure_reporter(services)
     recovering: set[str] = set()
     recovering_lock = threading.Lock()
@@ -66,6 +89,30 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
             return BoltResponse(status=400, body="")
         return next()
 
+    @app.middleware
+    def reject_malformed_requests(body, next):  # type: ignore[no-untyped-def]
+        """Slack always sends these fields; a request without them is forged or broken, and the
+        listeners (which answer through response_url, act for body.user.id) can't serve it."""
+        if "command" in body:
+            if not all(isinstance(body.get(key), str) and body.get(key) for key in ("command", "user_id", "response_url")):
+                log.info("ignored a malformed slash command")
+                return BoltResponse(status=400, body="")
+        elif body.get("type") in ("block_actions", "view_submission", "message_action", "shortcut"):
+            user, response_url = body.get("user"), body.get("response_url")
+            if not (isinstance(user, dict) and isinstance(user.get("id"), str) and user.get("id")) or not (
+                    response_url is None or isinstance(response_url, str)):
+                log.info("ignored a malformed %s", body.get("type"))
+                return BoltResponse(status=400, body="")
+        return next()
+
+    @app.middleware
+    def respond_in_dm_without_response_url(body, context, next):  # type: ignore[no-untyped-def]
+        """Buttons in App Home and in modals, and global shortcuts, come with no response_url:
+        there `respond(...)` would raise, so it answers the person in their DM instead."""
+        if body.get("type") in ("block_actions", "shortcut") and not body.get("response_url"):
+            context["respond"] = DirectReply(services.slack, body["user"]["id"])
+        return next()
+
     @app.error
     def on_error(error, body, logger):  # type: ignore[no-untyped-def]
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
@@ -90,7 +137,8 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
                 if event_id:
                     services.ledger.complete(event_id, failed=failed)
 
-        app.event(event_type)(reported(handle, tell_member))
+        # Lazy: the handler runs in the main pool, never in the ack lane (see TrackingExecutor).
+        app.event(event_type)(ack=_ack_event, lazy=[reported(handle, tell_member)])
 
     def recover_abandoned() -> int:
         """Handle again the events whose handler died (see bot.event_ledger)."""

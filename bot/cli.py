@@ -65,6 +65,9 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from bot.app import build_app, start_recovery_loop
     from bot.http_server import HttpServer
 
+    # Background work (answers, digests) is CPU-bound Python; an HTTP thread waiting to ack
+    # gets the GIL after at most this long instead of the default 5 ms, at every I/O it does.
+    sys.setswitchinterval(0.0005)
     services = ctx.services
     app = build_app(services)
     stop = threading.Event()

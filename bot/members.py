@@ -39,6 +39,9 @@ class MemberDirectory:
         return self.upsert(profile)
 
     def upsert(self, profile: dict[str, Any]) -> Member:
+        return _once_more_on_insert_race(lambda: self._upsert(profile))
+
+    def _upsert(self, profile: dict[str, Any]) -> Member:
         fields = ("team_id", "display_name", "locale", "tz", "is_bot", "is_deleted")
         with self._db.session() as session:
             member = session.get(Member, profile["user_id"])
@@ -60,12 +63,15 @@ class MemberDirectory:
             return bool(member and member.analytics_opt_out)
 
     def set_opt_out(self, user_id: str, opted_out: bool) -> None:
-        with self._db.session() as session:
-            member = session.get(Member, user_id)
-            if member is None:
-                member = Member(user_id=user_id, role="member", created_at=self._clock(), updated_at=self._clock() - PROFILE_TTL)
-                session.add(member)
-            member.analytics_opt_out = opted_out
+        def write() -> None:
+            with self._db.session() as session:
+                member = session.get(Member, user_id)
+                if member is None:
+                    member = Member(user_id=user_id, role="member", created_at=self._clock(), updated_at=self._clock() - PROFILE_TTL)
+                    session.add(member)
+                member.analytics_opt_out = opted_out
+
+        _once_more_on_insert_race(write)
 
     def language(self, user_id: str | None) -> Lang:
         if not user_id:
@@ -77,3 +83,14 @@ class MemberDirectory:
         """The language without any network call (for error paths)."""
         member = self.get(user_id, refresh=False) if user_id else None
         return lang_from_locale(member.locale) if member else DEFAULT_LANG
+
+
+def _once_more_on_insert_race(write: Callable[[], Any]) -> Any:
+    """Two threads may create the same member at once (a button's ack and its lazy listener,
+    two events of a new member): the loser's INSERT fails; its second try finds the row."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        return write()
+    except IntegrityError:
+        return write()

@@ -14,24 +14,42 @@ log = logging.getLogger(__name__)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """A thread pool that knows when it is idle, so the console and tests can wait for the bot."""
+    """A thread pool that knows when it is idle, so the console and tests can wait for the bot.
 
-    def __init__(self, max_workers: int = 16) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="sogabot-listener")
+    `lane()` gives another pool whose work counts here too: wait_idle() waits for both, and
+    shutdown() stops both. Bolt runs the ack functions of commands, buttons and modals in the
+    "ack" lane, and lazy listeners and event handlers in this pool, so that an ack never waits
+    behind slow work (an LLM answer, a digest build)."""
+
+    def __init__(self, max_workers: int = 16, *, name: str = "sogabot-listener", parent: "TrackingExecutor | None" = None) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
+        self._parent = parent
+        self._lanes: list[TrackingExecutor] = []
         self._pending = 0
         self._idle = threading.Condition()
 
+    def lane(self, max_workers: int, name: str) -> "TrackingExecutor":
+        lane = TrackingExecutor(max_workers, name=name, parent=self)
+        self._lanes.append(lane)
+        return lane
+
     def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, override]
-        with self._idle:
-            self._pending += 1
+        tracker = self._parent or self
+        with tracker._idle:
+            tracker._pending += 1
         future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
+        future.add_done_callback(tracker._done)
         return future
 
     def _done(self, _future: Future) -> None:
         with self._idle:
             self._pending -= 1
             self._idle.notify_all()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for lane in self._lanes:
+            lane.shutdown(wait=wait, cancel_futures=cancel_futures)
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     @property
     def pending(self) -> int:
@@ -137,3 +155,36 @@ class EventRouter:
 
 
 HomeSection = Callable[[str, Any, str], list[dict[str, Any]]]  # (user_id, role, lang) -> blocks
+
+
+# -- reading what a payload carries ---------------------------------------------------------
+# Button values and a modal's private_metadata come back from Slack as the bot wrote them, but
+# anyone holding the signing secret's output can't be assumed honest (a forged or stale
+# payload). These read them without ever raising, so a bad value becomes "not found".
+MAX_ID = 2**31 - 1  # a PostgreSQL integer
+
+
+def payload_id(value: Any) -> int:
+    """A row id from a payload value; 0 (which matches no row) for anything else."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return 0
+    return number if 0 < number <= MAX_ID else 0
+
+
+def payload_json(text: Any) -> dict[str, Any]:
+    """A JSON object from a payload string (a button value, private_metadata); {} otherwise."""
+    import json
+
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import logging
-from collections.abc import Iterator
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -44,7 +47,7 @@ class LLM:
     def complete(self, messages: list[dict[str, str]], *, max_tokens: int = 700, temperature: float = 0.2) -> str:
         try:
             response = self._client.chat.completions.create(
-                model=self.config.model, messages=messages, max_tokens=max_tokens, temperature=temperature
+                model=self.config.model, messages=outgoing(messages), max_tokens=max_tokens, temperature=temperature
             )
         except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
@@ -57,7 +60,7 @@ class LLM:
         """Yield text deltas. Raises LLMUnavailable before the first delta or mid-stream."""
         try:
             stream = self._client.chat.completions.create(
-                model=self.config.model, messages=messages, max_tokens=max_tokens,
+                model=self.config.model, messages=outgoing(messages), max_tokens=max_tokens,
                 temperature=temperature, stream=True,
             )
             for chunk in stream:
@@ -70,7 +73,7 @@ class LLM:
         if not self.config.embedding_model:
             raise LLMUnavailable("no embedding model configured")
         try:
-            response = self._client.embeddings.create(model=self.config.embedding_model, input=texts)
+            response = self._client.embeddings.create(model=self.config.embedding_model, input=[scrub_personal(t) for t in texts])
         except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
         return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
@@ -93,3 +96,53 @@ def make_llm(settings) -> LLM | None:  # type: ignore[no-untyped-def]
             timeout_seconds=settings.openai_timeout_seconds,
         )
     )
+
+
+# -- prompt hygiene, shared by every capability that calls the model -------------------------
+_SLACK_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_SLACK_ID = re.compile(r"\b[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,}\b")  # ids hold a digit; WORKSHOP is a word
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub_personal(text: str, *, emails: bool = True) -> str:
+    """No member's Slack id (a mention or a bare id) nor e-mail address goes to the model."""
+    text = _SLACK_MENTION.sub("@membre", text)
+    text = _SLACK_ID.sub("membre", text)
+    return _EMAIL.sub("[e-mail]", text) if emails else text
+
+
+def outgoing(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """What is sent: Slack ids scrubbed everywhere, e-mails in the data messages (the system
+    message may quote an organisation's contact address from the knowledge)."""
+    return [dict(m, content=scrub_personal(m["content"], emails=m.get("role") != "system"))
+            if isinstance(m.get("content"), str) else m for m in messages]
+
+
+# Every block name our prompts use to fence data off; any of them is removed from any data.
+DELIMITERS = ("question", "questions", "conversation", "passages", "system", "facts")
+
+
+def neutralise(text: str, tags: Iterable[str] = DELIMITERS) -> str:
+    """Data text with look-alikes of our delimiters removed, whatever their disguise: Slack's
+    HTML escaping (`&lt;/question&gt;`), full-width brackets, stray spaces or case."""
+    text = unicodedata.normalize("NFKC", html.unescape(text or ""))
+    names = "|".join(re.escape(tag) for tag in tags)
+    return re.sub(rf"<\s*/?\s*({names})\s*/?\s*>", "", text, flags=re.IGNORECASE)
+
+
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+class PromptEcho:
+    """Tells whether a model's reply quotes the instructions it was given (any run of `size`
+    words of the prompt file), so a reply repeating the system prompt never reaches a member."""
+
+    def __init__(self, prompt: str, size: int = 8) -> None:
+        fixed = re.sub(r"\{[a-z_]+\}", " ", prompt)  # placeholders are filled with data, not rules
+        self.size = size
+        self._shingles = _shingles(fixed, size)
+
+    def found_in(self, text: str) -> bool:
+        return bool(self._shingles & _shingles(text, self.size))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.cafe.analysis import fold, stem, surface_words
-from integrations.llm import LLMUnavailable
+from integrations.llm import LLMUnavailable, neutralise
 
 MAX_THEMES = 6
 MAX_TITLE = 60
@@ -83,7 +83,8 @@ def theme_messages(questions: Sequence[ThemeInput], lang: str) -> list[dict[str,
     """The LLM request: instructions from the prompt file, member text only as delimited data."""
     instructions = PROMPT_PATH.read_text(encoding="utf-8").replace("{max_themes}", str(MAX_THEMES))
     instructions = instructions.replace("{language}", "French" if lang == "fr" else "English")
-    data = json.dumps([{"id": q.id, "text": q.text} for q in sorted(questions, key=lambda q: q.id)], ensure_ascii=False)
+    data = json.dumps([{"id": q.id, "text": neutralise(q.text)} for q in sorted(questions, key=lambda q: q.id)],
+                      ensure_ascii=False)
     return [
         {"role": "system", "content": instructions},
         {"role": "user", "content": f"<questions>\n{data}\n</questions>"},

@@ -98,22 +98,32 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-def llm_intro(content: DigestContent, complete: Callable[[list[dict[str, str]]], str], prompt: str) -> str | None:
-    """A warm intro from the model, or None when it is unusable (empty, too long, or it wrote a
-    number the digest doesn't hold: the cheapest sign of an invented fact)."""
+def llm_intro(content: DigestContent, complete: Callable[[list[dict[str, str]]], str], prompt: str,
+              excerpts: list[str] | None = None) -> str | None:
+    """A warm intro from the model, or None when it is unusable (empty, too long, it wrote a
+    number the digest doesn't hold: the cheapest sign of an invented fact, or it quoted its
+    instructions). `excerpts` are the top threads' excerpts with mentions left anonymous
+    ("@membre"): members' names never go to the model."""
+    from integrations.llm import PromptEcho, neutralise
+
+    if excerpts is None:
+        excerpts = [t.get("excerpt") for t in content.threads if t.get("excerpt")]
     facts = {
         "semaine": content.period_fr,
         "membres": content.figures.get("members", 0),
         "nouveaux_membres": content.figures.get("joins", 0),
         "membres_actifs": content.figures.get("actives", 0),
-        "sujets_phares": [t.get("excerpt") for t in content.threads if t.get("excerpt")][:3],
+        "sujets_phares": [neutralise(e) for e in excerpts][:3],
         "ressources_partagees": len(content.links),
         "evenements_a_venir": [{"titre": e["title"], "date": e["date"]} for e in content.events][:3],
         "cafes_ouverts": [c.get("title") for c in content.cafes][:3],
     }
     facts_text = json.dumps(facts, ensure_ascii=False)
-    text = complete([{"role": "system", "content": prompt}, {"role": "user", "content": facts_text}]).strip()
+    text = complete([{"role": "system", "content": prompt}, {"role": "user", "content": f"<facts>\n{facts_text}\n</facts>"}]).strip()
     if not text or len(text) > INTRO_MAX_CHARS:
+        return None
+    if PromptEcho(prompt).found_in(text):
+        log.warning("LLM intro dropped: it quotes its instructions")
         return None
     allowed = {n.replace(",", ".") for n in _NUMBER.findall(facts_text)}
     if any(n.replace(",", ".") not in allowed for n in _NUMBER.findall(text)):
@@ -185,7 +195,8 @@ def build_digest(
         from integrations.llm import LLMUnavailable
 
         try:
-            written = llm_intro(content, complete, prompt_path.read_text(encoding="utf-8"))
+            anonymous = [make_excerpt(t.excerpt) for t in threads if t.excerpt]  # mentions become "@membre"
+            written = llm_intro(content, complete, prompt_path.read_text(encoding="utf-8"), anonymous)
         except (LLMUnavailable, OSError) as exc:
             log.info("digest intro without LLM: %s", exc)
             written = None

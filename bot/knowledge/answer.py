@@ -10,6 +10,7 @@ from bot.i18n import Lang
 from bot.knowledge.analysis import tokens
 from bot.knowledge.index import Hit
 from bot.knowledge.texts import KB
+from integrations.llm import neutralise
 
 MAX_SOURCES = 5
 EXCERPT_CHARS = 280
@@ -199,7 +200,7 @@ def llm_messages(
     """The system prompt holds the rules and the passages; member text only ever appears
     inside delimiters in user messages, with delimiter look-alikes removed."""
     passages = "\n\n".join(
-        f"[{n}] {hit.title} — {hit.heading}\n{hit.text}" for n, hit in enumerate(_one_per_passage(hits), start=1)
+        _strip_tags(f"[{n}] {hit.title} — {hit.heading}\n{hit.text}") for n, hit in enumerate(_one_per_passage(hits), start=1)
     )
     system = template.replace("{language}", "French" if lang == "fr" else "English").replace("{passages}", passages)
     messages = [{"role": "system", "content": system}]
@@ -215,7 +216,8 @@ def _one_per_passage(hits: list[Hit]) -> list[Hit]:
 
 
 def _strip_tags(text: str) -> str:
-    return re.sub(r"</?\s*(question|conversation|system)\s*>", "", text, flags=re.IGNORECASE)
+    """Member and document text can't open or close a block of the prompt."""
+    return neutralise(text)
 
 
 def cited_numbers(text: str) -> list[int]:

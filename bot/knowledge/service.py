@@ -36,7 +36,7 @@ from bot.knowledge.loader import iter_sources
 from bot.knowledge.slots import SLOT_GAP_WORDS, asked_slot, focus_word, has_value, is_definition, slot_frame_tokens
 from bot.settings import PROJECT_ROOT
 from bot.store.db import Database
-from integrations.llm import LLM, LLMUnavailable
+from integrations.llm import LLM, LLMUnavailable, PromptEcho
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +182,24 @@ class KnowledgeBase:
     ) -> Answer | None:
         hits = draft.retrieval.hits[:5]
         lang = draft.answer.language
-        messages = llm_messages(load_prompt(), question, hits, lang, history)
+        prompt = load_prompt()
+        messages = llm_messages(prompt, question, hits, lang, history)
+        echo = PromptEcho(prompt)
         try:
             if on_delta is None:
                 text = self.llm.complete(messages)  # type: ignore[union-attr]
             else:
-                text = "".join(_tee(self.llm.stream(messages), on_delta))  # type: ignore[union-attr]
+                text = "".join(_tee(self.llm.stream(messages), on_delta, echo))  # type: ignore[union-attr]
         except LLMUnavailable as exc:
             log.info("LLM unavailable, extractive answer instead: %s", exc)
             return None
         text = text.strip()
         if not text:
+            return None
+        if echo.found_in(text):
+            # Someone talked the model into repeating its instructions: the member gets the
+            # extractive answer instead (a streamed reply is replaced by it).
+            log.warning("LLM reply quoted the system prompt; extractive answer instead")
             return None
         if text.startswith(NO_ANSWER):
             return Answer(question, compose_decline(lang), False, lang)
@@ -257,9 +264,16 @@ def _declined(question: str, lang: Lang, retrieval: Retrieval, gap: Sentence | N
     return Draft(Answer(question, compose_decline(lang, gap, cited), False, lang, sources_for(cited)), retrieval, cited)
 
 
-def _tee(deltas: Iterator[str], on_delta: Callable[[str], None]) -> Iterator[str]:
+def _tee(deltas: Iterator[str], on_delta: Callable[[str], None], echo: PromptEcho | None = None) -> Iterator[str]:
+    """Forward each delta as it comes, until the text so far quotes the prompt: from then on
+    nothing more is shown (the whole reply is replaced by the extractive answer)."""
+    so_far = ""
+    leaking = False
     for delta in deltas:
-        on_delta(delta)
+        so_far += delta
+        leaking = leaking or (echo is not None and echo.found_in(so_far))
+        if not leaking:
+            on_delta(delta)
         yield delta
 
 

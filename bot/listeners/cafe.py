@@ -16,7 +16,7 @@ from bot.cafe.notify import refresh_announcement, send_due_reminders
 from bot.cafe.service import MAX_QUESTION_CHARS, CafeDraft, CafeError, CafeService
 from bot.cafe.texts import CAFE
 from bot.roles import Permission
-from bot.runtime import SlackEvent, reported
+from bot.runtime import SlackEvent, payload_id, payload_json, reported
 from bot.listeners.failures import failure_reporter
 from bot.services import Services
 from bot.texts import CORE
@@ -190,7 +190,7 @@ def register(app: App, services: Services) -> None:
 
     def on_ask(body, action, client, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
-        problem = open_ask(client, body["trigger_id"], user_id, cafe_id=int(action["value"]))
+        problem = open_ask(client, body["trigger_id"], user_id, cafe_id=payload_id(action.get("value")))
         if problem:
             whisper(respond, problem)
 
@@ -202,7 +202,11 @@ def register(app: App, services: Services) -> None:
         return CAFE("questions_title", lang, title=cafe.title), ui.member_questions(cafe, cafes.questions(cafe_id, viewer=user_id), lang, display_name)
 
     def on_list(body, action, respond):  # type: ignore[no-untyped-def]
-        text, blocks = member_list(_user(body), int(action["value"]))
+        try:
+            text, blocks = member_list(_user(body), payload_id(action.get("value")))
+        except CafeError as exc:
+            whisper(respond, error_text(exc, lang_of(_user(body))))
+            return
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     app.action("cafe_list")(ack=ack_only, lazy=[reported(on_list, tell_member)])
@@ -211,7 +215,7 @@ def register(app: App, services: Services) -> None:
         user_id = _user(body)
         lang = lang_of(user_id)
         try:
-            result = cafes.toggle_vote(int(action["value"]), user_id)
+            result = cafes.toggle_vote(payload_id(action.get("value")), user_id)
         except CafeError as exc:
             whisper(respond, error_text(exc, lang))
             return
@@ -226,8 +230,8 @@ def register(app: App, services: Services) -> None:
 
     def on_add_anyway(body, action, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
-        data = json.loads(action.get("value") or "{}")
-        text, blocks = submit_and_render(user_id, int(data.get("cafe_id") or 0), str(data.get("text") or ""), bool(data.get("anonymous")), force=True)
+        data = payload_json(action.get("value"))
+        text, blocks = submit_and_render(user_id, payload_id(data.get("cafe_id")), str(data.get("text") or ""), bool(data.get("anonymous")), force=True)
         respond(text=text, blocks=blocks, replace_original=True)
 
     app.action("cafe_add_anyway")(ack=ack_only, lazy=[reported(on_add_anyway, tell_member)])
@@ -235,7 +239,11 @@ def register(app: App, services: Services) -> None:
     def on_edit(body, action, client, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
         lang = lang_of(user_id)
-        question = cafes.question(int(action["value"]), user_id)
+        try:
+            question = cafes.question(payload_id(action.get("value")), user_id)
+        except CafeError as exc:
+            whisper(respond, error_text(exc, lang))
+            return
         if not question.mine:
             whisper(respond, CAFE("not_your_question", lang))
             return
@@ -247,7 +255,7 @@ def register(app: App, services: Services) -> None:
         user_id = _user(body)
         lang = lang_of(user_id)
         try:
-            question = cafes.withdraw(int(action["value"]), user_id)
+            question = cafes.withdraw(payload_id(action.get("value")), user_id)
         except CafeError as exc:
             whisper(respond, error_text(exc, lang))
             return
@@ -265,7 +273,7 @@ def register(app: App, services: Services) -> None:
             whisper(respond, refused(user_id))
             return
         try:
-            question = cafes.moderate(int(action["value"]), MODERATION_ACTIONS[action["action_id"]])
+            question = cafes.moderate(payload_id(action.get("value")), MODERATION_ACTIONS[action["action_id"]])
         except CafeError as exc:
             whisper(respond, error_text(exc, lang))
             return
@@ -283,7 +291,11 @@ def register(app: App, services: Services) -> None:
         if not roles.can(user_id, Permission.MODERATE_CAFE):
             whisper(respond, refused(user_id))
             return
-        source = cafes.question(int(action["value"]))
+        try:
+            source = cafes.question(payload_id(action.get("value")))
+        except CafeError as exc:
+            whisper(respond, error_text(exc, lang))
+            return
         candidates = [q for q in cafes.questions(source.cafe_id, moderation=True) if q.id != source.id]
         client.views_open(trigger_id=body["trigger_id"], view=ui.merge_modal(source, candidates, lang))
 
@@ -306,8 +318,8 @@ def register(app: App, services: Services) -> None:
         text = (_value(values, "cafe_question") or "").strip()
         if not text or len(text) > MAX_QUESTION_CHARS:
             return
-        meta = json.loads(view.get("private_metadata") or "{}")
-        cafe_id = int(meta.get("cafe_id") or _value(values, "cafe_cafe") or 0)
+        meta = payload_json(view.get("private_metadata"))
+        cafe_id = payload_id(meta.get("cafe_id") or _value(values, "cafe_cafe"))
         anonymous = "anonymous" in (_value(values, "cafe_anonymous") or [])
         message, blocks = submit_and_render(user_id, cafe_id, text, anonymous)
         dm(client, user_id, message, blocks)
@@ -317,9 +329,10 @@ def register(app: App, services: Services) -> None:
     def on_edit_submit(ack, body, view):  # type: ignore[no-untyped-def]
         user_id = _user(body)
         lang = members.cached_language(user_id)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payload_json(view.get("private_metadata"))
+        text = _value(view["state"]["values"], "cafe_question")
         try:
-            question = cafes.edit(int(meta.get("question_id") or 0), user_id, _value(view["state"]["values"], "cafe_question") or "")
+            question = cafes.edit(payload_id(meta.get("question_id")), user_id, text if isinstance(text, str) else "")
         except CafeError as exc:
             ack(response_action="errors", errors={"cafe_question": error_text(exc, lang)})
             return
@@ -364,7 +377,7 @@ def register(app: App, services: Services) -> None:
         if draft is None:
             ack(response_action="errors", errors={block: CAFE(code, lang) for block, code in problems.items()})
             return
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payload_json(view.get("private_metadata"))
         try:
             cafes.check_draft(draft, new=not meta.get("cafe_id"))
         except CafeError as exc:
@@ -380,10 +393,10 @@ def register(app: App, services: Services) -> None:
         draft, _ = parse_cafe_view(view)
         if draft is None:
             return
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payload_json(view.get("private_metadata"))
         try:
             if meta.get("cafe_id"):
-                cafe = cafes.update_cafe(int(meta["cafe_id"]), draft)
+                cafe = cafes.update_cafe(payload_id(meta["cafe_id"]), draft)
                 refresh(cafe.id)
                 send_due_reminders(cafes, client, tz, cafe_id=cafe.id)
                 message = CAFE("updated", lang, title=escape_mrkdwn(cafe.title))
@@ -403,9 +416,9 @@ def register(app: App, services: Services) -> None:
         if not roles.can(user_id, Permission.MODERATE_CAFE):
             ack(response_action="errors", errors={"cafe_target": refused(user_id)})
             return
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payload_json(view.get("private_metadata"))
         try:
-            target = cafes.merge(int(meta.get("question_id") or 0), int(_value(view["state"]["values"], "cafe_target") or 0))
+            target = cafes.merge(payload_id(meta.get("question_id")), payload_id(_value(view["state"]["values"], "cafe_target")))
         except CafeError as exc:
             ack(response_action="errors", errors={"cafe_target": error_text(exc, lang)})
             return
@@ -454,7 +467,8 @@ def register(app: App, services: Services) -> None:
     services.add_home_section(40, home_section)
 
     def open_cafes() -> list[dict[str, Any]]:
-        """For the digest: the cafés taking questions, next first."""
+        """For the digest (bot/digest/sources.py: `{"title", "when"?, "url"?}`): the cafés taking
+        questions, next first. Everything is JSON-safe: the digest stores its content as JSON."""
         found = []
         for cafe in cafes.cafes(intake_open_only=True):
             permalink = None
@@ -463,7 +477,8 @@ def register(app: App, services: Services) -> None:
                     permalink = services.slack.chat_getPermalink(channel=cafe.announcement_channel, message_ts=cafe.announcement_ts)["permalink"]
                 except Exception:
                     permalink = None
-            found.append({"id": cafe.id, "title": cafe.title, "starts_at": cafe.starts_at, "closes_at": cafe.closes_at,
+            found.append({"id": cafe.id, "title": cafe.title, "when": ui.when(cafe.starts_at, tz, "fr"), "url": permalink,
+                          "starts_at": cafe.starts_at.isoformat(), "closes_at": cafe.closes_at.isoformat(),
                           "place": cafe.place, "question_count": cafe.question_count, "permalink": permalink})
         return found
 

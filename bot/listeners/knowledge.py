@@ -27,6 +27,7 @@ from bot.knowledge.blocks import (
     answer_blocks,
     fallback_text,
     gaps_section,
+    safe_answer_text,
     save_modal,
     suggested_prompts,
     tail_blocks,
@@ -34,7 +35,7 @@ from bot.knowledge.blocks import (
 from bot.knowledge.service import KnowledgeBase, default_title, save_from_slack
 from bot.knowledge.texts import KB_SLACK
 from bot.roles import Permission
-from bot.runtime import SlackEvent, reported
+from bot.runtime import SlackEvent, payload_id, payload_json, reported
 from bot.listeners.failures import failure_reporter
 from bot.services import Services
 from bot.texts import CORE
@@ -250,7 +251,8 @@ def register(app: App, services: Services) -> None:
         user = body["user"]["id"]
         lang = lang_of(user)
         value = "up" if action["action_id"] == FEEDBACK_UP else "down"
-        recorded = action.get("value", "").isdigit() and records.record_feedback(db, int(action["value"]), user, value)
+        question_id = payload_id(action.get("value"))
+        recorded = bool(question_id) and records.record_feedback(db, question_id, user, value)
         WebhookClient(body["response_url"]).send(
             response_type="ephemeral", replace_original=False,
             text=KB_SLACK("feedback_thanks" if recorded else "feedback_not_yours", lang),
@@ -263,7 +265,7 @@ def register(app: App, services: Services) -> None:
         user = body["user"]["id"]
         lang = lang_of(user)
         reply = _replier(body, client, user)
-        question_id = int(action.get("value") or 0)
+        question_id = payload_id(action.get("value"))
         row = records.question(db, question_id)
         if row is None or row.user_id != user:
             reply(KB_SLACK("feedback_not_yours", lang))
@@ -317,8 +319,12 @@ def register(app: App, services: Services) -> None:
         ack()
         user = body["user"]["id"]
         if not services.roles.can(user, Permission.CURATE_KNOWLEDGE):
+            lang = lang_of(user)
+            _replier(body, client, user)(CORE("refused", lang, who=CORE("who_staff", lang)))
             return
-        target = json.loads(action.get("value") or "{}")
+        target = message_ref(payload_json(action.get("value")))
+        if target is None:
+            return
         found = client.conversations_replies(channel=target["channel"], ts=target["ts"], limit=1).get("messages", [])
         message = next((m for m in found if m.get("ts") == target["ts"]), found[0] if found else {})
         open_save_modal(client, body["trigger_id"], user, target["channel"], target["ts"], message_text(message))
@@ -327,6 +333,10 @@ def register(app: App, services: Services) -> None:
 
     def ack_save(ack, body, view):  # type: ignore[no-untyped-def]
         user = body["user"]["id"]
+        if not services.roles.can(user, Permission.CURATE_KNOWLEDGE):
+            lang = services.members.cached_language(user)
+            ack(response_action="errors", errors={SAVE_TITLE_BLOCK: CORE("refused", lang, who=CORE("who_staff", lang))})
+            return
         title = (view["state"]["values"].get(SAVE_TITLE_BLOCK, {}).get(SAVE_TITLE_INPUT, {}).get("value") or "").strip()
         if not title:
             ack(response_action="errors", errors={SAVE_TITLE_BLOCK: KB_SLACK("save_label", lang_of(user))})
@@ -338,7 +348,9 @@ def register(app: App, services: Services) -> None:
         if not services.roles.can(user, Permission.CURATE_KNOWLEDGE):
             return
         lang = lang_of(user)
-        target = json.loads(view.get("private_metadata") or "{}")
+        target = message_ref(payload_json(view.get("private_metadata")))
+        if target is None:
+            return
         title = (view["state"]["values"][SAVE_TITLE_BLOCK][SAVE_TITLE_INPUT].get("value") or "").strip()
         found = client.conversations_replies(channel=target["channel"], ts=target["ts"], limit=1).get("messages", [])
         message = next((m for m in found if m.get("ts") == target["ts"]), None)
@@ -361,6 +373,14 @@ def register(app: App, services: Services) -> None:
         return gaps_section(records.recent_gaps(db, since), lang)  # type: ignore[arg-type]
 
     services.add_home_section(60, home_gaps)
+
+
+def message_ref(data: dict[str, Any]) -> dict[str, str] | None:
+    """{"channel", "ts"} of the message a save button or modal is about; None if malformed."""
+    channel, ts = data.get("channel"), data.get("ts")
+    if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
+        return {"channel": channel, "ts": ts}
+    return None
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -409,7 +429,7 @@ class Streamer:
                 team = None
                 self.stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread_ts, buffer_size=STREAM_BUFFER,
                                                       recipient_user_id=self.user_id, recipient_team_id=team)
-            self.stream.append(markdown_text=delta)
+            self.stream.append(markdown_text=safe_answer_text(delta))  # the model may echo a member's <!channel>
         except Exception as exc:  # noqa: BLE001 - slack_sdk raises several types; fall back to one post
             log.info("streaming unavailable, posting once: %s", exc)
             self.failed = True

@@ -13,9 +13,19 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from bench.payloads import BENCH_USERS, ENTRY_POINTS, FORM, JSON
+from functools import partial
+
+from bench.payloads import BENCH_USERS, CAPABILITY_ENTRY_POINTS, ENTRY_POINTS, FORM, JSON
+from bot.digest.service import workflow_for
 from bot.store.models import ProcessedEvent
-from tests.support import BotHarness
+from tests.bot.cafe.cafe_support import draft
+from tests.bot.digest.helpers import WEEK
+from tests.support import FACILITATOR, STAFF, BotHarness
+
+# The capabilities' entry points again, sent by staff and facilitators, so that hostile values
+# reach the code behind the permission checks too.
+PRIVILEGED = [(f"{name} as {user}", partial(generator, user=user))
+              for name, generator in CAPABILITY_ENTRY_POINTS for user in (STAFF, FACILITATOR)]
 
 HOSTILE_TEXTS = [
     "<!channel> <!here> <!everyone> <!subteam^S0STAFF>", "<@U0STAFF> <#C0STAFF>", "<https://evil.example|cliquez ici>",
@@ -46,7 +56,7 @@ def _retype(data: object, path_choice: int, value: object) -> object:
 
 @st.composite
 def hostile_bodies(draw) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
-    name, generator = draw(st.sampled_from(ENTRY_POINTS))
+    name, generator = draw(st.sampled_from(ENTRY_POINTS + PRIVILEGED))
     body, content_type = generator(draw(st.integers(0, 10_000)), "Z", draw(hostile_text))
     kind = draw(st.sampled_from(["text", "retyped", "dropped", "garbage", "json_value", "form"]))
     if kind == "text":
@@ -81,7 +91,16 @@ def _ledger_rows(bot: BotHarness) -> int:
         return session.scalar(select(func.count()).select_from(ProcessedEvent)) or 0
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+def _something_to_act_on(bot: BotHarness) -> None:
+    """An open café with a question and a digest draft, so well-formed ids find real rows."""
+    cafes = bot.services.extras["cafe"]
+    if not cafes.cafes():
+        cafe = cafes.create_cafe(FACILITATOR, draft())
+        cafes.submit(cafe.id, BENCH_USERS[1], "Quels financements pour un projet IA ?", anonymous=False)
+        workflow_for(bot.services).run_weekly(WEEK)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(request=hostile_bodies())
 def test_signed_hostile_bodies_never_get_a_5xx_or_an_unhandled_error(bot: BotHarness, caplog, request) -> None:  # type: ignore[no-untyped-def]
     body, content_type = request
@@ -91,6 +110,7 @@ def test_signed_hostile_bodies_never_get_a_5xx_or_an_unhandled_error(bot: BotHar
     for user in BENCH_USERS:  # the payloads' senders, so well-formed requests reach the real paths
         if user not in bot.slack.ws.users:
             bot.slack.add_user(user, user.lower())
+    _something_to_act_on(bot)
     caplog.clear()
     before = _ledger_rows(bot)
     with caplog.at_level(logging.ERROR):

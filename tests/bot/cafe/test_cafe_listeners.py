@@ -290,3 +290,16 @@ def test_app_home_and_open_cafes_for_the_digest(bot: BotHarness) -> None:
     (listed,) = bot.services.extras["open_cafes"]()
     assert listed["id"] == cafe_id and listed["question_count"] == 1
     assert listed["permalink"].startswith("https://") and BOT_ID
+
+
+def test_the_weekly_digest_lists_an_open_cafe(bot: BotHarness) -> None:
+    """The digest stores its content as JSON: the café's provider must give JSON-safe values."""
+    from bot.digest.service import workflow_for
+    from tests.bot.digest.helpers import WEEK
+
+    create_cafe(bot)
+    issue = workflow_for(bot.services).run_weekly(WEEK)
+    (cafe,) = json.loads(issue.content_json)["cafes"]
+    assert cafe["title"] == "Café IAssos de décembre" and cafe["when"] == "03/12/2026 18:30" and cafe["url"].startswith("https://")
+    preview = next(m for m in bot.slack.bot_messages("C0STAFF") if m["ts"] == issue.preview_ts)
+    assert "Café IAssos de décembre" in all_text(preview["blocks"])
