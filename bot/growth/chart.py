@@ -6,18 +6,17 @@ import io
 from datetime import date
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers; set before the figure module is used
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from bot.growth.texts import GROWTH  # noqa: E402
-from bot.i18n import Lang  # noqa: E402
+from bot.growth.texts import GROWTH
+from bot.i18n import Lang
 
 
 def weekly_chart_png(weekly: list[dict[str, Any]], lang: Lang) -> bytes:
     """PNG bytes. Uses Figure directly (not pyplot), which is safe in the listener threads."""
+    # Imported on first use: matplotlib adds tens of megabytes to a process that may never draw.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
+    from matplotlib.figure import Figure
     weeks = [date.fromisoformat(w["week_start"]) for w in weekly]
     labels = [d.strftime("%d/%m") if lang == "fr" else d.strftime("%b %d") for d in weeks]
     members = [w["members_total"] for w in weekly]
