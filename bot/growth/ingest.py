@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, Date, and_, bindparam, case, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
-from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question
+from bot.growth.days import day_bit, local_day, month_start, ts_to_datetime, week_start
+from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question, Week
 from bot.members import PROFILE_TTL
 from bot.store.base import UTCDateTime
 from bot.store.db import Database
@@ -97,12 +97,15 @@ class _Prepared:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self.order = compiled.positiontup if compiled.positional else None
+        # Values written in the statement itself (e.g. `members + 1`) become parameters too.
+        self.constants = {name: bind.value for name, bind in compiled.binds.items() if bind.value is not None}
         self.processors = {
             name: processor for name, bind in compiled.binds.items()
             if (processor := bind.type._cached_bind_processor(dialect)) is not None
         }
 
     def run(self, connection: Connection, params: dict[str, Any]) -> Any:
+        params = {**self.constants, **params}
         values = {name: (self.processors[name](value) if name in self.processors else value) for name, value in params.items()}
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.sql, [values[name] for name in self.order] if self.order is not None else values)
@@ -123,12 +126,30 @@ class _Statements:
             index_elements=["day", "user_id", "channel_id"],
             set_={name: activity.c[name] + add.excluded[name] for name in ("messages", "replies", "reactions")},
         )
-        self.add_rollup = []
-        for table, key in ((weeks, "week_start"), (months, "month")):
-            rollup = insert(table).values({key: bindparam(key), "user_id": bindparam("user_id"), "messages": bindparam("messages")})
-            self.add_rollup.append(rollup.on_conflict_do_update(
-                index_elements=[key, "user_id"], set_={"messages": table.c.messages + rollup.excluded.messages},
-            ))
+        # The week rollup and the week's member count (growth_weeks) move together: the count
+        # goes up when a member's first message of the week creates their row.
+        counter = insert(Week.__table__).values(week_start=bindparam("week_start"), members=1)
+        self.count_member = counter.on_conflict_do_update(
+            index_elements=["week_start"], set_={"members": Week.__table__.c.members + 1})
+        if dialect.name == "postgresql":
+            # One statement (and no answer to wait for): `xmax = 0` tells a new row from an update.
+            self.add_week = text(
+                "WITH up AS (INSERT INTO growth_member_weeks (week_start, user_id, messages)"
+                " VALUES (:week_start, :user_id, :messages) ON CONFLICT (week_start, user_id)"
+                " DO UPDATE SET messages = growth_member_weeks.messages + excluded.messages RETURNING xmax = 0 AS created)"
+                " INSERT INTO growth_weeks (week_start, members) SELECT :week_start, 1 FROM up WHERE up.created"
+                " ON CONFLICT (week_start) DO UPDATE SET members = growth_weeks.members + 1"
+            ).bindparams(bindparam("week_start", type_=Date))
+        else:
+            self.add_week = (update(weeks).where(weeks.c.week_start == bindparam("in_week"), weeks.c.user_id == bindparam("who"))
+                             .values(messages=weeks.c.messages + bindparam("messages")))
+            self.new_week = insert(weeks).values(week_start=bindparam("week_start"), user_id=bindparam("user_id"),
+                                                 messages=bindparam("messages"))
+        month = insert(months).values(month=bindparam("month"), user_id=bindparam("user_id"), messages=bindparam("messages"),
+                                      days=bindparam("days"))
+        self.add_month = month.on_conflict_do_update(index_elements=["month", "user_id"], set_={
+            "messages": months.c.messages + month.excluded.messages, "days": months.c.days.op("|")(month.excluded.days),
+        })
         self.member = select(members.c.is_bot, members.c.analytics_opt_out).where(members.c.user_id == bindparam("user_id"))
         at = bindparam("at", type_=UTCDateTime)
         # Touching the member's activity dates also tells whether they count (one statement
@@ -158,9 +179,10 @@ class _Statements:
             ))
             .values(first_reply_at=at)
         )
-        for name in ("add_counts", "member", "touch", "question", "reply"):
-            setattr(self, name, _Prepared(getattr(self, name), dialect))
-        self.add_rollup = [_Prepared(statement, dialect) for statement in self.add_rollup]
+        for name in ("add_counts", "member", "touch", "question", "reply", "add_week", "new_week", "count_member", "add_month"):
+            if hasattr(self, name):
+                setattr(self, name, _Prepared(getattr(self, name), dialect))
+        self.postgresql = dialect.name == "postgresql"
 
 
 class ActivityRecorder:
@@ -176,11 +198,9 @@ class ActivityRecorder:
         # the last fraction of a second of counts, never corrupt them, and ingestion is ~5x faster.
         self._relaxed_commit = None if db.is_sqlite else "SET LOCAL synchronous_commit TO OFF"
 
-    def _begin(self, session: Session) -> Connection:
-        connection = session.connection()
+    def _relax(self, connection: Connection) -> None:
         if self._relaxed_commit:
             connection.connection.dbapi_connection.cursor().execute(self._relaxed_commit)  # type: ignore[union-attr]
-        return connection
 
     def _counted_member(self, connection: Connection, user_id: str) -> bool:
         row = self._sql.member.run(connection, {"user_id": user_id}).fetchone()
@@ -201,8 +221,13 @@ class ActivityRecorder:
             "messages": messages, "replies": replies, "reactions": reactions,
         })
         if messages:
-            self._sql.add_rollup[0].run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
-            self._sql.add_rollup[1].run(connection, {"month": month, "user_id": user_id, "messages": messages})
+            sql = self._sql
+            if sql.postgresql:
+                sql.add_week.run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
+            elif sql.add_week.run(connection, {"in_week": week, "who": user_id, "messages": messages}).rowcount == 0:
+                sql.new_week.run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
+                sql.count_member.run(connection, {"week_start": week})
+            sql.add_month.run(connection, {"month": month, "user_id": user_id, "messages": messages, "days": day_bit(day)})
 
     def _pipeline(self, connection: Connection) -> Any:
         """On PostgreSQL, send the statements that need no answer together (psycopg's pipeline
@@ -217,24 +242,35 @@ class ActivityRecorder:
             return False
         at = facts.at
         with self._db.session() as session:
-            connection = self._begin(session)
-            touched = self._sql.touch.run(connection, {"who": facts.user_id, "at": at}).rowcount == 1
-            if not touched:
-                if not self._counted_member(connection, facts.user_id):
-                    return False
-                self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
+            connection = session.connection()
+            # BEGIN, the commit mode and the member's activity dates go out together; the touch
+            # also tells whether the member counts (known, human, not opted out).
+            with self._pipeline(connection) as pipeline:
+                self._relax(connection)
+                touch = self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
+                if pipeline is not None:
+                    pipeline.sync()
+                if touch.rowcount == 1:
+                    self._record_message(connection, facts, at)
+                    return True
+            if not self._counted_member(connection, facts.user_id):
+                return False
+            self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
             with self._pipeline(connection):
-                self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
-                if facts.is_question:
-                    self._sql.question.run(connection, {
-                        "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
-                        "asked_at": at, "in_help_channel": facts.in_help_channel,
-                    })
-                elif facts.thread_ts:
-                    self._sql.reply.run(connection, {
-                        "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
-                    })
+                self._record_message(connection, facts, at)
         return True
+
+    def _record_message(self, connection: Connection, facts: MessageFacts, at: datetime) -> None:
+        self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
+        if facts.is_question:
+            self._sql.question.run(connection, {
+                "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
+                "asked_at": at, "in_help_channel": facts.in_help_channel,
+            })
+        elif facts.thread_ts:
+            self._sql.reply.run(connection, {
+                "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
+            })
 
     def reaction(self, event: dict[str, Any], bot_user_id: str | None = None) -> bool:
         item = event.get("item") or {}
@@ -245,7 +281,18 @@ class ActivityRecorder:
             return False
         at = ts_to_datetime(event.get("event_ts") or self._clock().timestamp())
         with self._db.session() as session:
-            connection = self._begin(session)
+            connection = session.connection()
+            with self._pipeline(connection) as pipeline:
+                self._relax(connection)
+                member = self._sql.member.run(connection, {"user_id": user})
+                if pipeline is not None:
+                    pipeline.sync()
+                row = member.fetchone()
+                if row is not None:
+                    if row[0] or row[1]:
+                        return False
+                    self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
+                    return True
             if not self._counted_member(connection, user):
                 return False
             self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)

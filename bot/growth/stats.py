@@ -24,11 +24,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select, text
+from sqlalchemy import String, and_, case, func, literal, not_, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.growth.days import add_months, end_of_day, local_day, month_start, start_of_day, week_start
-from bot.growth.models import Activity, MemberMonth, MemberWeek, Question
+from bot.growth.days import add_months, days_mask, end_of_day, local_day, month_start, start_of_day, week_start
+from bot.growth.models import Activity, MemberMonth, MemberWeek, Question, Week
 from bot.store.db import Database
 from bot.store.models import Member
 
@@ -105,15 +105,7 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         ).scalars())
         joined_28 = set(session.execute(select(Member.user_id).where(_human(), bounds.joined(d28, d))).scalars())
 
-        # Per member over the last 90 days: distinct days with a message, and the last one.
-        recent = {
-            user_id: (days, last)
-            for user_id, days, last in session.execute(
-                select(Activity.user_id, func.count(func.distinct(Activity.day)), func.max(Activity.day))
-                .where(Activity.day.between(d90, d), Activity.messages > 0, Activity.user_id.not_in(excluded))
-                .group_by(Activity.user_id)
-            )
-        }
+        recent = _recent(session, d90, d, excluded)
         channels = session.execute(
             select(
                 Activity.channel_id,
@@ -220,19 +212,51 @@ def _member_counts(session: Session, bounds: _Bounds, weeks: list[date], week_en
     return _MemberCounts(int(present_before or 0), joins, leaves, counted_joins, counted_leaves)
 
 
+def _month_key(month):  # type: ignore[no-untyped-def]
+    """A rollup month selected as text: SQLite hands back its stored 'YYYY-MM-DD' (no date parsing
+    per row), PostgreSQL a date; `str()` makes both 'YYYY-MM-DD'."""
+    return type_coerce(month, String)
+
+
+def _recent(session: Session, first: date, last: date, excluded) -> dict[str, tuple[int, date]]:  # type: ignore[no-untyped-def]
+    """Per member with a message in first..last: how many days they posted on, and the last one.
+
+    Read from the monthly rollup's day masks: one row per member and month instead of one per
+    member, day and channel."""
+    windows: dict[str, tuple[date, int]] = {}
+    month = month_start(first)
+    while month <= last:
+        windows[month.isoformat()] = (month, days_mask(max(first, month), min(add_months(month, 1) - timedelta(days=1), last)))
+        month = add_months(month, 1)
+    recent: dict[str, tuple[int, date]] = {}
+    for user_id, key, days in session.connection().execute(
+        select(MemberMonth.user_id, _month_key(MemberMonth.month), MemberMonth.days)
+        .where(MemberMonth.month.between(month_start(first), month_start(last)), MemberMonth.user_id.not_in(excluded))
+        .order_by(MemberMonth.month)
+    ):
+        month, window = windows[str(key)]
+        inside = days & window
+        if inside:
+            before = recent.get(user_id)
+            recent[user_id] = ((before[0] if before else 0) + inside.bit_count(), month.replace(day=inside.bit_length()))
+    return recent
+
+
 def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]], excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
-    """Distinct active members per ISO week: complete weeks from the rollup, D's week from `recent`."""
+    """Distinct active members per ISO week: complete weeks from growth_weeks (members with a
+    week rollup row) less the rows of members who no longer count; D's week from `recent`."""
     current = week_start(d)
     first = current - timedelta(weeks=WEEKS - 1)
     last_complete = current if d - current == timedelta(days=6) else current - timedelta(weeks=1)
-    found: dict[date, int] = dict(
-        session.execute(
-            select(MemberWeek.week_start, func.count())
-            .where(MemberWeek.week_start.between(first, last_complete), MemberWeek.messages > 0,
-                   MemberWeek.user_id.not_in(excluded))
-            .group_by(MemberWeek.week_start)
-        ).all()
-    )
+    found: dict[date, int] = dict(session.execute(
+        select(Week.week_start, Week.members).where(Week.week_start.between(first, last_complete))
+    ).all())
+    for week, uncounted in session.execute(
+        select(MemberWeek.week_start, func.count())
+        .where(MemberWeek.user_id.in_(excluded), MemberWeek.week_start.between(first, last_complete))
+        .group_by(MemberWeek.week_start)
+    ):
+        found[week] -= uncounted
     if last_complete != current:
         found[current] = sum(1 for _days, last in recent.values() if last >= current)
     return found
@@ -258,13 +282,16 @@ def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[in
     first = months[min(cohort_of)]
     if first < current:
         index_of = {user_id: index for index, ids in cohort_of.items() for user_id in ids}
+        month_of = {add_months(first, i).isoformat(): add_months(first, i) for i in range(COHORT_MONTHS)}
         # Plain pairs, matched to cohorts here: cheaper than evaluating the cohort CASE per row.
-        for user_id, month in session.execute(
-            select(MemberMonth.user_id, MemberMonth.month)
-            .where(MemberMonth.month.between(first, add_months(current, -1)), MemberMonth.messages > 0,
+        for user_id, key in session.connection().execute(
+            select(MemberMonth.user_id, _month_key(MemberMonth.month))
+            # Rollup rows exist only for months with a message (no `messages > 0`: the member
+            # index then covers the query).
+            .where(MemberMonth.month.between(first, add_months(current, -1)),
                    MemberMonth.user_id.in_(select(Member.user_id).where(in_cohorts)))
         ):
-            index = index_of[user_id]
+            index, month = index_of[user_id], month_of[str(key)]
             if month >= months[index]:
                 active[(index, month)] += 1
     active_now = {user_id for user_id, (_days, last) in recent.items() if last >= current}
