@@ -39,6 +39,10 @@ LEVELS = (("advocates", 12), ("contributors", 4), ("participants", 1), ("observe
 AT_RISK_LIST = 25
 
 
+# Per member with a message in the 90-day window: (days with a message, the last one's ordinal).
+Recent = dict[str, tuple[int, int]]
+
+
 @dataclass
 class AtRisk:
     user_id: str
@@ -119,15 +123,17 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         weekly_active = _weekly_active(session, d, recent, excluded)
         cohorts = _cohorts(session, tz, d, recent)
         response_minutes = _first_response_minutes(session, tz, d28, d, excluded)
-        at_risk_ids = [(user_id, last) for user_id, (_days, last) in recent.items()
-                       if user_id in present_now and last <= d - timedelta(days=30)]
+        silent_since = (d - timedelta(days=30)).toordinal()
+        at_risk_ids = [(user_id, date.fromordinal(last)) for user_id, (_days, last) in recent.items()
+                       if last <= silent_since and user_id in present_now]
         at_risk_ids.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
         names = dict(session.execute(
             select(Member.user_id, Member.display_name).where(Member.user_id.in_([u for u, _ in at_risk_ids[:AT_RISK_LIST]]))
         ).all()) if at_risk_ids else {}
 
     def active_since(first: date) -> set[str]:
-        return {user_id for user_id, (_days, last) in recent.items() if last >= first}
+        since = first.toordinal()
+        return {user_id for user_id, (_days, last) in recent.items() if last >= since}
 
     active_28 = active_since(d28)
     top = sorted(((cid, int(msgs or 0)) for cid, msgs, _m7, _r in channels if msgs), key=lambda p: (-p[1], p[0]))
@@ -218,31 +224,32 @@ def _month_key(month):  # type: ignore[no-untyped-def]
     return type_coerce(month, String)
 
 
-def _recent(session: Session, first: date, last: date, excluded) -> dict[str, tuple[int, date]]:  # type: ignore[no-untyped-def]
+def _recent(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
     """Per member with a message in first..last: how many days they posted on, and the last one.
 
     Read from the monthly rollup's day masks: one row per member and month instead of one per
     member, day and channel."""
-    windows: dict[str, tuple[date, int]] = {}
+    windows: dict[str, tuple[int, int]] = {}  # month -> (the ordinal of its day 0, the window's days in it)
     month = month_start(first)
     while month <= last:
-        windows[month.isoformat()] = (month, days_mask(max(first, month), min(add_months(month, 1) - timedelta(days=1), last)))
+        mask = days_mask(max(first, month), min(add_months(month, 1) - timedelta(days=1), last))
+        windows[month.isoformat()] = (month.toordinal() - 1, mask)
         month = add_months(month, 1)
-    recent: dict[str, tuple[int, date]] = {}
+    recent: Recent = {}
     for user_id, key, days in session.connection().execute(
         select(MemberMonth.user_id, _month_key(MemberMonth.month), MemberMonth.days)
         .where(MemberMonth.month.between(month_start(first), month_start(last)), MemberMonth.user_id.not_in(excluded))
-        .order_by(MemberMonth.month)
-    ):
-        month, window = windows[str(key)]
+    ).all():
+        day_zero, window = windows[str(key)]
         inside = days & window
         if inside:
+            day = day_zero + inside.bit_length()
             before = recent.get(user_id)
-            recent[user_id] = ((before[0] if before else 0) + inside.bit_count(), month.replace(day=inside.bit_length()))
+            recent[user_id] = (before[0] + inside.bit_count(), max(before[1], day)) if before else (inside.bit_count(), day)
     return recent
 
 
-def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]], excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
+def _weekly_active(session: Session, d: date, recent: Recent, excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
     """Distinct active members per ISO week: complete weeks from growth_weeks (members with a
     week rollup row) less the rows of members who no longer count; D's week from `recent`."""
     current = week_start(d)
@@ -258,11 +265,12 @@ def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]
     ):
         found[week] -= uncounted
     if last_complete != current:
-        found[current] = sum(1 for _days, last in recent.values() if last >= current)
+        since = current.toordinal()
+        found[current] = sum(1 for _days, last in recent.values() if last >= since)
     return found
 
 
-def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[int, date]]) -> list[dict[str, Any]]:
+def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: Recent) -> list[dict[str, Any]]:
     """Monthly join cohorts of the last 12 months: the share active in each month since joining."""
     current = month_start(d)
     months = [add_months(current, -i) for i in range(COHORT_MONTHS - 1, -1, -1)]
@@ -290,11 +298,12 @@ def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[in
             # index then covers the query).
             .where(MemberMonth.month.between(first, add_months(current, -1)),
                    MemberMonth.user_id.in_(select(Member.user_id).where(in_cohorts)))
-        ):
+        ).all():
             index, month = index_of[user_id], month_of[str(key)]
             if month >= months[index]:
                 active[(index, month)] += 1
-    active_now = {user_id for user_id, (_days, last) in recent.items() if last >= current}
+    since = current.toordinal()
+    active_now = {user_id for user_id, (_days, last) in recent.items() if last >= since}
     result = []
     for index, month in enumerate(months):
         ids = cohort_of.get(index)
