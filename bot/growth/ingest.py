@@ -179,10 +179,61 @@ class _Statements:
             ))
             .values(first_reply_at=at)
         )
+        if dialect.name == "postgresql":
+            self.pg_reaction = _Prepared(_POSTGRESQL_REACTION, dialect)
+            self.message = {kind: _postgresql_message(kind) for kind in ("plain", "question", "reply")}
+            for kind, statement in self.message.items():
+                self.message[kind] = _Prepared(statement, dialect)
         for name in ("add_counts", "member", "touch", "question", "reply", "add_week", "new_week", "count_member", "add_month"):
             if hasattr(self, name):
                 setattr(self, name, _Prepared(getattr(self, name), dialect))
         self.postgresql = dialect.name == "postgresql"
+
+
+def _postgresql_message(kind: str) -> Any:
+    """On PostgreSQL, a whole message in one statement: touch the member's activity dates (which
+    also tells whether they count), then, only if they do, add the counts, the week and month
+    rollups, the week's member count and the question or its first reply. Returns 1 when counted.
+    Each data-modifying CTE writes a different table, so their order does not matter."""
+    parts = [
+        "touched AS (UPDATE members SET"
+        " first_active_at = CASE WHEN first_active_at IS NULL OR first_active_at > :at THEN :at ELSE first_active_at END,"
+        " last_active_at = CASE WHEN last_active_at IS NULL OR last_active_at < :at THEN :at ELSE last_active_at END"
+        " WHERE user_id = :who AND is_bot IS false AND analytics_opt_out IS false RETURNING user_id)",
+        "counts AS (INSERT INTO growth_activity (day, user_id, channel_id, week_start, month, messages, replies, reactions)"
+        " SELECT :day, user_id, :channel_id, :week_start, :month, 1, :replies, 0 FROM touched"
+        " ON CONFLICT (day, user_id, channel_id) DO UPDATE SET messages = growth_activity.messages + 1,"
+        " replies = growth_activity.replies + excluded.replies)",
+        "week AS (INSERT INTO growth_member_weeks (week_start, user_id, messages) SELECT :week_start, user_id, 1 FROM touched"
+        " ON CONFLICT (week_start, user_id) DO UPDATE SET messages = growth_member_weeks.messages + 1"
+        " RETURNING xmax = 0 AS created)",
+        "week_members AS (INSERT INTO growth_weeks (week_start, members) SELECT :week_start, 1 FROM week WHERE created"
+        " ON CONFLICT (week_start) DO UPDATE SET members = growth_weeks.members + 1)",
+        "month_days AS (INSERT INTO growth_member_months (month, user_id, messages, days) SELECT :month, user_id, 1, :days FROM touched"
+        " ON CONFLICT (month, user_id) DO UPDATE SET messages = growth_member_months.messages + 1,"
+        " days = growth_member_months.days | excluded.days)",
+    ]
+    if kind == "question":
+        parts.append(
+            "question AS (INSERT INTO growth_questions (channel_id, thread_ts, asker_user_id, asked_at, in_help_channel)"
+            " SELECT :channel_id, :ts, user_id, :at, :in_help_channel FROM touched ON CONFLICT (channel_id, thread_ts) DO NOTHING)")
+    elif kind == "reply":
+        parts.append(
+            "reply AS (UPDATE growth_questions SET first_reply_at = :at WHERE channel_id = :channel_id AND thread_ts = :thread_ts"
+            " AND asker_user_id != :who AND (first_reply_at IS NULL OR first_reply_at > :at) AND EXISTS (SELECT 1 FROM touched))")
+    return text("WITH " + ", ".join(parts) + " SELECT count(*) FROM touched").bindparams(
+        *[bindparam(name, type_=Date) for name in ("day", "week_start", "month")])
+
+
+# On PostgreSQL, a reaction in one statement: 2 when the member counts (and the reaction was
+# added), 1 when known but not counted (a bot, opted out), 0 when unknown.
+_POSTGRESQL_REACTION = text(
+    "WITH known AS (SELECT user_id, NOT (is_bot OR analytics_opt_out) AS counts FROM members WHERE user_id = :who),"
+    " added AS (INSERT INTO growth_activity (day, user_id, channel_id, week_start, month, messages, replies, reactions)"
+    " SELECT :day, user_id, :channel_id, :week_start, :month, 0, 0, 1 FROM known WHERE counts"
+    " ON CONFLICT (day, user_id, channel_id) DO UPDATE SET reactions = growth_activity.reactions + 1)"
+    " SELECT coalesce((SELECT CASE WHEN counts THEN 2 ELSE 1 END FROM known), 0)"
+).bindparams(*[bindparam(name, type_=Date) for name in ("day", "week_start", "month")])
 
 
 class ActivityRecorder:
@@ -243,8 +294,23 @@ class ActivityRecorder:
         at = facts.at
         with self._db.session() as session:
             connection = session.connection()
-            # BEGIN, the commit mode and the member's activity dates go out together; the touch
-            # also tells whether the member counts (known, human, not opted out).
+            if self._sql.postgresql:
+                # BEGIN, the commit mode and the whole message in one round trip.
+                with self._pipeline(connection) as pipeline:
+                    self._relax(connection)
+                    kind = "question" if facts.is_question else "reply" if facts.thread_ts else "plain"
+                    counted = self._sql.message[kind].run(connection, {
+                        "who": facts.user_id, "at": at, "day": (day := local_day(at, self._tz)), "week_start": week_start(day),
+                        "month": month_start(day), "days": day_bit(day), "channel_id": facts.channel_id,
+                        "replies": int(facts.thread_ts is not None), "ts": facts.ts, "thread_ts": facts.thread_ts,
+                        "in_help_channel": facts.in_help_channel,
+                    })
+                    # COMMIT goes in the same round trip (the unit of work's own commit then has
+                    # nothing left to do). A member who doesn't count made no change.
+                    connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+                    if counted.fetchone()[0] == 1:
+                        return True
+            # SQLite (statements are cheap in-process), or a member we don't know yet on PostgreSQL.
             with self._pipeline(connection) as pipeline:
                 self._relax(connection)
                 touch = self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
@@ -280,8 +346,19 @@ class ActivityRecorder:
         if str(item["channel"]).startswith("D"):
             return False
         at = ts_to_datetime(event.get("event_ts") or self._clock().timestamp())
+        day = local_day(at, self._tz)
         with self._db.session() as session:
             connection = session.connection()
+            if self._sql.postgresql:
+                with self._pipeline(connection):
+                    self._relax(connection)
+                    known = self._sql.pg_reaction.run(connection, {
+                        "who": user, "day": day, "week_start": week_start(day), "month": month_start(day), "channel_id": item["channel"],
+                    })
+                    connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+                    found = known.fetchone()[0]
+                if found:
+                    return found == 2
             with self._pipeline(connection) as pipeline:
                 self._relax(connection)
                 member = self._sql.member.run(connection, {"user_id": user})
