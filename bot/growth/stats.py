@@ -24,7 +24,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, func, literal, not_, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, literal_column, not_, or_, select, text, type_coerce
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Session
 
 from bot.growth.days import add_months, days_mask, end_of_day, local_day, month_start, start_of_day, week_start
@@ -109,7 +110,7 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         ).scalars())
         joined_28 = set(session.execute(select(Member.user_id).where(_human(), bounds.joined(d28, d))).scalars())
 
-        recent = _recent(session, d90, d, excluded)
+        recent = (_recent if db.is_sqlite else _recent_postgresql)(session, d90, d, excluded)
         channels = session.execute(
             select(
                 Activity.channel_id,
@@ -247,6 +248,36 @@ def _recent(session: Session, first: date, last: date, excluded) -> Recent:  # t
             before = recent.get(user_id)
             recent[user_id] = (before[0] + inside.bit_count(), max(before[1], day)) if before else (inside.bit_count(), day)
     return recent
+
+
+def _recent_postgresql(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
+    """`_recent` with the per-member sums done by PostgreSQL (one row per member comes back
+    instead of one per member and month). The last day travels packed with its month:
+    index * 2^31 + the month's masked days, whose maximum is the latest month with a message
+    (a mask's highest bit is its last day)."""
+    months = _months_between(first, last)
+    windows = [days_mask(max(first, m), min(add_months(m, 1) - timedelta(days=1), last)) for m in months]
+    inside = select(
+        MemberMonth.user_id.label("user_id"),
+        case(*[(MemberMonth.month == m, i) for i, m in enumerate(months)]).label("i"),
+        MemberMonth.days.op("&")(case(*[(MemberMonth.month == m, w) for m, w in zip(months, windows)])).label("x"),
+    ).where(MemberMonth.month.between(months[0], months[-1]), MemberMonth.user_id.not_in(excluded)).subquery()
+    rows = session.connection().execute(
+        select(inside.c.user_id, func.sum(func.bit_count(cast(inside.c.x, BIT(32)))),
+               func.max(cast(inside.c.i, BigInteger) * literal_column("2147483648") + inside.c.x))
+        .where(inside.c.x != 0)
+        .group_by(inside.c.user_id)
+    ).all()
+    zero = [m.toordinal() - 1 for m in months]
+    return {user_id: (int(count), zero[code >> 31] + (code & 0x7FFFFFFF).bit_length()) for user_id, count, code in rows}
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
 
 
 def _weekly_active(session: Session, d: date, recent: Recent, excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
