@@ -87,9 +87,11 @@ def fixed_intro(content: DigestContent) -> str:
         return (f"{opening} La semaine a été calme : la communauté compte {members} membres. "
                 "Une question, une ressource, un événement à partager ? Le Slack vous attend.")
     welcome = (f"Nous avons accueilli {joins} nouveau membre" if joins == 1 else f"Nous avons accueilli {joins} nouveaux membres") if joins else "Pas de nouvelle arrivée cette semaine"
-    voices = f"{actives} personne a pris la parole" if actives == 1 else f"{actives} personnes ont pris la parole"
-    return (f"{opening} {welcome}, la communauté compte désormais {members} membres et {voices} "
-            "dans les canaux publics. Bonne lecture !")
+    if not actives:
+        voices = "personne n'a encore pris la parole"
+    else:
+        voices = f"{actives} personne a pris la parole" if actives == 1 else f"{actives} personnes ont pris la parole"
+    return f"{opening} {welcome}, la communauté compte désormais {members} membres et {voices}. Bonne lecture !"
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")

@@ -77,16 +77,36 @@ def figures_from_db(db: Database) -> FiguresSource:
             joins = session.scalar(
                 select(func.count()).select_from(Member.__table__).where(_tracked(), joined >= start, joined < end)
             ) or 0
-            week = week_label_of(start)
-            actives = session.scalar(
-                select(func.count()).select_from(DigestPoster)
-                .join(Member, Member.user_id == DigestPoster.user_id, isouter=True)
-                .where(DigestPoster.iso_week == week,
-                       or_(Member.user_id.is_(None), and_(_tracked())))
-            ) or 0
+            actives = _actives_from_growth(session, start)
+            if actives is None:
+                week = week_label_of(start)
+                actives = session.scalar(
+                    select(func.count()).select_from(DigestPoster)
+                    .join(Member, Member.user_id == DigestPoster.user_id, isouter=True)
+                    .where(DigestPoster.iso_week == week,
+                           or_(Member.user_id.is_(None), and_(_tracked())))
+                ) or 0
         return {"members": int(members), "joins": int(joins), "actives": int(actives)}
 
     return figures
+
+
+def _actives_from_growth(session, start: datetime) -> int | None:  # type: ignore[no-untyped-def]
+    """The week's active members as /stats counts them (growth's activity, every channel the
+    bot follows, imports included), so the digest and the figures staff read agree; None when
+    growth recorded nothing that week (then the digest's own posters count)."""
+    from bot.growth.models import Activity
+
+    monday = (start + timedelta(hours=14)).date()
+    in_week = Activity.week_start == monday
+    if session.scalar(select(func.count()).select_from(Activity).where(in_week)) == 0:
+        return None
+    return session.scalar(
+        select(func.count(func.distinct(Activity.user_id)))
+        .select_from(Activity)
+        .join(Member, Member.user_id == Activity.user_id)
+        .where(in_week, Activity.messages > 0, _tracked())
+    ) or 0
 
 
 def week_label_of(start: datetime) -> str:

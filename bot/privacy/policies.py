@@ -205,15 +205,16 @@ REGISTRY.cover(TablePolicy(
     retention=Retention(column="day", max_age=_activity_age),
     note="messages, replies and reactions counted per member, day and channel",
 ))
+# The weekly and monthly counts are the aggregates the figures need once the daily rows are
+# purged (weekly actives, cohorts), so they have no age limit: they go with the member, who is
+# pseudonymised on erase or RETENTION_DEPARTED_MEMBER_DAYS after leaving.
 REGISTRY.cover(TablePolicy(
-    "growth_member_weeks", member_columns=("user_id",), on_erase="pseudonymise",
-    retention=Retention(column="week_start", max_age=_activity_age),
-    note="weekly message counts per member, derived from growth_activity (weekly actives)",
+    "growth_member_weeks", member_columns=("user_id",), on_erase="pseudonymise", age_column="week_start",
+    note="weekly message counts per member, derived from growth_activity (weekly actives); kept for the figures",
 ))
 REGISTRY.cover(TablePolicy(
-    "growth_member_months", member_columns=("user_id",), on_erase="pseudonymise",
-    retention=Retention(column="month", max_age=_activity_age),
-    note="monthly message counts per member, derived from growth_activity (join cohorts)",
+    "growth_member_months", member_columns=("user_id",), on_erase="pseudonymise", age_column="month",
+    note="monthly message counts per member, derived from growth_activity (join cohorts); kept for the figures",
 ))
 REGISTRY.cover(TablePolicy(
     "growth_questions", member_columns=("asker_user_id",), on_erase="pseudonymise",

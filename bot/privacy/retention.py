@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import MetaData, Table, delete, func, select
@@ -82,7 +82,9 @@ def report(
             column = _age_column(policy, table)
             rows = connection.execute(select(func.count()).select_from(table)).scalar_one()
             oldest = connection.execute(select(func.min(table.c[column]))).scalar() if column else None
-            if oldest is not None and not isinstance(oldest, datetime):
+            if isinstance(oldest, date) and not isinstance(oldest, datetime):
+                oldest = datetime.combine(oldest, time.min, tzinfo=settings.tz)
+            elif oldest is not None and not isinstance(oldest, datetime):
                 oldest = None
             lines.append(TableReport(table.name, rows, oldest, column, policy is not None, _retention_text(policy, settings)))
     return lines

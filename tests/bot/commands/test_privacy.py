@@ -83,3 +83,17 @@ def test_purge_runs_the_retention_now(settings, member, capsys) -> None:  # type
     purged = json.loads(capsys.readouterr().out)
     assert set(purged) >= {"members", "kb_questions", "digest_threads"}
     assert not any(purged.values())
+
+
+def test_report_ages_tables_dated_by_day(settings, db, member, capsys) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from bot.growth.models import Activity
+
+    with db.session() as session:
+        session.add(Activity(day=date(2020, 1, 6), user_id=ME, channel_id="C1", week_start=date(2020, 1, 6),
+                             month=date(2020, 1, 1), messages=1, replies=0, reactions=0))
+    assert main(["privacy", "report", "--json"], settings=settings) == 0
+    lines = {row["table"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert lines["growth_activity"]["rows"] == 1
+    assert lines["growth_activity"]["oldest_age_days"] > 365 * 5
