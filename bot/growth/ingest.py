@@ -7,7 +7,6 @@ the figures agree whichever way the history came in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -131,20 +130,12 @@ class _Statements:
         counter = insert(Week.__table__).values(week_start=bindparam("week_start"), members=1)
         self.count_member = counter.on_conflict_do_update(
             index_elements=["week_start"], set_={"members": Week.__table__.c.members + 1})
-        if dialect.name == "postgresql":
-            # One statement (and no answer to wait for): `xmax = 0` tells a new row from an update.
-            self.add_week = text(
-                "WITH up AS (INSERT INTO growth_member_weeks (week_start, user_id, messages)"
-                " VALUES (:week_start, :user_id, :messages) ON CONFLICT (week_start, user_id)"
-                " DO UPDATE SET messages = growth_member_weeks.messages + excluded.messages RETURNING xmax = 0 AS created)"
-                " INSERT INTO growth_weeks (week_start, members) SELECT :week_start, 1 FROM up WHERE up.created"
-                " ON CONFLICT (week_start) DO UPDATE SET members = growth_weeks.members + 1"
-            ).bindparams(bindparam("week_start", type_=Date))
-        else:
-            self.add_week = (update(weeks).where(weeks.c.week_start == bindparam("in_week"), weeks.c.user_id == bindparam("who"))
-                             .values(messages=weeks.c.messages + bindparam("messages")))
-            self.new_week = insert(weeks).values(week_start=bindparam("week_start"), user_id=bindparam("user_id"),
-                                                 messages=bindparam("messages"))
+        # (SQLite only: writers are serialised there, so "no row updated" safely means "insert".
+        # PostgreSQL does all of it in one statement, see _postgresql_message.)
+        self.add_week = (update(weeks).where(weeks.c.week_start == bindparam("in_week"), weeks.c.user_id == bindparam("who"))
+                         .values(messages=weeks.c.messages + bindparam("messages")))
+        self.new_week = insert(weeks).values(week_start=bindparam("week_start"), user_id=bindparam("user_id"),
+                                             messages=bindparam("messages"))
         month = insert(months).values(month=bindparam("month"), user_id=bindparam("user_id"), messages=bindparam("messages"),
                                       days=bindparam("days"))
         self.add_month = month.on_conflict_do_update(index_elements=["month", "user_id"], set_={
@@ -245,8 +236,9 @@ class ActivityRecorder:
         self._help_channels = help_channels
         self._clock = clock
         self._sql = _Statements(db.engine.dialect)
-        # On PostgreSQL, don't wait for the WAL flush at each event's commit: a crash may lose
-        # the last fraction of a second of counts, never corrupt them, and ingestion is ~5x faster.
+        # On PostgreSQL, don't wait for the WAL flush at each event's commit: a crash of the
+        # database server may lose the last fraction of a second of counts (at most 3 x
+        # wal_writer_delay), never corrupt them; see docs/growth.md, "Performance".
         self._relaxed_commit = None if db.is_sqlite else "SET LOCAL synchronous_commit TO OFF"
 
     def _relax(self, connection: Connection) -> None:
@@ -271,20 +263,15 @@ class ActivityRecorder:
             "day": day, "user_id": user_id, "channel_id": channel_id, "week_start": week, "month": month,
             "messages": messages, "replies": replies, "reactions": reactions,
         })
-        if messages:
+        if messages:  # messages go through _postgresql_message on PostgreSQL
             sql = self._sql
-            if sql.postgresql:
-                sql.add_week.run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
-            elif sql.add_week.run(connection, {"in_week": week, "who": user_id, "messages": messages}).rowcount == 0:
+            if sql.add_week.run(connection, {"in_week": week, "who": user_id, "messages": messages}).rowcount == 0:
                 sql.new_week.run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
                 sql.count_member.run(connection, {"week_start": week})
             sql.add_month.run(connection, {"month": month, "user_id": user_id, "messages": messages, "days": day_bit(day)})
 
     def _pipeline(self, connection: Connection) -> Any:
-        """On PostgreSQL, send the statements that need no answer together (psycopg's pipeline
-        mode): one round trip instead of one per statement."""
-        if self._relaxed_commit is None:
-            return nullcontext()
+        """On PostgreSQL, send statements together (psycopg's pipeline mode): one round trip."""
         return connection.connection.driver_connection.pipeline()  # type: ignore[union-attr]
 
     def message(self, message: dict[str, Any], bot_user_id: str | None = None) -> bool:
@@ -295,36 +282,37 @@ class ActivityRecorder:
         with self._db.session() as session:
             connection = session.connection()
             if self._sql.postgresql:
-                # BEGIN, the commit mode and the whole message in one round trip.
-                with self._pipeline(connection) as pipeline:
-                    self._relax(connection)
-                    kind = "question" if facts.is_question else "reply" if facts.thread_ts else "plain"
-                    counted = self._sql.message[kind].run(connection, {
-                        "who": facts.user_id, "at": at, "day": (day := local_day(at, self._tz)), "week_start": week_start(day),
-                        "month": month_start(day), "days": day_bit(day), "channel_id": facts.channel_id,
-                        "replies": int(facts.thread_ts is not None), "ts": facts.ts, "thread_ts": facts.thread_ts,
-                        "in_help_channel": facts.in_help_channel,
-                    })
-                    # COMMIT goes in the same round trip (the unit of work's own commit then has
-                    # nothing left to do). A member who doesn't count made no change.
-                    connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
-                    if counted.fetchone()[0] == 1:
-                        return True
-            # SQLite (statements are cheap in-process), or a member we don't know yet on PostgreSQL.
-            with self._pipeline(connection) as pipeline:
-                self._relax(connection)
-                touch = self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
-                if pipeline is not None:
-                    pipeline.sync()
-                if touch.rowcount == 1:
-                    self._record_message(connection, facts, at)
+                if self._postgresql_message(connection, facts, at, commit=True):
                     return True
-            if not self._counted_member(connection, facts.user_id):
-                return False
-            self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
-            with self._pipeline(connection):
-                self._record_message(connection, facts, at)
+                # Unknown so far (or not counted): look them up, then the same statement again.
+                if not self._counted_member(connection, facts.user_id):
+                    return False
+                return self._postgresql_message(connection, facts, at, commit=False)
+            touched = self._sql.touch.run(connection, {"who": facts.user_id, "at": at}).rowcount == 1
+            if not touched:
+                if not self._counted_member(connection, facts.user_id):
+                    return False
+                self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
+            self._record_message(connection, facts, at)
         return True
+
+    def _postgresql_message(self, connection: Connection, facts: MessageFacts, at: datetime, commit: bool) -> bool:
+        """BEGIN, the commit mode, the whole message and (`commit`) COMMIT in one round trip;
+        the unit of work's own commit then has nothing left to do. True when the member counts."""
+        day = local_day(at, self._tz)
+        kind = "question" if facts.is_question else "reply" if facts.thread_ts else "plain"
+        with self._pipeline(connection) as pipeline:
+            self._relax(connection)
+            counted = self._sql.message[kind].run(connection, {
+                "who": facts.user_id, "at": at, "day": day, "week_start": week_start(day), "month": month_start(day),
+                "days": day_bit(day), "channel_id": facts.channel_id, "replies": int(facts.thread_ts is not None),
+                "ts": facts.ts, "thread_ts": facts.thread_ts, "in_help_channel": facts.in_help_channel,
+            })
+            if commit:
+                connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+            else:
+                pipeline.sync()
+            return bool(counted.fetchone()[0] == 1)
 
     def _record_message(self, connection: Connection, facts: MessageFacts, at: datetime) -> None:
         self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
@@ -359,20 +347,9 @@ class ActivityRecorder:
                     found = known.fetchone()[0]
                 if found:
                     return found == 2
-            with self._pipeline(connection) as pipeline:
-                self._relax(connection)
-                member = self._sql.member.run(connection, {"user_id": user})
-                if pipeline is not None:
-                    pipeline.sync()
-                row = member.fetchone()
-                if row is not None:
-                    if row[0] or row[1]:
-                        return False
-                    self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
-                    return True
             if not self._counted_member(connection, user):
                 return False
-            self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
+            self._add(connection, user, item["channel"], day, 0, 0, 1)
         return True
 
 
