@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -135,13 +136,15 @@ def bench_stats(db: Database, url: str, repeats: int) -> dict[str, float]:
     return {"median_ms": statistics.median(timings), "max_ms": max(timings), "process_ms": process_ms}
 
 
-def bench_ingestion(db: Database, events: int) -> float:
+def bench_ingestion(db: Database, events: int, workers: int = 1, offset: int = 0) -> float:
+    """Events per second through the recorder: one after the other (workers=1), or spread over
+    a few threads as the app's listener pool (16 threads) handles a burst of events."""
     clock_now = datetime.combine(AS_OF, datetime.min.time(), TZ).astimezone(timezone.utc)
     recorder = ActivityRecorder(db, TZ, frozenset({CHANNELS[0]}), lambda: clock_now)
     rng = random.Random(2)
     payloads = []
     base = clock_now.timestamp()
-    for index in range(events):
+    for index in range(offset, offset + events):
         ts = f"{base + index * 0.37:.6f}"
         user = f"U{rng.randrange(2000):08d}"
         channel = rng.choice(CHANNELS[:8])
@@ -152,9 +155,17 @@ def bench_ingestion(db: Database, events: int) -> float:
             thread = f"{base + (index - 3) * 0.37:.6f}" if index % 3 == 0 and index > 3 else None
             payloads.append(("message", {"type": "message", "user": user, "channel": channel, "channel_type": "channel",
                                          "ts": ts, "text": "Une question ?" if index % 4 == 0 else "Bonjour", "thread_ts": thread}))
+
+    def run(share: list[tuple[str, dict]]) -> None:
+        for kind, payload in share:
+            (recorder.message if kind == "message" else recorder.reaction)(payload, "UBOT")
+
     started = time.perf_counter()
-    for kind, payload in payloads:
-        (recorder.message if kind == "message" else recorder.reaction)(payload, "UBOT")
+    if workers == 1:
+        run(payloads)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, [payloads[i::workers] for i in range(workers)]))
     return events / (time.perf_counter() - started)
 
 
@@ -165,6 +176,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--workers", type=int, default=4, help="threads for the concurrent ingestion run")
     args = parser.parse_args()
     db, url = fresh_database(args.database_url)
     backend = "SQLite" if db.is_sqlite else "PostgreSQL"
@@ -176,9 +188,12 @@ def main() -> int:
         count = session.scalar(select(func.count()).select_from(Activity))
     result = bench_stats(db, url, args.repeats)
     rate = bench_ingestion(db, args.events)
+    # Different timestamps from the first run, so these events are new ones.
+    concurrent = bench_ingestion(db, args.events, workers=args.workers, offset=args.events)
     print(f"{backend}: {count} activity rows; stats in-process median {result['median_ms']:.0f} ms "
           f"(max {result['max_ms']:.0f} ms over {args.repeats}); whole `stats --json` process {result['process_ms']:.0f} ms; "
-          f"ingestion {rate:.0f} events/s ({args.events} events, one transaction each)")
+          f"ingestion {rate:.0f} events/s ({args.events} events, one transaction each), "
+          f"{concurrent:.0f} events/s over {args.workers} threads")
     db.dispose()
     return 0
 

@@ -63,6 +63,17 @@ def at_risk_lines(at_risk: list[AtRisk], total: int, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def channel_lines(top: list[dict[str, Any]], lang: Lang, limit: int) -> str:
+    """The busiest channels as `<#C…>` mentions: Slack shows each by its name (the JSON keeps ids)."""
+    sep = " : " if lang == "fr" else ": "
+    return "\n".join(f"• <#{c['channel']}>{sep}{_number(c['messages'], lang)}" for c in top[:limit])
+
+
+def ask_blocks(lang: Lang) -> list[Block]:
+    """The members' Home: how to ask the bot a question."""
+    return [section(GROWTH("ask_title", lang) + "\n" + GROWTH("ask_how", lang))]
+
+
 def stats_blocks(
     stats: GrowthStats,
     previous: GrowthStats | None,
@@ -76,9 +87,7 @@ def stats_blocks(
     blocks += _fields_blocks(key_figure_fields(stats, previous, previous_week, lang))
     blocks.append(context(GROWTH("versus", lang)))
     if f["top_channels_28d"]:
-        lines = [f"• <#{c['channel']}> : {_number(c['messages'], lang)}" if lang == "fr" else f"• <#{c['channel']}>: {c['messages']}"
-                 for c in f["top_channels_28d"][:5]]
-        blocks.append(section(GROWTH("top_channels", lang) + "\n" + "\n".join(lines)))
+        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(f["top_channels_28d"], lang, 5)))
     levels = "\n".join(f"• {GROWTH('level_' + name, lang)} : {count}" if lang == "fr" else f"• {GROWTH('level_' + name, lang)}: {count}"
                        for name, count in f["levels"].items())
     blocks.append(section(GROWTH("levels", lang) + "\n" + levels))
@@ -106,6 +115,8 @@ def home_blocks(stats: GrowthStats, previous: GrowthStats | None, previous_week:
     blocks += _fields_blocks(key_figure_fields(stats, previous, previous_week, lang))
     if chart_file_id:
         blocks.append({"type": "image", "slack_file": {"id": chart_file_id}, "alt_text": GROWTH("chart_title", lang)})
+    if stats["top_channels_28d"]:
+        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(stats["top_channels_28d"], lang, 3)))
     blocks.append(section(GROWTH("at_risk", lang, count=stats["at_risk"]) + "\n" + at_risk_lines(stats.at_risk, stats["at_risk"], lang)))
     blocks.append(context(GROWTH("home_hint", lang)))
     return blocks

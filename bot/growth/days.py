@@ -22,6 +22,16 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def day_bit(day: date) -> int:
+    """The bit of `day` in a month's mask of active days (growth_member_months.days)."""
+    return 1 << (day.day - 1)
+
+
+def days_mask(first: date, last: date) -> int:
+    """The mask of days first..last, both in the same month."""
+    return ((1 << last.day) - 1) & ~((1 << (first.day - 1)) - 1)
+
+
 def add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)

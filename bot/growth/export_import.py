@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
+from bot.growth.days import day_bit, local_day, month_start, ts_to_datetime, week_start
 from bot.growth.ingest import (
     SLACKBOT, MessageFacts, counts_activity, first_seen_member, mark_baseline, message_facts, profile_fields,
 )
-from bot.growth.models import Activity, MemberMonth, MemberWeek, Question
+from bot.growth.models import Activity, MemberMonth, MemberWeek, Question, Week
 from bot.growth.upsert import insert_for
 from bot.store.db import Database
 from bot.store.models import Member
@@ -254,11 +254,31 @@ def rebuild_rollups(session: Session, user_ids: list[str]) -> None:
     """Recompute the weekly and monthly rollups of these members from their activity rows."""
     for start in range(0, len(user_ids), CHUNK):
         chunk = user_ids[start : start + CHUNK]
-        for model, key in ((MemberWeek, Activity.week_start), (MemberMonth, Activity.month)):
-            session.execute(delete(model).where(model.user_id.in_(chunk)))
-            session.execute(insert(model).from_select(
-                [key.key, "user_id", "messages"],
-                select(key, Activity.user_id, func.sum(Activity.messages))
-                .where(Activity.user_id.in_(chunk), Activity.messages > 0)
-                .group_by(key, Activity.user_id),
-            ))
+        session.execute(delete(MemberWeek).where(MemberWeek.user_id.in_(chunk)))
+        session.execute(insert(MemberWeek).from_select(
+            ["week_start", "user_id", "messages"],
+            select(Activity.week_start, Activity.user_id, func.sum(Activity.messages))
+            .where(Activity.user_id.in_(chunk), Activity.messages > 0)
+            .group_by(Activity.week_start, Activity.user_id),
+        ))
+        # The months carry a mask of the days with a message: built here (no portable bit_or).
+        months: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+        for day, user_id, messages in session.execute(
+            select(Activity.day, Activity.user_id, func.sum(Activity.messages))
+            .where(Activity.user_id.in_(chunk), Activity.messages > 0)
+            .group_by(Activity.day, Activity.user_id)
+        ):
+            row = months[(month_start(day), user_id)]
+            row[0] += int(messages)
+            row[1] |= day_bit(day)
+        session.execute(delete(MemberMonth).where(MemberMonth.user_id.in_(chunk)))
+        if months:
+            session.execute(insert(MemberMonth), [
+                {"month": month, "user_id": user_id, "messages": messages, "days": days}
+                for (month, user_id), (messages, days) in months.items()
+            ])
+    # The members per week (growth_weeks) follow the week rollup.
+    session.execute(delete(Week))
+    session.execute(insert(Week).from_select(
+        ["week_start", "members"], select(MemberWeek.week_start, func.count()).group_by(MemberWeek.week_start),
+    ))

@@ -7,18 +7,17 @@ the figures agree whichever way the history came in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, Date, and_, bindparam, case, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.growth.days import local_day, month_start, ts_to_datetime, week_start
-from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question
+from bot.growth.days import day_bit, local_day, month_start, ts_to_datetime, week_start
+from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question, Week
 from bot.members import PROFILE_TTL
 from bot.store.base import UTCDateTime
 from bot.store.db import Database
@@ -97,12 +96,15 @@ class _Prepared:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self.order = compiled.positiontup if compiled.positional else None
+        # Values written in the statement itself (e.g. `members + 1`) become parameters too.
+        self.constants = {name: bind.value for name, bind in compiled.binds.items() if bind.value is not None}
         self.processors = {
             name: processor for name, bind in compiled.binds.items()
             if (processor := bind.type._cached_bind_processor(dialect)) is not None
         }
 
     def run(self, connection: Connection, params: dict[str, Any]) -> Any:
+        params = {**self.constants, **params}
         values = {name: (self.processors[name](value) if name in self.processors else value) for name, value in params.items()}
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.sql, [values[name] for name in self.order] if self.order is not None else values)
@@ -123,12 +125,22 @@ class _Statements:
             index_elements=["day", "user_id", "channel_id"],
             set_={name: activity.c[name] + add.excluded[name] for name in ("messages", "replies", "reactions")},
         )
-        self.add_rollup = []
-        for table, key in ((weeks, "week_start"), (months, "month")):
-            rollup = insert(table).values({key: bindparam(key), "user_id": bindparam("user_id"), "messages": bindparam("messages")})
-            self.add_rollup.append(rollup.on_conflict_do_update(
-                index_elements=[key, "user_id"], set_={"messages": table.c.messages + rollup.excluded.messages},
-            ))
+        # The week rollup and the week's member count (growth_weeks) move together: the count
+        # goes up when a member's first message of the week creates their row.
+        counter = insert(Week.__table__).values(week_start=bindparam("week_start"), members=1)
+        self.count_member = counter.on_conflict_do_update(
+            index_elements=["week_start"], set_={"members": Week.__table__.c.members + 1})
+        # (SQLite only: writers are serialised there, so "no row updated" safely means "insert".
+        # PostgreSQL does all of it in one statement, see _postgresql_message.)
+        self.add_week = (update(weeks).where(weeks.c.week_start == bindparam("in_week"), weeks.c.user_id == bindparam("who"))
+                         .values(messages=weeks.c.messages + bindparam("messages")))
+        self.new_week = insert(weeks).values(week_start=bindparam("week_start"), user_id=bindparam("user_id"),
+                                             messages=bindparam("messages"))
+        month = insert(months).values(month=bindparam("month"), user_id=bindparam("user_id"), messages=bindparam("messages"),
+                                      days=bindparam("days"))
+        self.add_month = month.on_conflict_do_update(index_elements=["month", "user_id"], set_={
+            "messages": months.c.messages + month.excluded.messages, "days": months.c.days.op("|")(month.excluded.days),
+        })
         self.member = select(members.c.is_bot, members.c.analytics_opt_out).where(members.c.user_id == bindparam("user_id"))
         at = bindparam("at", type_=UTCDateTime)
         # Touching the member's activity dates also tells whether they count (one statement
@@ -158,9 +170,61 @@ class _Statements:
             ))
             .values(first_reply_at=at)
         )
-        for name in ("add_counts", "member", "touch", "question", "reply"):
-            setattr(self, name, _Prepared(getattr(self, name), dialect))
-        self.add_rollup = [_Prepared(statement, dialect) for statement in self.add_rollup]
+        if dialect.name == "postgresql":
+            self.pg_reaction = _Prepared(_POSTGRESQL_REACTION, dialect)
+            self.message = {kind: _postgresql_message(kind) for kind in ("plain", "question", "reply")}
+            for kind, statement in self.message.items():
+                self.message[kind] = _Prepared(statement, dialect)
+        for name in ("add_counts", "member", "touch", "question", "reply", "add_week", "new_week", "count_member", "add_month"):
+            if hasattr(self, name):
+                setattr(self, name, _Prepared(getattr(self, name), dialect))
+        self.postgresql = dialect.name == "postgresql"
+
+
+def _postgresql_message(kind: str) -> Any:
+    """On PostgreSQL, a whole message in one statement: touch the member's activity dates (which
+    also tells whether they count), then, only if they do, add the counts, the week and month
+    rollups, the week's member count and the question or its first reply. Returns 1 when counted.
+    Each data-modifying CTE writes a different table, so their order does not matter."""
+    parts = [
+        "touched AS (UPDATE members SET"
+        " first_active_at = CASE WHEN first_active_at IS NULL OR first_active_at > :at THEN :at ELSE first_active_at END,"
+        " last_active_at = CASE WHEN last_active_at IS NULL OR last_active_at < :at THEN :at ELSE last_active_at END"
+        " WHERE user_id = :who AND is_bot IS false AND analytics_opt_out IS false RETURNING user_id)",
+        "counts AS (INSERT INTO growth_activity (day, user_id, channel_id, week_start, month, messages, replies, reactions)"
+        " SELECT :day, user_id, :channel_id, :week_start, :month, 1, :replies, 0 FROM touched"
+        " ON CONFLICT (day, user_id, channel_id) DO UPDATE SET messages = growth_activity.messages + 1,"
+        " replies = growth_activity.replies + excluded.replies)",
+        "week AS (INSERT INTO growth_member_weeks (week_start, user_id, messages) SELECT :week_start, user_id, 1 FROM touched"
+        " ON CONFLICT (week_start, user_id) DO UPDATE SET messages = growth_member_weeks.messages + 1"
+        " RETURNING xmax = 0 AS created)",
+        "week_members AS (INSERT INTO growth_weeks (week_start, members) SELECT :week_start, 1 FROM week WHERE created"
+        " ON CONFLICT (week_start) DO UPDATE SET members = growth_weeks.members + 1)",
+        "month_days AS (INSERT INTO growth_member_months (month, user_id, messages, days) SELECT :month, user_id, 1, :days FROM touched"
+        " ON CONFLICT (month, user_id) DO UPDATE SET messages = growth_member_months.messages + 1,"
+        " days = growth_member_months.days | excluded.days)",
+    ]
+    if kind == "question":
+        parts.append(
+            "question AS (INSERT INTO growth_questions (channel_id, thread_ts, asker_user_id, asked_at, in_help_channel)"
+            " SELECT :channel_id, :ts, user_id, :at, :in_help_channel FROM touched ON CONFLICT (channel_id, thread_ts) DO NOTHING)")
+    elif kind == "reply":
+        parts.append(
+            "reply AS (UPDATE growth_questions SET first_reply_at = :at WHERE channel_id = :channel_id AND thread_ts = :thread_ts"
+            " AND asker_user_id != :who AND (first_reply_at IS NULL OR first_reply_at > :at) AND EXISTS (SELECT 1 FROM touched))")
+    return text("WITH " + ", ".join(parts) + " SELECT count(*) FROM touched").bindparams(
+        *[bindparam(name, type_=Date) for name in ("day", "week_start", "month")])
+
+
+# On PostgreSQL, a reaction in one statement: 2 when the member counts (and the reaction was
+# added), 1 when known but not counted (a bot, opted out), 0 when unknown.
+_POSTGRESQL_REACTION = text(
+    "WITH known AS (SELECT user_id, NOT (is_bot OR analytics_opt_out) AS counts FROM members WHERE user_id = :who),"
+    " added AS (INSERT INTO growth_activity (day, user_id, channel_id, week_start, month, messages, replies, reactions)"
+    " SELECT :day, user_id, :channel_id, :week_start, :month, 0, 0, 1 FROM known WHERE counts"
+    " ON CONFLICT (day, user_id, channel_id) DO UPDATE SET reactions = growth_activity.reactions + 1)"
+    " SELECT coalesce((SELECT CASE WHEN counts THEN 2 ELSE 1 END FROM known), 0)"
+).bindparams(*[bindparam(name, type_=Date) for name in ("day", "week_start", "month")])
 
 
 class ActivityRecorder:
@@ -172,15 +236,14 @@ class ActivityRecorder:
         self._help_channels = help_channels
         self._clock = clock
         self._sql = _Statements(db.engine.dialect)
-        # On PostgreSQL, don't wait for the WAL flush at each event's commit: a crash may lose
-        # the last fraction of a second of counts, never corrupt them, and ingestion is ~5x faster.
+        # On PostgreSQL, don't wait for the WAL flush at each event's commit: a crash of the
+        # database server may lose the last fraction of a second of counts (at most 3 x
+        # wal_writer_delay), never corrupt them; see docs/growth.md, "Performance".
         self._relaxed_commit = None if db.is_sqlite else "SET LOCAL synchronous_commit TO OFF"
 
-    def _begin(self, session: Session) -> Connection:
-        connection = session.connection()
+    def _relax(self, connection: Connection) -> None:
         if self._relaxed_commit:
             connection.connection.dbapi_connection.cursor().execute(self._relaxed_commit)  # type: ignore[union-attr]
-        return connection
 
     def _counted_member(self, connection: Connection, user_id: str) -> bool:
         row = self._sql.member.run(connection, {"user_id": user_id}).fetchone()
@@ -200,15 +263,15 @@ class ActivityRecorder:
             "day": day, "user_id": user_id, "channel_id": channel_id, "week_start": week, "month": month,
             "messages": messages, "replies": replies, "reactions": reactions,
         })
-        if messages:
-            self._sql.add_rollup[0].run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
-            self._sql.add_rollup[1].run(connection, {"month": month, "user_id": user_id, "messages": messages})
+        if messages:  # messages go through _postgresql_message on PostgreSQL
+            sql = self._sql
+            if sql.add_week.run(connection, {"in_week": week, "who": user_id, "messages": messages}).rowcount == 0:
+                sql.new_week.run(connection, {"week_start": week, "user_id": user_id, "messages": messages})
+                sql.count_member.run(connection, {"week_start": week})
+            sql.add_month.run(connection, {"month": month, "user_id": user_id, "messages": messages, "days": day_bit(day)})
 
     def _pipeline(self, connection: Connection) -> Any:
-        """On PostgreSQL, send the statements that need no answer together (psycopg's pipeline
-        mode): one round trip instead of one per statement."""
-        if self._relaxed_commit is None:
-            return nullcontext()
+        """On PostgreSQL, send statements together (psycopg's pipeline mode): one round trip."""
         return connection.connection.driver_connection.pipeline()  # type: ignore[union-attr]
 
     def message(self, message: dict[str, Any], bot_user_id: str | None = None) -> bool:
@@ -217,24 +280,51 @@ class ActivityRecorder:
             return False
         at = facts.at
         with self._db.session() as session:
-            connection = self._begin(session)
+            connection = session.connection()
+            if self._sql.postgresql:
+                if self._postgresql_message(connection, facts, at, commit=True):
+                    return True
+                # Unknown so far (or not counted): look them up, then the same statement again.
+                if not self._counted_member(connection, facts.user_id):
+                    return False
+                return self._postgresql_message(connection, facts, at, commit=False)
             touched = self._sql.touch.run(connection, {"who": facts.user_id, "at": at}).rowcount == 1
             if not touched:
                 if not self._counted_member(connection, facts.user_id):
                     return False
                 self._sql.touch.run(connection, {"who": facts.user_id, "at": at})
-            with self._pipeline(connection):
-                self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
-                if facts.is_question:
-                    self._sql.question.run(connection, {
-                        "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
-                        "asked_at": at, "in_help_channel": facts.in_help_channel,
-                    })
-                elif facts.thread_ts:
-                    self._sql.reply.run(connection, {
-                        "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
-                    })
+            self._record_message(connection, facts, at)
         return True
+
+    def _postgresql_message(self, connection: Connection, facts: MessageFacts, at: datetime, commit: bool) -> bool:
+        """BEGIN, the commit mode, the whole message and (`commit`) COMMIT in one round trip;
+        the unit of work's own commit then has nothing left to do. True when the member counts."""
+        day = local_day(at, self._tz)
+        kind = "question" if facts.is_question else "reply" if facts.thread_ts else "plain"
+        with self._pipeline(connection) as pipeline:
+            self._relax(connection)
+            counted = self._sql.message[kind].run(connection, {
+                "who": facts.user_id, "at": at, "day": day, "week_start": week_start(day), "month": month_start(day),
+                "days": day_bit(day), "channel_id": facts.channel_id, "replies": int(facts.thread_ts is not None),
+                "ts": facts.ts, "thread_ts": facts.thread_ts, "in_help_channel": facts.in_help_channel,
+            })
+            if commit:
+                connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+            else:
+                pipeline.sync()
+            return bool(counted.fetchone()[0] == 1)
+
+    def _record_message(self, connection: Connection, facts: MessageFacts, at: datetime) -> None:
+        self._add(connection, facts.user_id, facts.channel_id, local_day(at, self._tz), 1, int(facts.thread_ts is not None), 0)
+        if facts.is_question:
+            self._sql.question.run(connection, {
+                "channel_id": facts.channel_id, "thread_ts": facts.ts, "asker_user_id": facts.user_id,
+                "asked_at": at, "in_help_channel": facts.in_help_channel,
+            })
+        elif facts.thread_ts:
+            self._sql.reply.run(connection, {
+                "in_channel": facts.channel_id, "in_thread": facts.thread_ts, "who": facts.user_id, "at": at,
+            })
 
     def reaction(self, event: dict[str, Any], bot_user_id: str | None = None) -> bool:
         item = event.get("item") or {}
@@ -244,11 +334,22 @@ class ActivityRecorder:
         if str(item["channel"]).startswith("D"):
             return False
         at = ts_to_datetime(event.get("event_ts") or self._clock().timestamp())
+        day = local_day(at, self._tz)
         with self._db.session() as session:
-            connection = self._begin(session)
+            connection = session.connection()
+            if self._sql.postgresql:
+                with self._pipeline(connection):
+                    self._relax(connection)
+                    known = self._sql.pg_reaction.run(connection, {
+                        "who": user, "day": day, "week_start": week_start(day), "month": month_start(day), "channel_id": item["channel"],
+                    })
+                    connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+                    found = known.fetchone()[0]
+                if found:
+                    return found == 2
             if not self._counted_member(connection, user):
                 return False
-            self._add(connection, user, item["channel"], local_day(at, self._tz), 0, 0, 1)
+            self._add(connection, user, item["channel"], day, 0, 0, 1)
         return True
 
 

@@ -1,4 +1,4 @@
-"""Tables of the growth capability (added by migration 0003_growth).
+"""Tables of the growth capability (added by migrations 0003_growth and 0007_growth_days).
 
 Counts and timestamps only: no message text is ever stored. Days are calendar days in
 BOT_TIMEZONE. `week_start` (the ISO week's Monday) and `month` (its first day) are kept next to
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy import Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, UTCDateTime
@@ -37,7 +37,7 @@ class MemberWeek(Base):
     """Rollup: messages of a member in an ISO week (only weeks with at least one message)."""
 
     __tablename__ = "growth_member_weeks"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (Index("ix_growth_member_weeks_user", "user_id", "week_start"), {"sqlite_with_rowid": False})
 
     week_start: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -45,14 +45,28 @@ class MemberWeek(Base):
 
 
 class MemberMonth(Base):
-    """Rollup: messages of a member in a calendar month (for the join cohorts)."""
+    """Rollup: messages of a member in a calendar month, and on which days of it (the join
+    cohorts, and the per-member 90-day figures: levels, at risk, actives)."""
 
     __tablename__ = "growth_member_months"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (Index("ix_growth_member_months_user", "user_id", "month"), {"sqlite_with_rowid": False})
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)
+    # Bit n-1 is set when the member posted on day n of the month (31 bits: fits a signed INTEGER).
+    days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Week(Base):
+    """How many members have a growth_member_weeks row for an ISO week (posted in it), kept in
+    step with that table at ingestion and rebuilt with it on import. The weekly actives subtract
+    the rows of members who no longer count (bots, opted out) at read time."""
+
+    __tablename__ = "growth_weeks"
+
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Question(Base):

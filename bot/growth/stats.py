@@ -24,11 +24,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select, text
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, literal_column, not_, or_, select, text, type_coerce
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Session
 
-from bot.growth.days import add_months, end_of_day, local_day, month_start, start_of_day, week_start
-from bot.growth.models import Activity, MemberMonth, MemberWeek, Question
+from bot.growth.days import add_months, days_mask, end_of_day, local_day, month_start, start_of_day, week_start
+from bot.growth.models import Activity, MemberMonth, MemberWeek, Question, Week
 from bot.store.db import Database
 from bot.store.models import Member
 
@@ -37,6 +38,10 @@ COHORT_MONTHS = 12
 TOP_CHANNELS = 10
 LEVELS = (("advocates", 12), ("contributors", 4), ("participants", 1), ("observers", 0))
 AT_RISK_LIST = 25
+
+
+# Per member with a message in the 90-day window: (days with a message, the last one's ordinal).
+Recent = dict[str, tuple[int, int]]
 
 
 @dataclass
@@ -105,37 +110,22 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         ).scalars())
         joined_28 = set(session.execute(select(Member.user_id).where(_human(), bounds.joined(d28, d))).scalars())
 
-        # Per member over the last 90 days: distinct days with a message, and the last one.
-        recent = {
-            user_id: (days, last)
-            for user_id, days, last in session.execute(
-                select(Activity.user_id, func.count(func.distinct(Activity.day)), func.max(Activity.day))
-                .where(Activity.day.between(d90, d), Activity.messages > 0, Activity.user_id.not_in(excluded))
-                .group_by(Activity.user_id)
-            )
-        }
-        channels = session.execute(
-            select(
-                Activity.channel_id,
-                func.sum(Activity.messages),
-                func.sum(case((Activity.day >= d7, Activity.messages), else_=literal(0))),
-                func.sum(Activity.reactions),
-            )
-            .where(Activity.day.between(d28, d), Activity.user_id.not_in(excluded))
-            .group_by(Activity.channel_id)
-        ).all()
+        recent = _recent(session, d90, d, excluded) if db.is_sqlite else _recent_postgresql(session, d90, d, excluded)
+        channels = _channels(session, d28, d7, d, excluded)
         weekly_active = _weekly_active(session, d, recent, excluded)
         cohorts = _cohorts(session, tz, d, recent)
         response_minutes = _first_response_minutes(session, tz, d28, d, excluded)
-        at_risk_ids = [(user_id, last) for user_id, (_days, last) in recent.items()
-                       if user_id in present_now and last <= d - timedelta(days=30)]
+        silent_since = (d - timedelta(days=30)).toordinal()
+        at_risk_ids = [(user_id, date.fromordinal(last)) for user_id, (_days, last) in recent.items()
+                       if last <= silent_since and user_id in present_now]
         at_risk_ids.sort(key=lambda pair: (pair[1], pair[0]), reverse=True)
         names = dict(session.execute(
             select(Member.user_id, Member.display_name).where(Member.user_id.in_([u for u, _ in at_risk_ids[:AT_RISK_LIST]]))
         ).all()) if at_risk_ids else {}
 
     def active_since(first: date) -> set[str]:
-        return {user_id for user_id, (_days, last) in recent.items() if last >= first}
+        since = first.toordinal()
+        return {user_id for user_id, (_days, last) in recent.items() if last >= since}
 
     active_28 = active_since(d28)
     top = sorted(((cid, int(msgs or 0)) for cid, msgs, _m7, _r in channels if msgs), key=lambda p: (-p[1], p[0]))
@@ -220,25 +210,113 @@ def _member_counts(session: Session, bounds: _Bounds, weeks: list[date], week_en
     return _MemberCounts(int(present_before or 0), joins, leaves, counted_joins, counted_leaves)
 
 
-def _weekly_active(session: Session, d: date, recent: dict[str, tuple[int, date]], excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
-    """Distinct active members per ISO week: complete weeks from the rollup, D's week from `recent`."""
+def _channels(session: Session, first: date, week: date, last: date, excluded) -> list[tuple[str, int, int, int]]:  # type: ignore[no-untyped-def]
+    """Per channel over first..last: messages, messages since `week`, reactions.
+
+    Everyone's counts, less those of the few members who don't count, read by day and member
+    through the primary key: cheaper than testing every row against that list."""
+    def sums(*conditions):  # type: ignore[no-untyped-def]
+        return {channel: (int(m or 0), int(m7 or 0), int(r or 0)) for channel, m, m7, r in session.execute(
+            select(Activity.channel_id, func.sum(Activity.messages),
+                   func.sum(case((Activity.day >= week, Activity.messages), else_=literal(0))), func.sum(Activity.reactions))
+            .where(*conditions).group_by(Activity.channel_id)
+        )}
+
+    totals = sums(Activity.day.between(first, last))
+    uncounted = list(session.scalars(excluded))
+    if uncounted:
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        for channel, less in sums(Activity.day.in_(days), Activity.user_id.in_(uncounted)).items():
+            totals[channel] = tuple(a - b for a, b in zip(totals[channel], less))  # type: ignore[assignment]
+    return [(channel, *counts) for channel, counts in totals.items()]
+
+
+def _month_key(month):  # type: ignore[no-untyped-def]
+    """A rollup month selected as text: SQLite hands back its stored 'YYYY-MM-DD' (no date parsing
+    per row), PostgreSQL a date; `str()` makes both 'YYYY-MM-DD'."""
+    return type_coerce(month, String)
+
+
+def _recent(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
+    """Per member with a message in first..last: how many days they posted on, and the last one.
+
+    Read from the monthly rollup's day masks: one row per member and month instead of one per
+    member, day and channel."""
+    windows: dict[str, tuple[int, int]] = {}  # month -> (the ordinal of its day 0, the window's days in it)
+    month = month_start(first)
+    while month <= last:
+        mask = days_mask(max(first, month), min(add_months(month, 1) - timedelta(days=1), last))
+        windows[month.isoformat()] = (month.toordinal() - 1, mask)
+        month = add_months(month, 1)
+    recent: Recent = {}
+    uncounted = set(session.scalars(excluded))  # a handful: cheaper in Python than per row in SQLite
+    for user_id, key, days in session.connection().execute(
+        select(MemberMonth.user_id, _month_key(MemberMonth.month), MemberMonth.days)
+        .where(MemberMonth.month.between(month_start(first), month_start(last)))
+    ).all():
+        if user_id in uncounted:
+            continue
+        day_zero, window = windows[str(key)]
+        inside = days & window
+        if inside:
+            day = day_zero + inside.bit_length()
+            before = recent.get(user_id)
+            recent[user_id] = (before[0] + inside.bit_count(), max(before[1], day)) if before else (inside.bit_count(), day)
+    return recent
+
+
+def _recent_postgresql(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
+    """`_recent` with the per-member sums done by PostgreSQL (one row per member comes back
+    instead of one per member and month). The last day travels packed with its month:
+    index * 2^31 + the month's masked days, whose maximum is the latest month with a message
+    (a mask's highest bit is its last day)."""
+    months = _months_between(first, last)
+    windows = [days_mask(max(first, m), min(add_months(m, 1) - timedelta(days=1), last)) for m in months]
+    inside = select(
+        MemberMonth.user_id.label("user_id"),
+        case(*[(MemberMonth.month == m, i) for i, m in enumerate(months)]).label("i"),
+        MemberMonth.days.op("&")(case(*[(MemberMonth.month == m, w) for m, w in zip(months, windows)])).label("x"),
+    ).where(MemberMonth.month.between(months[0], months[-1]), MemberMonth.user_id.not_in(excluded)).subquery()
+    rows = session.connection().execute(
+        select(inside.c.user_id, func.sum(func.bit_count(cast(inside.c.x, BIT(32)))),
+               func.max(cast(inside.c.i, BigInteger) * literal_column("2147483648") + inside.c.x))
+        .where(inside.c.x != 0)
+        .group_by(inside.c.user_id)
+    ).all()
+    zero = [m.toordinal() - 1 for m in months]
+    return {user_id: (int(count), zero[code >> 31] + (code & 0x7FFFFFFF).bit_length()) for user_id, count, code in rows}
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _weekly_active(session: Session, d: date, recent: Recent, excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
+    """Distinct active members per ISO week: complete weeks from growth_weeks (members with a
+    week rollup row) less the rows of members who no longer count; D's week from `recent`."""
     current = week_start(d)
     first = current - timedelta(weeks=WEEKS - 1)
     last_complete = current if d - current == timedelta(days=6) else current - timedelta(weeks=1)
-    found: dict[date, int] = dict(
-        session.execute(
-            select(MemberWeek.week_start, func.count())
-            .where(MemberWeek.week_start.between(first, last_complete), MemberWeek.messages > 0,
-                   MemberWeek.user_id.not_in(excluded))
-            .group_by(MemberWeek.week_start)
-        ).all()
-    )
+    found: dict[date, int] = dict(session.execute(
+        select(Week.week_start, Week.members).where(Week.week_start.between(first, last_complete))
+    ).all())
+    for week, uncounted in session.execute(
+        select(MemberWeek.week_start, func.count())
+        .where(MemberWeek.user_id.in_(excluded), MemberWeek.week_start.between(first, last_complete))
+        .group_by(MemberWeek.week_start)
+    ):
+        found[week] -= uncounted
     if last_complete != current:
-        found[current] = sum(1 for _days, last in recent.values() if last >= current)
+        since = current.toordinal()
+        found[current] = sum(1 for _days, last in recent.values() if last >= since)
     return found
 
 
-def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[int, date]]) -> list[dict[str, Any]]:
+def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: Recent) -> list[dict[str, Any]]:
     """Monthly join cohorts of the last 12 months: the share active in each month since joining."""
     current = month_start(d)
     months = [add_months(current, -i) for i in range(COHORT_MONTHS - 1, -1, -1)]
@@ -256,18 +334,32 @@ def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: dict[str, tuple[in
         return []
     active: dict[tuple[int, date], int] = defaultdict(int)
     first = months[min(cohort_of)]
-    if first < current:
-        index_of = {user_id: index for index, ids in cohort_of.items() for user_id in ids}
-        # Plain pairs, matched to cohorts here: cheaper than evaluating the cohort CASE per row.
-        for user_id, month in session.execute(
-            select(MemberMonth.user_id, MemberMonth.month)
-            .where(MemberMonth.month.between(first, add_months(current, -1)), MemberMonth.messages > 0,
-                   MemberMonth.user_id.in_(select(Member.user_id).where(in_cohorts)))
+    if first < current and not session.get_bind().dialect.name == "sqlite":
+        # PostgreSQL groups by cohort and month itself: a few dozen rows come back.
+        for index, month, count in session.execute(
+            select(cohort_index, MemberMonth.month, func.count())
+            .join(Member, Member.user_id == MemberMonth.user_id)
+            .where(in_cohorts, MemberMonth.month.between(first, add_months(current, -1)))
+            .group_by(cohort_index, MemberMonth.month)
         ):
-            index = index_of[user_id]
+            if month >= months[index]:
+                active[(index, month)] += count
+    elif first < current:
+        index_of = {user_id: index for index, ids in cohort_of.items() for user_id in ids}
+        month_of = {add_months(first, i).isoformat(): add_months(first, i) for i in range(COHORT_MONTHS)}
+        # Plain pairs, matched to cohorts here: cheaper than evaluating the cohort CASE per row.
+        for user_id, key in session.connection().execute(
+            select(MemberMonth.user_id, _month_key(MemberMonth.month))
+            # Rollup rows exist only for months with a message (no `messages > 0`: the member
+            # index then covers the query).
+            .where(MemberMonth.month.between(first, add_months(current, -1)),
+                   MemberMonth.user_id.in_(select(Member.user_id).where(in_cohorts)))
+        ).all():
+            index, month = index_of[user_id], month_of[str(key)]
             if month >= months[index]:
                 active[(index, month)] += 1
-    active_now = {user_id for user_id, (_days, last) in recent.items() if last >= current}
+    since = current.toordinal()
+    active_now = {user_id for user_id, (_days, last) in recent.items() if last >= since}
     result = []
     for index, month in enumerate(months):
         ids = cohort_of.get(index)

@@ -62,6 +62,21 @@ GROWTH = Catalog(
             "fr": "Séries hebdomadaires et cohortes au {day} (CSV).",
             "en": "Weekly series and cohorts as of {day} (CSV).",
         },
+        "ask_title": {"fr": "*Poser une question* 💬", "en": "*Ask a question* 💬"},
+        "ask_how": {
+            "fr": (
+                "Sur le SOGA, ses projets, ses ressources ou ses événements :\n"
+                "• écrivez-moi dans l'onglet *Messages* ci-dessus ;\n"
+                "• mentionnez-moi dans un canal (@ + mon nom) : je réponds dans le fil ;\n"
+                "• ou tapez `/ask votre question` n'importe où (réponse visible de vous seul·e)."
+            ),
+            "en": (
+                "About SOGA, its projects, resources or events:\n"
+                "• write to me in the *Messages* tab above;\n"
+                "• mention me in a channel (@ and my name): I answer in the thread;\n"
+                "• or type `/ask your question` anywhere (only you see the answer)."
+            ),
+        },
         "home_title": {"fr": "Tableau de bord de la croissance", "en": "Growth dashboard"},
         "home_hint": {
             "fr": "`/stats` pour le détail et le graphique, `/stats export` pour les CSV.",

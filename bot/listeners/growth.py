@@ -1,5 +1,5 @@
-"""Slack listeners of the growth capability: activity and membership events, /stats, the staff
-App Home section and the welcome DM."""
+"""Slack listeners of the growth capability: activity and membership events, /stats, the App
+Home sections (how to ask, for everyone; the dashboard, for staff) and the welcome DM."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.blocks import sections
-from bot.growth.blocks import home_blocks, stats_blocks
+from bot.growth.blocks import ask_blocks, home_blocks, stats_blocks
 from bot.growth.chart import weekly_chart_png
 from bot.growth.csv_export import cohorts_csv, weekly_csv
 from bot.growth.days import parse_day, ts_to_datetime
@@ -29,7 +29,10 @@ from bot.texts import CORE
 
 log = logging.getLogger(__name__)
 
-HOME_ORDER = 40
+# The Home reads: how to ask a question (everyone), then the staff dashboard, then the other
+# capabilities' sections (cafés 40, Q&A gaps 60, privacy 90).
+ASK_ORDER = 10
+DASHBOARD_ORDER = 30
 
 
 def _bot_user(event: SlackEvent) -> str | None:
@@ -139,7 +142,7 @@ def register(app: App, services: Services) -> None:
 
     app.command("/stats")(ack=ack_stats, lazy=[reported(run_stats, failure_reporter(services))])
 
-    # -- App Home (staff) -----------------------------------------------------------------------
+    # -- App Home: how to ask (everyone), the dashboard (staff) ---------------------------------
     chart_cache: dict[str, Any] = {}
     chart_lock = threading.Lock()
 
@@ -171,4 +174,5 @@ def register(app: App, services: Services) -> None:
         chart = home_chart(report.stats["weekly"], day, lang)
         return home_blocks(report.stats, report.previous, report.previous_week, lang, chart)  # type: ignore[arg-type]
 
-    services.add_home_section(HOME_ORDER, staff_home)
+    services.add_home_section(ASK_ORDER, lambda _user_id, _role, lang: ask_blocks(lang))
+    services.add_home_section(DASHBOARD_ORDER, staff_home)

@@ -221,6 +221,9 @@ REGISTRY.cover(TablePolicy(
     retention=Retention(column="asked_at", max_age=_activity_age),
     note="when a question was asked in a channel and first answered (median first response); no text",
 ))
+REGISTRY.declare_not_personal(
+    "growth_weeks", "how many members posted in each ISO week (a count kept for the weekly actives; no member id)"
+)
 REGISTRY.declare_not_personal("growth_state", "small facts of the growth capability, e.g. when the member list was first read")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from bot.cli import main
 from bot.growth.export_import import import_slack_export
 from bot.growth.ingest import ActivityRecorder, MembershipRecorder
-from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question
+from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question, Week
 from bot.growth.stats import compute_stats
 from bot.growth.sync import reconcile_members
 from bot.store.models import Member
@@ -139,7 +139,7 @@ def test_live_events_give_the_same_figures_as_the_import(db, tmp_path) -> None: 
     imported = [compute_stats(db, PARIS, d).figures for d in AS_OF]
     assert imported[0] == expected_figures(history, AS_OF[0])
     with db.session() as session:
-        for model in (Activity, MemberWeek, MemberMonth, Question, GrowthState, Member):
+        for model in (Activity, MemberWeek, MemberMonth, Week, Question, GrowthState, Member):
             session.execute(delete(model))
     _replay_live(db, history)
     assert [compute_stats(db, PARIS, d).figures for d in AS_OF] == imported

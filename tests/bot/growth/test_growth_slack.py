@@ -98,6 +98,7 @@ def test_stats_sends_the_summary_and_the_chart_to_staff(bot: BotHarness) -> None
     today = _today(bot)
     assert f"Chiffres de la communauté au {today.isoformat()}" in text
     assert "*Membres*" in text and "*Actifs (7 j)*\\n2" in text
+    assert "• <#C0ENTRAIDE> : 2" in text and "• <#C0GENERAL> : 1" in text  # Slack shows channel names
     assert "Infolettre de novembre" in text and "41,8" in text
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text  # member text can't ping anyone
     [chart] = _files(bot)
@@ -127,16 +128,24 @@ def test_stats_for_a_past_day_and_a_bad_day(bot: BotHarness) -> None:
     assert len(_dm_messages(bot, STAFF)) == 1
 
 
-def test_the_home_shows_staff_the_dashboard_and_members_nothing_of_it(bot: BotHarness) -> None:
+def test_the_home_shows_everyone_how_to_ask_and_staff_the_dashboard(bot: BotHarness) -> None:
     _seed(bot)
-    for user in (STAFF, MEMBER):
+    for user in (STAFF, MEMBER, ENGLISH_MEMBER):
         bot.client.send_event({"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user), "tab": "home"})
     bot.wait_idle()
-    homes = {item.data["user_id"] if "user_id" in item.data else None: item.data for item in bot.slack.feed if item.kind == "home"}
-    staff_view = str(bot.slack.ws.homes[STAFF])
-    assert "Tableau de bord de la croissance" in staff_view and "slack_file" in staff_view
-    assert "Tableau de bord" not in str(bot.slack.ws.homes[MEMBER])
-    assert homes  # published through views.publish
+    assert {STAFF, MEMBER, ENGLISH_MEMBER} <= set(bot.slack.ws.homes)  # published with views.publish
+    member_view, english_view = str(bot.slack.ws.homes[MEMBER]), str(bot.slack.ws.homes[ENGLISH_MEMBER])
+    # Members: how to ask (DM, mention, /ask), and none of the staff dashboard.
+    assert "Poser une question" in member_view and "onglet *Messages*" in member_view and "`/ask" in member_view
+    assert "Ask a question" in english_view and "*Messages* tab" in english_view
+    assert "Tableau de bord" not in member_view and "slack_file" not in member_view
+    # Staff: the same help first, then the dashboard with the chart and the channels by name.
+    blocks = bot.slack.ws.homes[STAFF]["blocks"]
+    text = [str(b) for b in blocks]
+    ask = next(i for i, b in enumerate(text) if "Poser une question" in b)
+    dashboard = next(i for i, b in enumerate(text) if "Tableau de bord de la croissance" in b)
+    assert ask < dashboard
+    assert "slack_file" in str(blocks) and "<#C0ENTRAIDE>" in str(blocks) and "<#C0GENERAL>" in str(blocks)
 
 
 def _team_join(bot: BotHarness, user_id: str, name: str, locale: str = "fr-FR") -> None:
