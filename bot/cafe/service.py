@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -368,9 +368,12 @@ class CafeService:
                     raise CafeError("votes_closed", title=cafe.title)
                 if question.status not in PUBLIC_STATUSES:
                     raise CafeError("not_votable")
-                existing = session.scalar(select(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id))
-                if existing is not None:
-                    session.delete(existing)
+                # A statement, not session.delete(): a concurrent click may have taken the vote
+                # back already, and then there is simply nothing left to delete.
+                taken_back = session.execute(
+                    delete(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id)
+                ).rowcount
+                if taken_back:
                     voted = False
                 else:
                     session.add(Vote(question_id=question_id, user_id=user_id, created_at=self.clock()))
