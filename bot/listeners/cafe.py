@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -196,29 +197,36 @@ def register(app: App, services: Services) -> None:
 
     app.action("cafe_ask")(ack=ack_only, lazy=[reported(on_ask, tell_member)])
 
+    def whispering_errors(handler):  # type: ignore[no-untyped-def]
+        """Button handlers let a CafeError (closed intake, unknown question…) through; the
+        member who pressed gets its message privately, in their language."""
+
+        @functools.wraps(handler)
+        def run(**kwargs):  # type: ignore[no-untyped-def]
+            try:
+                return handler(**kwargs)
+            except CafeError as exc:
+                whisper(kwargs["respond"], error_text(exc, lang_of(_user(kwargs["body"]))))
+                return None
+
+        return run
+
+
     def member_list(user_id: str, cafe_id: int) -> tuple[str, list]:
         lang = lang_of(user_id)
         cafe = cafes.get(cafe_id)
         return CAFE("questions_title", lang, title=cafe.title), ui.member_questions(cafe, cafes.questions(cafe_id, viewer=user_id), lang, display_name)
 
     def on_list(body, action, respond):  # type: ignore[no-untyped-def]
-        try:
-            text, blocks = member_list(_user(body), payload_id(action.get("value")))
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang_of(_user(body))))
-            return
+        text, blocks = member_list(_user(body), payload_id(action.get("value")))
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    app.action("cafe_list")(ack=ack_only, lazy=[reported(on_list, tell_member)])
+    app.action("cafe_list")(ack=ack_only, lazy=[reported(whispering_errors(on_list), tell_member)])
 
     def on_vote(body, action, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
         lang = lang_of(user_id)
-        try:
-            result = cafes.toggle_vote(payload_id(action.get("value")), user_id)
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang))
-            return
+        result = cafes.toggle_vote(payload_id(action.get("value")), user_id)
         if str(action.get("block_id", "")).startswith("cafe_list"):
             text, blocks = member_list(user_id, result.question.cafe_id)
             respond(text=text, blocks=blocks, replace_original=True)
@@ -226,7 +234,7 @@ def register(app: App, services: Services) -> None:
             message = CAFE("voted" if result.voted else "unvoted", lang, votes=result.votes)
             respond(text=message, blocks=[section(message)], replace_original=True)
 
-    app.action("cafe_vote")(ack=ack_only, lazy=[reported(on_vote, tell_member)])
+    app.action("cafe_vote")(ack=ack_only, lazy=[reported(whispering_errors(on_vote), tell_member)])
 
     def on_add_anyway(body, action, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
@@ -239,31 +247,23 @@ def register(app: App, services: Services) -> None:
     def on_edit(body, action, client, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
         lang = lang_of(user_id)
-        try:
-            question = cafes.question(payload_id(action.get("value")), user_id)
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang))
-            return
+        question = cafes.question(payload_id(action.get("value")), user_id)
         if not question.mine:
             whisper(respond, CAFE("not_your_question", lang))
             return
         client.views_open(trigger_id=body["trigger_id"], view=ui.edit_question_modal(question, lang))
 
-    app.action("cafe_edit")(ack=ack_only, lazy=[reported(on_edit, tell_member)])
+    app.action("cafe_edit")(ack=ack_only, lazy=[reported(whispering_errors(on_edit), tell_member)])
 
     def on_withdraw(body, action, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
         lang = lang_of(user_id)
-        try:
-            question = cafes.withdraw(payload_id(action.get("value")), user_id)
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang))
-            return
+        question = cafes.withdraw(payload_id(action.get("value")), user_id)
         refresh(question.cafe_id)
         blocks = ui.overview(cafes.cafes(intake_open_only=True), cafes.my_questions(user_id), lang, tz)
         respond(text=CAFE("withdrawn", lang), blocks=[section(CAFE("withdrawn", lang)), *blocks][:50], replace_original=True)
 
-    app.action("cafe_withdraw")(ack=ack_only, lazy=[reported(on_withdraw, tell_member)])
+    app.action("cafe_withdraw")(ack=ack_only, lazy=[reported(whispering_errors(on_withdraw), tell_member)])
 
     # -- facilitator buttons -----------------------------------------------------------------
     def on_moderate(body, action, respond):  # type: ignore[no-untyped-def]
@@ -272,18 +272,14 @@ def register(app: App, services: Services) -> None:
         if not roles.can(user_id, Permission.MODERATE_CAFE):
             whisper(respond, refused(user_id))
             return
-        try:
-            question = cafes.moderate(payload_id(action.get("value")), MODERATION_ACTIONS[action["action_id"]])
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang))
-            return
+        question = cafes.moderate(payload_id(action.get("value")), MODERATION_ACTIONS[action["action_id"]])
         refresh(question.cafe_id)
         cafe = cafes.get(question.cafe_id)
         respond(text=CAFE("moderated", lang, id=question.id, status=CAFE("status_" + question.status, lang)),
                 blocks=ui.moderation_list(cafe, cafes.questions(cafe.id, moderation=True), lang, display_name), replace_original=True)
 
     for action_id in MODERATION_ACTIONS:
-        app.action(action_id)(ack=ack_only, lazy=[reported(on_moderate, tell_member)])
+        app.action(action_id)(ack=ack_only, lazy=[reported(whispering_errors(on_moderate), tell_member)])
 
     def on_merge(body, action, client, respond):  # type: ignore[no-untyped-def]
         user_id = _user(body)
@@ -291,15 +287,11 @@ def register(app: App, services: Services) -> None:
         if not roles.can(user_id, Permission.MODERATE_CAFE):
             whisper(respond, refused(user_id))
             return
-        try:
-            source = cafes.question(payload_id(action.get("value")))
-        except CafeError as exc:
-            whisper(respond, error_text(exc, lang))
-            return
+        source = cafes.question(payload_id(action.get("value")))
         candidates = [q for q in cafes.questions(source.cafe_id, moderation=True) if q.id != source.id]
         client.views_open(trigger_id=body["trigger_id"], view=ui.merge_modal(source, candidates, lang))
 
-    app.action("cafe_merge")(ack=ack_only, lazy=[reported(on_merge, tell_member)])
+    app.action("cafe_merge")(ack=ack_only, lazy=[reported(whispering_errors(on_merge), tell_member)])
 
     # -- modals ------------------------------------------------------------------------------
     def ack_ask(ack, body, view):  # type: ignore[no-untyped-def]
