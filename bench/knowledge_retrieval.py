@@ -19,7 +19,6 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bot.knowledge.analysis import analyse
 from bot.knowledge.index import STATS
 from bot.knowledge.models import KbChunk, KbDocument
 from bot.knowledge.service import KnowledgeBase

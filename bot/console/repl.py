@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime

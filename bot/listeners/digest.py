@@ -16,7 +16,7 @@ from bot.digest.service import last_week, newsletter_provider, workflow_for
 from bot.digest.texts import DIGEST, STATE_NAMES
 from bot.digest.weeks import BadWeek, parse_week
 from bot.roles import Permission
-from bot.runtime import SlackEvent, reported
+from bot.runtime import reported
 from bot.listeners.failures import failure_reporter
 from bot.services import Services
 from bot.texts import CORE
