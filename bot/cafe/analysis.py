@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
+
+from bot.knowledge.analysis import fold  # the one accent folding of the project
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -36,12 +37,6 @@ STOP_WORDS = frozenset(
 )
 
 _STEMMERS = {"fr": snowballstemmer.stemmer("french"), "en": snowballstemmer.stemmer("english")}
-
-
-def fold(text: str) -> str:
-    """Lowercase with accents removed ("Éthique" -> "ethique")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=20_000)
