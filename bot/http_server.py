@@ -15,8 +15,11 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
-# Slack never sends bodies near this; anything larger is refused before it is read.
+# Slack never sends bodies near this; anything larger is refused without being parsed.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# An oversized body up to this size is read and thrown away first, so the sender sees the 413
+# rather than a connection reset mid-upload; beyond it the connection is simply dropped.
+MAX_DRAINED_BYTES = 32 * 1024 * 1024
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -48,6 +51,7 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: igno
             except ValueError:
                 length = -1
             if length < 0 or length > MAX_BODY_BYTES:
+                _drain(environ["wsgi.input"], length)
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"payload too large"]
             try:
@@ -66,6 +70,15 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: igno
         return [b"not found"]
 
     return wsgi
+
+
+def _drain(stream, length: int) -> None:  # type: ignore[no-untyped-def]
+    remaining = min(length, MAX_DRAINED_BYTES)
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65536))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 class HttpServer:

@@ -106,3 +106,12 @@ def test_a_failing_listener_tells_the_member(bot: BotHarness) -> None:
         server.stop()
     replies = bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))
     assert len(replies) == 1 and "Oups" in replies[0]["text"]
+
+
+def test_an_oversized_body_gets_a_413_not_a_reset(bot: BotHarness) -> None:
+    from bot.http_server import MAX_BODY_BYTES
+
+    body = b"payload=" + b"x" * (8 * MAX_BODY_BYTES)  # large enough to outrun the socket buffers
+    for _ in range(3):  # the reset was a race: try it more than once
+        result = bot.client.post(body, "application/x-www-form-urlencoded")
+        assert result.status == 413
