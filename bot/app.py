@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
-from slack_bolt.request import BoltRequest
 
 from bot.listeners import register_all
 from bot.listeners.failures import acting_user, failure_reporter
 from bot.runtime import SlackEvent, reported
 from bot.services import Services
+from bot.worker import EVENT_HANDLER, QueuedLazyListenerRunner, StoredWork
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ class DirectReply:
         self.client.chat_postMessage(channel=self.user_id, text=text or " ", blocks=blocks)
 
 
-def build_app(services: Services, *, token_verification: bool = True) -> App:
+def build_app(services: Services, *, token_verification: bool = True, queue_work: bool = False) -> App:
+    """`queue_work`: store events and lazy listeners' work for a worker process (bot.worker)
+    instead of running them here; the web process of BACKGROUND_WORK=worker."""
     settings = services.settings
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
@@ -51,15 +54,16 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
     )
     # ...and lazy listeners in the main pool, with the router's event handlers: a burst of slow
     # answers can't hold back the 3-second ack of a button or a command.
-    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
+    app.listener_runner.lazy_listener_runner = (
+        QueuedLazyListenerRunner(app.logger, services.ledger) if queue_work
+        else ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
+    )
     tell_member = failure_reporter(services)
-    recovering: set[str] = set()
-    recovering_lock = threading.Lock()
 
     @app.middleware
     def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
-        if body.get("type") != "event_callback":
-            return next()
+        if body.get("type") != "event_callback" or request.lazy_only:
+            return next()  # lazy only: a stored event, claimed when it was stored (bot.worker)
         event_id, event = body.get("event_id"), body.get("event")
         if not (isinstance(event_id, str) and event_id and isinstance(event, dict) and isinstance(event.get("type"), str)):
             log.info("ignored a malformed event_callback")  # Slack never sends these; nothing to handle
@@ -67,10 +71,11 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
         event_type = event["type"]
         if event_type not in services.router.event_types():
             return BoltResponse(status=200, body="")
-        with recovering_lock:
-            if event_id in recovering:
-                return next()
         raw = request.raw_body or json.dumps(body, ensure_ascii=False)
+        if queue_work:
+            if not services.ledger.enqueue(event_id, event_type, raw):
+                log.info("event %s (%s) already stored; redelivery dropped", event_id, event_type)
+            return BoltResponse(status=200, body="")
         if not services.ledger.claim(event_id, event_type, payload=raw):
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("event %s (%s) already handled; redelivery %s dropped", event_id, event_type, retry)
@@ -124,46 +129,41 @@ def build_app(services: Services, *, token_verification: bool = True) -> App:
             logger.exception("could not tell the member about the failure")
         return BoltResponse(status=200, body="")
 
+    def handle(body, client, event):  # type: ignore[no-untyped-def]
+        event_id = body.get("event_id")
+        failed = True  # a handler that raised is recorded as failed (the member was told)
+        try:
+            services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+            failed = False
+        finally:
+            if event_id:
+                services.ledger.complete(event_id, failed=failed)
+
+    handle.__name__ = EVENT_HANDLER  # stored events are run by this name (bot.worker)
+    # One listener for every event type, the router's (claim_event_once has already acked and
+    # dropped the types no capability handles), registered first: Bolt tries its listeners in
+    # order, and events are most of the traffic. Lazy: the handler runs in the main pool, never
+    # in the ack lane (see TrackingExecutor).
+    app.event(re.compile(r"."))(ack=_ack_event, lazy=[reported(handle, tell_member)])
+
     register_all(app, services)
 
-    for event_type in services.router.event_types():
-        def handle(body, client, event):  # type: ignore[no-untyped-def]
-            event_id = body.get("event_id")
-            failed = True  # a handler that raised is recorded as failed (the member was told)
-            try:
-                services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
-                failed = False
-            finally:
-                if event_id:
-                    services.ledger.complete(event_id, failed=failed)
-
-        # Lazy: the handler runs in the main pool, never in the ack lane (see TrackingExecutor).
-        app.event(event_type)(ack=_ack_event, lazy=[reported(handle, tell_member)])
-
-    def recover_abandoned() -> int:
-        """Handle again the events whose handler died (see bot.event_ledger)."""
-        count = 0
-        for event_id, payload in services.ledger.abandoned():
-            with recovering_lock:
-                recovering.add(event_id)
-            try:
-                log.warning("recovering abandoned event %s", event_id)
-                app.dispatch(BoltRequest(body=json.loads(payload), mode="socket_mode"))
-                count += 1
-            finally:
-                with recovering_lock:
-                    recovering.discard(event_id)
-        return count
-
-    app.recover_abandoned = recover_abandoned  # type: ignore[attr-defined]
+    stored_work = StoredWork(app, services.ledger, services.executor, services.clock)
+    app.stored_work = stored_work  # type: ignore[attr-defined]
+    app.recover_abandoned = stored_work.recover_abandoned  # type: ignore[attr-defined]
     return app
 
 
-def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOVERY_INTERVAL_SECONDS) -> threading.Thread:
+def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOVERY_INTERVAL_SECONDS,
+                        *, take_over_stale: bool = False) -> threading.Thread:
+    """Every `interval`: recover abandoned events and, for a web process that queues its work,
+    run what no worker took in time (bot.worker)."""
     def loop() -> None:
         while not stop.wait(interval):
             try:
                 app.recover_abandoned()  # type: ignore[attr-defined]
+                if take_over_stale:
+                    app.stored_work.take_over_stale()  # type: ignore[attr-defined]
             except Exception:
                 log.exception("event recovery failed")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -69,7 +70,8 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     # gets the GIL after at most this long instead of the default 5 ms, at every I/O it does.
     sys.setswitchinterval(0.0005)
     services = ctx.services
-    app = build_app(services)
+    queue_work = settings.background_work == "worker"
+    app = build_app(services, queue_work=queue_work)
     stop = threading.Event()
     scheduler = None
     if settings.run_scheduler:
@@ -77,12 +79,17 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
 
         scheduler = start_scheduler(services, background=True)
     app.recover_abandoned()
-    start_recovery_loop(app, stop)
+    start_recovery_loop(app, stop, take_over_stale=queue_work)
 
     def health() -> dict[str, object]:
         try:
             services.db.check()
-            return {"status": "ok", "mode": mode, "database": "ok"}
+            report: dict[str, object] = {"status": "ok", "mode": mode, "database": "ok"}
+            if queue_work:  # what waits for the worker: a growing age means it is missing
+                waiting, oldest = services.ledger.queue_depth()
+                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
+                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
+            return report
         except DatabaseUnavailable:
             return {"status": "degraded", "mode": mode, "database": "unreachable"}
 
@@ -139,14 +146,48 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+# The worker gives way to the web process when both share a machine: acks come first.
+WORKER_NICENESS = 10
+
+
 def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
-    from jobs.scheduler import list_jobs, run_scheduler_forever
+    from jobs.scheduler import list_jobs, start_scheduler
 
     if args.jobs_action == "list":
         for line in list_jobs(ctx.services):
             print(line)
         return 0
-    return run_scheduler_forever(ctx.services)
+    from bot.app import build_app
+
+    services = ctx.services
+    stored_work = build_app(services, token_verification=ctx.settings.slack_bot_token is not None).stored_work  # type: ignore[attr-defined]
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass  # not allowed here: run at normal priority
+    stop = threading.Event()
+    schedulers: list = []
+
+    def run_scheduler() -> None:  # waits for the lock while another process holds it
+        schedulers.append(start_scheduler(services, background=False))
+
+    threading.Thread(target=run_scheduler, name="sogabot-scheduler-lock", daemon=True).start()
+
+    def shutdown(*_args: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    log.info("worker: scheduled jobs, and the events and commands the web process stores (BACKGROUND_WORK=worker)")
+    try:
+        stored_work.serve(stop)
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        stop.set()
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=True)
+        services.executor.wait_idle(timeout=20)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_action", required=True)
     db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
 
-    jobs = sub.add_parser("jobs", help="run the scheduler alone (Procfile worker), or `jobs list`")
+    jobs = sub.add_parser("jobs", help="the Procfile worker: scheduled jobs and the web process's stored work; or `jobs list`")
     jobs.add_argument("jobs_action", nargs="?", choices=["list"], help="show the next run of each job")
     jobs.set_defaults(func=cmd_jobs)
 

@@ -54,6 +54,10 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: igno
                 _drain(environ["wsgi.input"], length)
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"payload too large"]
+            # Bolt reads these headers as "run only this lazy function, now, without acking":
+            # they are for stored work (bot.worker), never for a request from outside.
+            for key in [key for key in environ if key.startswith("HTTP_X_SLACK_BOLT_")]:
+                del environ[key]
             try:
                 return slack(environ, start_response)
             except (ValueError, TypeError, AttributeError, KeyError, IndexError):

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from bot.i18n import DEFAULT_LANG, Lang, lang_from_locale
 from bot.store.db import Database
 from bot.store.models import Member
 
 # Profiles change rarely; refreshing daily keeps users.info calls (Tier 4) well within limits.
 PROFILE_TTL = timedelta(hours=24)
+_LOCALE_OF = select(Member.__table__.c.locale).where(Member.__table__.c.user_id == bindparam("user_id"))
 
 
 class MemberDirectory:
@@ -80,9 +83,13 @@ class MemberDirectory:
         return lang_from_locale(member.locale) if member else DEFAULT_LANG
 
     def cached_language(self, user_id: str | None) -> Lang:
-        """The language without any network call (for error paths)."""
-        member = self.get(user_id, refresh=False) if user_id else None
-        return lang_from_locale(member.locale) if member else DEFAULT_LANG
+        """The language from what is stored, without any network call: for ack functions and
+        error paths. One column read on the driver's terms, no ORM session: acks call it."""
+        if not user_id:
+            return DEFAULT_LANG
+        with self._db.reading() as connection:
+            locale = connection.execute(_LOCALE_OF, {"user_id": user_id}).scalar()
+        return lang_from_locale(locale) if locale else DEFAULT_LANG
 
 
 def _once_more_on_insert_race(write: Callable[[], Any]) -> Any:

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # Turn off when a separate `worker` process (Procfile) runs the scheduler.
     run_scheduler: bool = True
+    # "worker": `sogabot run` only verifies, stores and acks; `sogabot jobs` does the work
+    # (answers, counts, replies), so acks never share a CPU with it (bot/worker.py).
+    background_work: Literal["inline", "worker"] = "inline"
     log_level: str = "INFO"
 
     @field_validator("bot_timezone")

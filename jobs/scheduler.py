@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import importlib
 import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -147,20 +146,6 @@ def start_scheduler(services: Any, *, background: bool = True) -> BackgroundSche
 
     scheduler.shutdown = shutdown  # type: ignore[method-assign]
     return scheduler
-
-
-def run_scheduler_forever(services: Any) -> int:
-    scheduler = start_scheduler(services, background=False)
-    stop = threading.Event()
-    try:
-        while not stop.wait(3600):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
-    return 0
 
 
 def list_jobs(services: Any) -> list[str]:

@@ -71,7 +71,10 @@ def make_settings(slack: SlackStandin, database_url: str, **overrides: Any) -> S
 class BotHarness:
     """The app as it runs in production (HTTP mode), with Slack replaced by the stand-in."""
 
-    def __init__(self, settings: Settings, db: Database, slack: SlackStandin, clock: FakeClock | None = None, **service_args: Any) -> None:
+    def __init__(self, settings: Settings, db: Database, slack: SlackStandin, clock: FakeClock | None = None,
+                 *, queue_work: bool = False, **service_args: Any) -> None:
+        """`queue_work`: the web process of BACKGROUND_WORK=worker, with a worker beside it (its
+        own services and app, as another process would have), which `wait_idle` drives."""
         self.settings = settings
         self.slack = slack
         self.clock = clock
@@ -79,13 +82,28 @@ class BotHarness:
         if clock is not None:
             kwargs["clock"] = clock
         self.services: Services = build_services(settings, db=db, **kwargs)
-        self.app = build_app(self.services, token_verification=False)
+        self.app = build_app(self.services, token_verification=False, queue_work=queue_work)
+        self.worker_services: Services | None = None
+        if queue_work:
+            self.worker_services = build_services(settings, db=db, **kwargs)
+            self.worker = build_app(self.worker_services, token_verification=False).stored_work  # type: ignore[attr-defined]
         self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0).start()
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.client = SignedSlackClient(self.url, SIGNING_SECRET, response_url_base=slack.url + "/response")
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         assert self.services.executor.wait_idle(timeout), "listeners still running"
+        if self.worker_services is not None:
+            self.run_worker(timeout)
+
+    def run_worker(self, timeout: float = 10.0) -> int:
+        """What the worker process would do now: run every queued item, until none is left."""
+        assert self.worker_services is not None
+        done = 0
+        while taken := self.worker.drain_once():
+            done += taken
+            assert self.worker_services.executor.wait_idle(timeout), "worker still running"
+        return done
 
     # Conveniences that read like what a member does in Slack.
     def dm(self, user: str, text: str, **extra: Any):  # type: ignore[no-untyped-def]
@@ -113,3 +131,5 @@ class BotHarness:
     def close(self) -> None:
         self.server.stop()
         self.services.executor.shutdown(wait=True)
+        if self.worker_services is not None:
+            self.worker_services.executor.shutdown(wait=True)

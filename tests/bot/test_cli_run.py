@@ -59,6 +59,49 @@ def test_run_in_http_mode_answers_on_port(slack: SlackStandin, database_url: str
         process.wait(timeout=20)
 
 
+def test_web_and_worker_processes_split_acks_from_the_work(slack: SlackStandin, database_url: str, tmp_path: Path) -> None:
+    """The Procfile's deployment with BACKGROUND_WORK=worker: `sogabot run` stores and acks,
+    `sogabot jobs` answers; both stop cleanly on SIGTERM."""
+    port = _free_port()
+    env = _env(
+        SLACK_BOT_TOKEN="xoxb-proc", SLACK_SIGNING_SECRET="proc-secret", SLACK_API_URL=slack.url + "/api/",
+        PORT=str(port), DATABASE_URL=database_url, RUN_SCHEDULER="false", OUTBOX_DIR=str(tmp_path / "outbox"),
+        BACKGROUND_WORK="worker",
+    )
+    web = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    worker = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    assert json.loads(response.read())["queue"] == {"waiting": 0, "oldest_seconds": 0.0}
+                    break
+            except OSError:
+                assert web.poll() is None, web.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the bot did not listen on PORT"
+                time.sleep(0.2)
+        client = SignedSlackClient(f"http://127.0.0.1:{port}", "proc-secret")
+        message = slack.add_message(slack.dm_channel(MEMBER), MEMBER, "Qui finance DIGISET ?")
+        assert client.send_event(dict(message, channel=slack.dm_channel(MEMBER), channel_type="im")).status == 200
+        time.sleep(1.0)
+        assert not slack.calls_to("chat.postMessage")  # the web process only stored it
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert json.loads(response.read())["queue"]["waiting"] == 1
+
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], cwd=tmp_path, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        slack.wait_for("chat.postMessage", timeout=30)
+        assert "COSME" in json.dumps(slack.bot_messages(slack.dm_channel(MEMBER)), ensure_ascii=False)
+    finally:
+        for process in (web, worker):
+            if process is not None:
+                process.terminate()
+    assert web.wait(timeout=20) == 0
+    assert worker is not None and worker.wait(timeout=30) == 0, worker.stdout.read().decode()  # type: ignore[union-attr]
+
+
 def test_unreachable_database_stops_start_up_clearly(tmp_path: Path) -> None:
     env = _env(DATABASE_URL="postgresql+psycopg://postgres:pw@127.0.0.1:1/nowhere")
     result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,

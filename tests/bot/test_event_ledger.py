@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.event_ledger import EventLedger
 from tests.support import FakeClock
 
@@ -41,3 +43,39 @@ def test_effects_are_claimed_once(db, clock: FakeClock) -> None:  # type: ignore
     ledger = EventLedger(db, clock)
     assert ledger.claim_effect("Ev4", "reply")
     assert not ledger.claim_effect("Ev4", "reply")
+
+
+def test_queued_items_are_taken_once_by_concurrent_workers(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    ledger = EventLedger(db, clock)
+    for n in range(60):
+        assert ledger.enqueue(f"Ev{n:03d}", "message", "{}")
+    assert not ledger.enqueue("Ev000", "message", "{}")  # a redelivery
+    assert not ledger.claim("Ev000", "message")  # queued counts as being handled
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while batch := ledger.take(7):
+            with lock:
+                taken.extend(event_id for event_id, _ in batch)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(taken) == [f"Ev{n:03d}" for n in range(60)]
+    assert ledger.queue_depth() == (0, None)
+    assert {ledger.status(event_id) for event_id in taken} == {"processing"}
+
+
+def test_take_serves_the_oldest_first_and_can_wait_for_a_grace_period(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    ledger = EventLedger(db, clock)
+    ledger.enqueue("EvOLD", "message", "{}")
+    clock.advance(seconds=30)
+    ledger.enqueue("EvNEW", "message", "{}")
+    assert ledger.queue_depth()[0] == 2
+    assert ledger.take(5, queued_before=clock() - timedelta(seconds=10)) == [("EvOLD", "{}")]
+    assert ledger.take(5) == [("EvNEW", "{}")]
