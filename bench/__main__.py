@@ -1,6 +1,7 @@
 """`python -m bench` (or `make bench`): every benchmark of issue 8 in one run, then the table.
 
 Options: --only ack,first_sign,memory,sustained   --json PATH (the raw figures)   --no-pin
+         --inline (one bot process, no worker: BACKGROUND_WORK=inline)
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ def table(report: dict) -> str:
         lines.append(_row("first sign p50 / p99 (100 ev/s)", f"{sus['first_sign_p50_ms']:.0f} ms / {sus['first_sign_p99_ms']:.0f} ms", "<= 1 s", sus["first_sign_p99_ms"] <= 1000))
     if mem := report.get("memory"):
         n = mem["events"]
-        lines.append(_row(f"RSS after {n:,} events", f"{mem[f'rss_at_{n}_mb']:.1f} MB", "<= 150 MB", mem[f"rss_at_{n}_mb"] <= 150))
-        lines.append(_row(f"RSS growth {n // 2:,} -> {n:,}", f"{mem['growth_second_half_mb']:+.1f} MB", "noise (< 5 MB)", mem["growth_second_half_mb"] < 5))
+        for name, process in mem["processes"].items():
+            label = "web" if name == "bot" else name
+            lines.append(_row(f"RSS after {n:,} events ({label})", f"{process[f'rss_at_{n}_mb']:.1f} MB", "<= 150 MB", process[f"rss_at_{n}_mb"] <= 150))
+            lines.append(_row(f"RSS growth {n // 2:,} -> {n:,} ({label})", f"{process['growth_second_half_mb']:+.1f} MB", "noise (< 5 MB)", process["growth_second_half_mb"] < 5))
     return "\n".join(lines)
 
 
@@ -56,14 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(BENCHMARKS))
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--no-pin", action="store_true", help="don't pin the servers and the load generator to separate cores")
+    parser.add_argument("--inline", action="store_true", help="one bot process doing its work itself (BACKGROUND_WORK=inline), no worker")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in BENCHMARKS]
     if unknown:
         print(f"bench: unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})", file=sys.stderr)
         return 2
-    env = Environment(make_workdir(), pin=not args.no_pin).start()
-    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}}
+    env = Environment(make_workdir(), pin=not args.no_pin, worker=not args.inline).start()
+    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+                    "background_work": "inline" if args.inline else "worker"}
     try:
         for name in wanted:
             started = time.monotonic()

@@ -73,6 +73,9 @@ class Environment:
 
     workdir: Path
     pin: bool = True
+    # As the Procfile deploys it: `sogabot run` stores and acks, `sogabot jobs` does the work
+    # (BACKGROUND_WORK=worker). False: one process does both (the default without a worker).
+    worker: bool = True
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     standin_url: str = ""
@@ -112,9 +115,17 @@ class Environment:
                        SLACK_API_URL=self.standin_url + "/api/", PORT=str(self.ports["bot"]),
                        DATABASE_URL=f"sqlite:///{self.db_path}", RUN_SCHEDULER="false", LOG_LEVEL="WARNING",
                        OUTBOX_DIR=str(self.workdir / "outbox"))
+        if self.worker:
+            bot_env["BACKGROUND_WORK"] = "worker"
         log = self.bot_log.open("w")
         self.procs["bot"] = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir, env=bot_env,
                                              stdout=log, stderr=subprocess.STDOUT)
+        if self.worker:
+            # The Procfile's worker. Pinned with the servers, not given a core of its own: the
+            # bot's whole cost lands on the core the bare app has alone.
+            self.procs["worker"] = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], cwd=self.workdir,
+                                                    env=bot_env, stdout=log, stderr=subprocess.STDOUT)
+            self._pin(self.procs["worker"].pid, servers=True)
         self.procs["bare"] = subprocess.Popen(
             [sys.executable, "-m", "bench.bare_app", str(self.ports["bare"]), SECRET, self.standin_url + "/api/"],
             cwd=ROOT, env=env)

@@ -1,4 +1,4 @@
-"""Resident memory of the bot process after 10,000 mixed events, and its growth between the
+"""Resident memory of the bot's processes (web, and worker when there is one) after 10,000 mixed events, and its growth between the
 5,000th and the 10,000th. Read from /proc after the bot has gone quiet at each checkpoint.
 `python -m bench.memory`
 """
@@ -14,20 +14,25 @@ CONCURRENCY = 20
 
 
 def run(env: Environment, events: int = EVENTS) -> dict:
-    pid = env.procs["bot"].pid
-    samples = {0: rss_mb(pid)}
+    # The web process, and the worker when the work runs there: each is held to the target.
+    pids = {name: env.procs[name].pid for name in ("bot", "worker") if name in env.procs}
+    samples = {name: {0: rss_mb(pid)} for name, pid in pids.items()}
     errors = 0
     for start in range(0, events, CHECKPOINT_EVERY):
         load = [mixed(n, "M") for n in range(start, start + CHECKPOINT_EVERY)]
         errors += sum(1 for r in closed_loop(env.ports["bot"], load, CONCURRENCY) if r.status != 200)
         env.quiet()
-        samples[start + CHECKPOINT_EVERY] = rss_mb(pid)
+        for name, pid in pids.items():
+            samples[name][start + CHECKPOINT_EVERY] = rss_mb(pid)
     half = events // 2
-    return {
-        "events": events, "rss_start_mb": samples[0], f"rss_at_{half}_mb": samples[half],
-        f"rss_at_{events}_mb": samples[events], "growth_second_half_mb": samples[events] - samples[half],
-        "samples_mb": {k: round(v, 1) for k, v in samples.items()}, "errors": errors,
-    }
+    report: dict = {"events": events, "errors": errors, "processes": {}}
+    for name, taken in samples.items():
+        report["processes"][name] = {
+            "rss_start_mb": taken[0], f"rss_at_{half}_mb": taken[half], f"rss_at_{events}_mb": taken[events],
+            "growth_second_half_mb": taken[events] - taken[half],
+            "samples_mb": {k: round(v, 1) for k, v in taken.items()},
+        }
+    return report
 
 
 if __name__ == "__main__":

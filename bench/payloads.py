@@ -149,14 +149,27 @@ def message_shortcut(n: int, tag: str = "B", text: str | None = None, callback_i
 Generator = Callable[..., Body]
 
 # The load mix of the ack-latency benchmark (issue 8): seven kinds, in turn.
+def _feedback_click(n: int, tag: str = "B", text: str | None = None, **kw: Any) -> Body:
+    """👍 on an answer: the button members click most."""
+    return block_actions(n, tag, text, action_id="kb_feedback_up", value=str(n % 1000 + 1), **kw)
+
+
+def _cafe_question_submitted(n: int, tag: str = "B", text: str | None = None, **kw: Any) -> Body:
+    """A question sent for the next café from its modal."""
+    return view_submission(n, tag, text or "Comment utiliser l'IA dans une petite association ?", callback_id="cafe_ask_view",
+                           values=_cafe_question, metadata=json.dumps({"cafe_id": 1}), **kw)
+
+
+# The load of the ack benchmark: the bot's own buttons and modals, so each request takes the
+# path a real one would (the bare app acks anything).
 BENCH_MIX: list[tuple[str, Generator]] = [
     ("app_mention", app_mention),
     ("message.im", message_im),
     ("team_join", team_join),
     ("reaction_added", reaction_added),
     ("slash_command", slash_command),
-    ("block_actions", block_actions),
-    ("view_submission", view_submission),
+    ("block_actions", _feedback_click),
+    ("view_submission", _cafe_question_submitted),
 ]
 
 def _text_input(block: str, action: str = "value") -> Callable[[str], dict[str, Any]]:
@@ -226,7 +239,10 @@ CAPABILITY_ENTRY_POINTS: list[tuple[str, Generator]] = [
 
 # Every HTTP entry point, for the fuzz test. Capabilities add theirs to CAPABILITY_ENTRY_POINTS,
 # e.g. ("button cafe_vote", _button("cafe_vote")).
-ENTRY_POINTS: list[tuple[str, Generator]] = [*BENCH_MIX, ("message_shortcut", message_shortcut), *CAPABILITY_ENTRY_POINTS]
+ENTRY_POINTS: list[tuple[str, Generator]] = [
+    *BENCH_MIX, ("block_actions (unknown id)", block_actions), ("view_submission (unknown id)", view_submission),
+    ("message_shortcut", message_shortcut), *CAPABILITY_ENTRY_POINTS,
+]
 
 
 def mixed(n: int, tag: str = "B") -> tuple[str, Body]:

@@ -13,8 +13,11 @@ MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "manifest.json")
 
 
 def _listened(settings, db) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
-    app = build_app(build_services(settings, db=db), token_verification=False)
-    found: dict[str, set[str]] = {"command": set(), "event": set(), "message_shortcut": set(), "shortcut": set()}
+    services = build_services(settings, db=db)
+    app = build_app(services, token_verification=False)
+    # Events reach the capabilities through the router, behind one Bolt listener for all types.
+    found: dict[str, set[str]] = {"command": set(), "event": set(services.router.event_types()),
+                                  "message_shortcut": set(), "shortcut": set()}
     for listener in app._listeners:
         for matcher in listener.matchers:
             func = getattr(matcher, "func", None)
