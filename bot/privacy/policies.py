@@ -185,7 +185,7 @@ REGISTRY.cover(TablePolicy(
     erase=forget_event_payloads,
     export=False,
     age_column="claimed_at",
-    note="Slack event ids; the raw body lives only while the event is handled; rows go after 7 days (jobs.core)",
+    note="Slack event ids; the raw body (or a command's or button's, queued for the worker) lives only while it is handled; rows go after 7 days (jobs.core)",
 ))
 
 REGISTRY.declare_not_personal(
