@@ -66,9 +66,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from bot.app import build_app, start_recovery_loop
     from bot.http_server import HttpServer
 
-    # Background work (answers, digests) is CPU-bound Python; an HTTP thread waiting to ack
-    # gets the GIL after at most this long instead of the default 5 ms, at every I/O it does.
-    sys.setswitchinterval(0.0005)
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     services = ctx.services
     queue_work = settings.background_work == "worker"
     app = build_app(services, queue_work=queue_work)
@@ -148,6 +146,12 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # The worker gives way to the web process when both share a machine: acks come first.
 WORKER_NICENESS = 10
+# Both processes mix CPU-bound Python (retrieval, Block Kit) with I/O (Slack, the database) in
+# many threads. A thread back from its I/O waits for the GIL up to the switch interval (5 ms by
+# default) behind the CPU-bound ones, at every call: an ack in the web process, the next step of
+# an answer (its 👀 first) in the worker. Measured: first sign under 100 ev/s, p50 1 s → see
+# bench/README.md.
+GIL_SWITCH_SECONDS = 0.0005
 
 
 def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -161,6 +165,7 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
 
     services = ctx.services
     stored_work = build_app(services, token_verification=ctx.settings.slack_bot_token is not None).stored_work  # type: ignore[attr-defined]
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     try:
         os.nice(WORKER_NICENESS)
     except OSError:

@@ -123,6 +123,7 @@ class EventLedger:
         self._finish = update(table).where(table.c.event_id == bindparam("id")).values(
             status=bindparam("status"), completed_at=bindparam("now"), payload=None
         )
+        self._finish_if_processing = self._finish.where(table.c.status == "processing")
 
     def enqueue(self, event_id: str, event_type: str, payload: str) -> bool:
         """Store an event (or a lazy listener's work) for a worker; False if it already was."""
@@ -200,9 +201,12 @@ class EventLedger:
     def effect_done(self, event_id: str, effect: str) -> bool:
         return self.status(self._effect_key(event_id, effect)) == "done"
 
-    def complete(self, event_id: str, *, failed: bool = False) -> None:
+    def complete(self, event_id: str, *, failed: bool = False, if_processing: bool = False) -> None:
+        """Mark it finished and drop its body. `if_processing`: only if nobody has yet (a handler
+        marks its own event; whoever ran it makes sure, without overwriting 'failed')."""
+        statement = self._finish_if_processing if if_processing else self._finish
         with self._db.engine.begin() as connection:
-            connection.execute(self._finish, dict(id=event_id, status="failed" if failed else "done", now=self._clock()))
+            connection.execute(statement, dict(id=event_id, status="failed" if failed else "done", now=self._clock()))
     def abandoned(self) -> list[tuple[str, str]]:
         """(event_id, payload) of events whose handler died; each is re-claimed for the caller."""
         now = self._clock()

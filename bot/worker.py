@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 LAZY_PREFIX = "lazy:"
 EVENT_HANDLER = "handle"  # the name of the lazy function bot.app registers for every event type
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02
 # A queued item no worker took within this long is run by the web process itself (with a
 # warning): a missing worker must not turn into silence.
 WORKER_GRACE = timedelta(seconds=60)
@@ -97,8 +97,7 @@ class StoredWork:
         finally:
             # An event's handler marks its own row (bot.app), unless no handler ran (a middleware
             # dropped the event): then, as for a lazy item, it is marked here.
-            if failed or self._ledger.status(event_id) == "processing":
-                self._ledger.complete(event_id, failed=failed)
+            self._ledger.complete(event_id, failed=failed, if_processing=True)
 
     def _submit(self, event_id: str, payload: str) -> None:
         def run_then_free() -> None:
@@ -151,6 +150,10 @@ class StoredWork:
         """The worker's loop: take queued items as threads free up; recover abandoned ones."""
         next_recovery = time.monotonic()
         while not stop.is_set():
+            # Every thread busy: wait for one to free up (not for the poll), then look at once.
+            if not self._slots.acquire(timeout=poll):
+                continue
+            self._slots.release()
             try:
                 if time.monotonic() >= next_recovery:
                     self.recover_abandoned()
