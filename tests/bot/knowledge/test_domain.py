@@ -120,3 +120,30 @@ def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: D
     answer = kb.ask("Quand ouvre le local associatif de Roubaix ?")
     assert answer.answered and "mercredi" in answer.text
     assert answer.sources[0].ref.endswith("guide-du-local.pdf")
+
+
+def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    page = extra / "verger.md"
+    page.write_text(
+        "---\ntitle: Verger partagé des Tilleuls\n---\n## Partenaires du verger des Tilleuls\n"
+        "Le verger des Tilleuls réunit quatre partenaires venant de Belgique, d'Espagne et de Pologne.\n"
+        "## Audience du verger des Tilleuls\n"
+        "Le verger des Tilleuls a publié 40 photos sur Instagram et sa gazette compte 215 abonnés.\n",
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase(db, extra_dir=extra, clock=clock)
+    # Countries are not names; the number next to "abonnés" counts the gazette's, not Instagram's.
+    assert not kb.ask("Quels sont les noms des partenaires du verger des Tilleuls ?").answered
+    assert not kb.ask("Combien d'abonnés Instagram a le verger des Tilleuls ?").answered
+    gazette = kb.ask("Combien d'abonnés a la gazette du verger des Tilleuls ?")
+    assert gazette.answered and "215" in gazette.text
+
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("venant de Belgique", "(Ferme Gambetta, Vergers Urbains) venant de Belgique"),
+        encoding="utf-8",
+    )
+    kb.reindex()
+    named = kb.ask("Quels sont les noms des partenaires du verger des Tilleuls ?")
+    assert named.answered and "Vergers Urbains" in named.text
