@@ -85,6 +85,33 @@ def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:  # 
     assert [round(h.score, 6) for h in hits] == sorted((round(h.score, 6) for h in hits), reverse=True)
 
 
+def test_the_engine_looks_for_the_rarest_terms_within_a_row_budget() -> None:
+    df = {"rare": 10, "mid": 900, "common": 1500, "huge": 40_000}
+    assert index.candidate_terms(["huge", "common", "rare", "mid"], df) == ["rare", "mid"]
+    assert index.candidate_terms(["huge", "common"], df) == ["common"]  # the rarest always
+    assert index.candidate_terms(["a", "b"], {"a": 3, "b": 4}) == ["a", "b"]
+
+
+def test_a_question_costs_one_statement_once_the_statistics_are_cached(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    kb = KnowledgeBase(db, clock=clock)
+    kb.retrieve("Qui finance DIGISET ?")  # indexes, and caches the corpus statistics and the terms' frequencies
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        hits = kb.retrieve("Qui finance DIGISET ?").hits
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert hits and hits[0].ref == "knowledge/digiset.md"
+    # SQLite's BEGIN is the engine's own (no round trip); PostgreSQL reads in autocommit, without one.
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+
+
 def _pdf(lines: list[str]) -> bytes:
     """A minimal one-page PDF with the lines in Helvetica (ASCII text), correct xref offsets."""
     content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
