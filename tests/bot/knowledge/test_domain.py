@@ -174,3 +174,15 @@ def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock
     kb.reindex()
     named = kb.ask("Quels sont les noms des partenaires du verger des Tilleuls ?")
     assert named.answered and "Vergers Urbains" in named.text
+
+
+def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.knowledge.channels import sync_channels
+
+    parent = {"type": "message", "ts": "100.000001", "text": "Où trouver une perceuse au local ?", "reply_count": 1,
+              "latest_reply": "100.000002"}
+    broadcast = {"type": "message", "subtype": "thread_broadcast", "ts": "100.000002", "thread_ts": "100.000001",
+                 "text": "Dans l'armoire bleue de l'atelier, étagère du haut."}
+    report = sync_channels(db, ["C0X"], lambda _c, _o: [broadcast, parent], clock(),
+                           replies=lambda _c, _t: [parent, broadcast])
+    assert (report.messages, report.replies, report.added) == (1, 1, 1)
