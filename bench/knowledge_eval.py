@@ -1,25 +1,28 @@
-"""Score the evaluation set: `python -m bench.knowledge_eval` (no LLM, a fresh SQLite database)."""
+"""Score the evaluation set: `python -m bench.knowledge_eval [--database-url URL]` (no LLM; a
+fresh SQLite database by default, or a scratch schema on PostgreSQL, dropped afterwards)."""
 
 from __future__ import annotations
 
-import tempfile
+import argparse
 from datetime import datetime, timezone
-from pathlib import Path
 
+from bench.knowledge_retrieval import scratch_database
 from bot.knowledge.service import KnowledgeBase
-from bot.store.db import Database
 from bot.store.migrate import upgrade
 from tests.knowledge.test_eval import EVAL, score
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'eval.db'}")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    with scratch_database(args.database_url) as db:
         upgrade(db)
         answerable, declined, misses = score(KnowledgeBase(db, clock=lambda: datetime.now(timezone.utc)))
-        db.dispose()
-    print(f"answerable with all facts: {answerable:.0%} of {len(EVAL['answerable'])}")
-    print(f"must-decline declined:     {declined:.0%} of {len(EVAL['decline'])}")
+        backend = "sqlite" if db.is_sqlite else "postgresql"
+    print(f"backend: {backend}")
+    print(f"answerable with all facts: {answerable:.0%} of {len(EVAL['answerable'])} ({round(answerable * len(EVAL['answerable']))})")
+    print(f"must-decline declined:     {declined:.0%} of {len(EVAL['decline'])} ({round(declined * len(EVAL['decline']))})")
     for question in misses:
         print("  miss:", question)
 

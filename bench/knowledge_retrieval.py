@@ -14,6 +14,8 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -83,6 +85,31 @@ def run(db: Database, questions: list[tuple[str, str]], args: argparse.Namespace
     return ("sqlite" if db.is_sqlite else "postgresql"), index_ms, bundled, build_s, large
 
 
+@contextmanager
+def scratch_database(database_url: str | None) -> Iterator[Database]:
+    """A database for one run: a temporary SQLite file, or on PostgreSQL a schema of its own
+    (`kb_bench_<random>`), created for the run and dropped after it."""
+    with tempfile.TemporaryDirectory() as folder:
+        if database_url and not database_url.startswith("sqlite"):
+            schema = f"kb_bench_{secrets.token_hex(4)}"
+            admin = Database(database_url)
+            with admin.engine.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))  # fails rather than reuse an existing one
+            separator = "&" if "?" in database_url else "?"
+            url = f"{database_url}{separator}options=-csearch_path%3D{schema}"
+        else:
+            schema, admin, url = None, None, database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        db = Database(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
+            if admin is not None:
+                with admin.engine.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000)
@@ -90,25 +117,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     args = parser.parse_args()
     questions = [(item["q"], item["lang"]) for item in EVAL["answerable"] + EVAL["decline"]]
-    with tempfile.TemporaryDirectory() as folder:
-        if args.database_url and not args.database_url.startswith("sqlite"):
-            schema = f"kb_bench_{secrets.token_hex(4)}"
-            admin = Database(args.database_url)
-            with admin.engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))  # fails rather than reuse an existing one
-            separator = "&" if "?" in args.database_url else "?"
-            url = f"{args.database_url}{separator}options=-csearch_path%3D{schema}"
-        else:
-            schema, admin, url = None, None, args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        db = Database(url)
-        try:
-            backend, index_ms, bundled, build_s, large = run(db, questions, args)
-        finally:
-            db.dispose()
-            if admin is not None:
-                with admin.engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+    with scratch_database(args.database_url) as db:
+        backend, index_ms, bundled, build_s, large = run(db, questions, args)
     print(json.dumps({
         "backend": backend,
         "bundled": {"index_ms": round(index_ms), "p50_ms": round(bundled[0], 2), "p95_ms": round(bundled[1], 2)},

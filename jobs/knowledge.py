@@ -16,7 +16,8 @@ def slack_channel_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]
 
 def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Ingest new messages of KNOWLEDGE_SLACK_CHANNELS (paginated conversations.history from
-    each channel's cursor). Idempotent: a second run finds nothing newer."""
+    each channel's cursor) and the threads with new replies (paginated conversations.replies).
+    Idempotent: a second run finds nothing newer."""
     from slack_sdk.errors import SlackApiError
 
     from bot.knowledge.channels import default_link, sync_channels
@@ -30,6 +31,9 @@ def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-
             params["oldest"] = oldest
         return iter_pages(client.conversations_history, "messages", **params)
 
+    def replies(channel_id: str, thread_ts: str):  # type: ignore[no-untyped-def]
+        return iter_pages(client.conversations_replies, "messages", channel=channel_id, ts=thread_ts)
+
     def permalink(channel_id: str, ts: str) -> str:
         try:
             return client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
@@ -39,7 +43,7 @@ def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-
     llm = services.llm
     embed = llm.embed if llm is not None and llm.embeddings_enabled else None
     report = sync_channels(services.db, slack_channel_ids(services.settings), history, services.clock(),
-                           permalink=permalink, embed=embed)
+                           replies=replies, permalink=permalink, embed=embed)
     log.info("knowledge: Slack channels synced %s", report.as_dict())
     return report.as_dict()
 

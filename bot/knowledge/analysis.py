@@ -15,7 +15,7 @@ from functools import lru_cache
 import snowballstemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 
 # Short, closed-class words of both languages. Content words stay, even very common ones
 # ("soga"), because BM25's idf already discounts them.
@@ -62,7 +62,7 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words, elisions ("l'adhésion") split off, numbers kept whole ("41,8" -> "41d8", "1 500" -> "1500")."""
-    text = _ELISION.sub(" ", text)
+    text = ELISION.sub(" ", text)
     text = re.sub(r"(?<=\d)[  ](?=\d{3}\b)", "", text)  # French thousands separators
     folded = fold(text).replace("’", "'")
     return [re.sub(r"[.,]", "d", w) for w in _WORD.findall(folded)]

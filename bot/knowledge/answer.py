@@ -69,6 +69,7 @@ class Sentence:
     order: int
     groups: frozenset[int] = frozenset()  # the question groups found in the sentence or its heading
     holds_value: bool = False  # holds a value of the kind the question asks for (a list intro may then stand alone)
+    intro: str = ""  # for a list item, the line introducing the list ("Partenaires du projet :")
 
 
 # Rare question words weigh at most this much in coverage: the rarest words of a question are
@@ -87,11 +88,23 @@ def coverage(hit: Hit, weights: list[float]) -> float:
 
 
 def split_sentences(text: str) -> list[str]:
-    units: list[str] = []
-    for line in text.splitlines():
-        line = _BULLET.sub("", line).strip()
-        if line:
-            units.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+    return [sentence for sentence, _intro in split_units(text)]
+
+
+def split_units(text: str) -> list[tuple[str, str]]:
+    """Sentences, each with the line introducing its list when it is a list item: the items
+    of "Le rapport indique la répartition des sièges :" count seats."""
+    units: list[tuple[str, str]] = []
+    intro = ""
+    for raw in text.splitlines():
+        bullet = bool(_BULLET.match(raw))
+        line = _BULLET.sub("", raw).strip()
+        if not line:
+            continue
+        parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+        if not bullet:
+            intro = parts[-1] if parts and parts[-1].endswith(":") else ""
+        units.extend((part, intro if bullet else "") for part in parts)
     return units
 
 
@@ -113,7 +126,7 @@ def rank_sentences(
         passage_factor = 1.0 - 0.15 * rank
         if definition and hit.position == 0:
             passage_factor = DEFINITION_BOOST
-        for sentence in split_sentences(hit.text):
+        for sentence, intro in split_units(hit.text):
             own = set(tokens(sentence))
             score = 0.0
             found = set()
@@ -125,7 +138,7 @@ def rank_sentences(
                 elif heading_tokens.intersection(group):
                     score += 0.5 * factor * weights[index]
                     found.add(index)
-            ranked.append(Sentence(sentence, hit, score * passage_factor, order, frozenset(found)))
+            ranked.append(Sentence(sentence, hit, score * passage_factor, order, frozenset(found), intro=intro))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked

@@ -35,7 +35,7 @@ EN_TO_FR: dict[str, tuple[str, ...]] = {
     "overall": ("total", "au total"), "total": ("total",), "share": ("part", "pourcentage"), "percent": ("pourcentage",),
     "visits": ("visites",), "visit": ("visite",), "visitors": ("visiteurs",), "website": ("site",), "site": ("site",),
     "newsletters": ("newsletters", "lettres"), "newsletter": ("newsletter", "lettre"), "open": ("ouverture",),
-    "rate": ("taux",), "sent": ("envoyées", "envoyé"), "send": ("envoyer",), "subscribers": ("abonnés",),
+    "rate": ("taux",), "sent": ("envoyées", "envoyé"), "send": ("envoyer",), "subscribers": ("abonnés", "inscrits"),
     "followers": ("abonnés",), "community": ("communauté",), "channel": ("canal", "chaîne"), "channels": ("canaux",),
     "job": ("emploi",), "jobs": ("emplois",), "offers": ("offres",), "offer": ("offre",),
     "event": ("événement", "évènement"), "events": ("événements", "évènements"), "workshop": ("atelier",),
@@ -78,6 +78,10 @@ EN_TO_FR: dict[str, tuple[str, ...]] = {
     "ask": ("demander",), "question": ("question",), "questions": ("questions",), "answer": ("réponse",),
     "supposed": ("prévu", "objectif"), "planned": ("prévu",), "aims": ("vise", "objectif"), "aim": ("viser",),
     "target": ("cible", "objectif"), "reach": ("atteindre",),
+    "professionals": ("professionnels", "professionnel·les"), "professional": ("professionnel",),
+    "beneficiaries": ("bénéficiaires",), "representatives": ("représentants", "représentant·e·s"),
+    "seats": ("sièges",), "seat": ("siège",), "webinars": ("webinaires",), "resources": ("ressources",),
+    "registered": ("inscrits",), "downloads": ("téléchargements",), "impressions": ("impressions",),
 }
 
 
@@ -88,6 +92,7 @@ FR_RELATED: dict[str, tuple[str, ...]] = {
     "vote": ("adopté",), "votes": ("adoptés",), "votee": ("adoptée",), "votees": ("adoptées",), "voter": ("adopter",),
     "adopte": ("voté",), "adoptes": ("votés",),
     "but": ("objectif",), "buts": ("objectifs",), "objectif": ("but",), "objectifs": ("buts",),
+    "abonnes": ("inscrits",), "inscrits": ("abonnés",),
     "membres": ("adhérents",), "adherents": ("membres",), "membre": ("adhérent",), "adherent": ("membre",),
 }
 

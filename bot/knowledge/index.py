@@ -11,11 +11,12 @@ import logging
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Connection, delete, func, select, text
 
 from bot.knowledge.analysis import analyse
 from bot.knowledge.loader import SourceDocument, chunk_document
@@ -25,8 +26,12 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 CANDIDATES = 40
-COMMON_TERM_SHARE = 0.05
-COMMON_TERM_MIN_DF = 1000  # small corpora keep every term: scoring them all is cheap
+# The engine ranks the rows matching the question's rarest terms, rarest first, while their
+# document frequencies add up to at most this many rows (the rarest term always counts). More
+# common terms still score in the BM25 below, on the candidates. A small corpus (the bundled
+# knowledge has 133 chunks) keeps every term; at 100k chunks the engine's per-row ranking is
+# what costs (PostgreSQL reads each matching row's tsvector for ts_rank).
+CANDIDATE_ROWS = 2000
 BM25_K1 = 1.2
 BM25_B = 0.75
 HEADING_SEPARATOR = " › "
@@ -144,6 +149,20 @@ def _embed_rows(rows: list[KbChunk], embed: Embedder | None) -> None:
         row.embedding = json.dumps([round(x, 6) for x in vector])
 
 
+@contextmanager
+def reading(db: Database) -> Iterator[Connection]:
+    """A connection for the retrieval reads. SQLite: a deferred transaction, which doesn't take
+    the write lock. PostgreSQL: autocommit, so a read is one round trip (no BEGIN / ROLLBACK)
+    and psycopg keeps the statements it prepared (it forgets them all on a ROLLBACK): the
+    candidate query, run on every question, is planned once per connection."""
+    if db.is_sqlite:
+        with db.reading() as connection:
+            yield connection
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+
+
 class CorpusStats:
     """Document frequencies and lengths for BM25, cached until the index changes."""
 
@@ -163,7 +182,7 @@ class CorpusStats:
             if cached and cached[0] == self._generation:
                 return cached[1], cached[2]
             generation = self._generation
-        with db.engine.connect() as connection:
+        with reading(db) as connection:
             count, average = connection.execute(select(func.count(KbChunk.id), func.avg(KbChunk.token_count))).one()
         with self._lock:
             self._totals[db.url] = (generation, int(count or 0), float(average or 1.0))
@@ -181,7 +200,7 @@ class CorpusStats:
                     missing.append(term)
             generation = self._generation
         if missing:
-            with db.engine.connect() as connection:
+            with reading(db) as connection:
                 if db.is_sqlite:
                     rows = connection.execute(
                         text("SELECT term, doc FROM kb_chunks_vocab WHERE term IN (" + ",".join(f":t{i}" for i in range(len(missing))) + ")"),
@@ -190,12 +209,14 @@ class CorpusStats:
                     found = dict(rows)
                     fresh = {term: int(found.get(_fts5_term(term), 0)) for term in missing}
                 else:
-                    fresh = {
-                        term: int(connection.execute(
-                            text("SELECT count(*) FROM kb_chunks WHERE tsv @@ to_tsquery('simple', :q)"), {"q": _tsquery_term(term)}
-                        ).scalar() or 0)
-                        for term in missing
-                    }
+                    # One round trip: each term counted through the GIN index.
+                    rows = connection.execute(
+                        text("SELECT term, (SELECT count(*) FROM kb_chunks WHERE tsv @@ to_tsquery('simple', term)) "
+                             "FROM unnest(CAST(:terms AS text[])) AS t(term)"),
+                        {"terms": [_tsquery_term(term) for term in missing]},
+                    ).all()
+                    found = dict(rows)
+                    fresh = {term: int(found.get(_tsquery_term(term), 0)) for term in missing}
             with self._lock:
                 if len(self._df) > 100_000:
                     self._df.clear()
@@ -233,16 +254,9 @@ def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResul
     total, average = STATS.totals(db)
     df = STATS.document_frequencies(db, terms)
     weights = [idf(max(df.get(term, 0) for term in group), total) for group in groups]
-    # Terms found in most chunks add little but make the engine score every row: leave them to
-    # the BM25 below. The rarest term always stays, so a question of common words still matches.
-    selective = [t for t in terms if df.get(t, 0) <= max(COMMON_TERM_SHARE * total, COMMON_TERM_MIN_DF)] or [min(terms, key=lambda t: df.get(t, 0))]
-    candidate_ids = _candidates(db, selective)
-    if not candidate_ids:
+    rows = _candidates(db, candidate_terms(terms, df))
+    if not rows:
         return LexicalResult([], weights)
-    with db.engine.connect() as connection:
-        rows = connection.execute(
-            select(KbChunk.id, KbChunk.tokens, KbChunk.token_count).where(KbChunk.id.in_(candidate_ids))
-        ).all()
     scored = []
     for row in rows:
         counts = Counter(row.tokens.split())
@@ -258,40 +272,61 @@ def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResul
             if best:
                 matched.add(index)
                 score += best
-        scored.append((score, row.id, frozenset(matched)))
+        scored.append((score, row.id, frozenset(matched), row))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    top = scored[:limit]
-    details = hits_by_ids(db, [chunk_id for _score, chunk_id, _matched in top])
-    hits = [replace(details[chunk_id], score=score, matched=matched) for score, chunk_id, matched in top if chunk_id in details]
-    return LexicalResult(hits[:limit], weights)
+    hits = [_hit(row, score=score, matched=matched) for score, _id, matched, row in scored[:limit]]
+    return LexicalResult(hits, weights)
+
+
+def candidate_terms(terms: list[str], df: dict[str, int]) -> list[str]:
+    """The terms the engine looks for: the rarest first, while their document frequencies add
+    up to at most CANDIDATE_ROWS (the rarest always)."""
+    chosen: list[str] = []
+    rows = 0
+    for term in sorted(terms, key=lambda t: (df.get(t, 0), t)):
+        rows += df.get(term, 0)
+        if chosen and rows > CANDIDATE_ROWS:
+            break
+        chosen.append(term)
+    return chosen
 
 
 def idf(df: int, total: int) -> float:
     return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
-def _candidates(db: Database, terms: list[str]) -> list[int]:
-    with db.engine.connect() as connection:
+# The candidates' rows and documents come back with the candidates: one statement, one round trip.
+_CANDIDATE_ROWS_SQL = (
+    "SELECT c.id, c.document_id, c.position, c.heading, c.text, c.tokens, c.token_count, d.title, d.ref "
+    "FROM candidates JOIN kb_chunks c ON c.id = candidates.id JOIN kb_documents d ON d.id = c.document_id"
+)
+_SQLITE_CANDIDATES = text(
+    "WITH candidates AS (SELECT rowid AS id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH :m "
+    "ORDER BY bm25(kb_chunks_fts) LIMIT :n) " + _CANDIDATE_ROWS_SQL
+)
+_POSTGRESQL_CANDIDATES = text(
+    "WITH candidates AS (SELECT id FROM kb_chunks, to_tsquery('simple', :q) query WHERE tsv @@ query "
+    "ORDER BY ts_rank(tsv, query) DESC, id LIMIT :n) " + _CANDIDATE_ROWS_SQL
+)
+
+
+def _candidates(db: Database, terms: list[str]):  # type: ignore[no-untyped-def]
+    with reading(db) as connection:
         if db.is_sqlite:
             match = " OR ".join(f'"{term}"' for term in terms)
-            rows = connection.execute(
-                text("SELECT rowid FROM kb_chunks_fts WHERE kb_chunks_fts MATCH :m ORDER BY bm25(kb_chunks_fts) LIMIT :n"),
-                {"m": match, "n": CANDIDATES},
-            )
-        else:
-            rows = connection.execute(
-                text("SELECT id FROM kb_chunks, to_tsquery('simple', :q) query WHERE tsv @@ query "
-                     "ORDER BY ts_rank(tsv, query) DESC, id LIMIT :n"),
-                {"q": " | ".join(terms), "n": CANDIDATES},
-            )
-        return [row[0] for row in rows]
+            return connection.execute(_SQLITE_CANDIDATES, {"m": match, "n": CANDIDATES}).all()
+        return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES}).all()
+
+
+def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:  # type: ignore[no-untyped-def]
+    return Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, matched, position=row.position)
 
 
 def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[int]:
     """Chunk ids by cosine similarity to `vector` (chunks without an embedding are skipped)."""
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     scored = []
-    with db.engine.connect() as connection:
+    with reading(db) as connection:
         for chunk_id, raw in connection.execute(select(KbChunk.id, KbChunk.embedding).where(KbChunk.embedding.is_not(None))):
             other = json.loads(raw)
             other_norm = math.sqrt(sum(x * x for x in other)) or 1.0
@@ -303,15 +338,15 @@ def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[
 def hits_by_ids(db: Database, chunk_ids: list[int]) -> dict[int, Hit]:
     if not chunk_ids:
         return {}
-    with db.engine.connect() as connection:
+    with reading(db) as connection:
         rows = connection.execute(
             select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.position, KbDocument.title, KbDocument.ref)
             .join(KbDocument, KbDocument.id == KbChunk.document_id)
             .where(KbChunk.id.in_(chunk_ids))
         ).all()
-    return {row.id: Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, 0.0, position=row.position) for row in rows}
+    return {row.id: _hit(row) for row in rows}
 
 
 def document_count(db: Database) -> int:
-    with db.engine.connect() as connection:
+    with reading(db) as connection:
         return int(connection.execute(select(func.count(KbDocument.id))).scalar() or 0)

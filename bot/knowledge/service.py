@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.i18n import Lang
 from bot.knowledge import index
 from bot.knowledge.answer import (
+    COVERAGE_WEIGHT_CAP,
     MIN_COVERAGE,
     NO_ANSWER,
     SENTENCE_KEEP_RATIO,
@@ -33,7 +34,18 @@ from bot.knowledge.glossary import query_groups
 from bot.knowledge.index import Hit
 from bot.knowledge.language import detect_language
 from bot.knowledge.loader import iter_sources
-from bot.knowledge.slots import SLOT_GAP_WORDS, asked_slot, focus_word, has_value, is_definition, slot_frame_tokens
+from bot.knowledge.slots import (
+    SLOT_GAP_WORDS,
+    asked_slot,
+    counted_words,
+    counts_asked,
+    focus_word,
+    has_value,
+    is_definition,
+    named_words,
+    names_in,
+    slot_frame_tokens,
+)
 from bot.settings import PROJECT_ROOT
 from bot.store.db import Database
 from integrations.llm import LLM, LLMUnavailable, PromptEcho
@@ -45,6 +57,9 @@ RRF_K = 60
 TOP_HITS = 6
 # Sentences without a value of the asked kind (a number for "combien") weigh this much less.
 SLOT_MISSING_FACTOR = 0.6
+# A capitalised word found in more than this share of the passages is the knowledge's own
+# subject (the association's name), not a name that answers "who".
+COMMON_NAME_SHARE = 0.3
 
 
 @dataclass
@@ -144,7 +159,7 @@ class KnowledgeBase:
         if is_gap_statement(ranked[0].text) and not _focus_answered(ranked, retrieval.groups, focus):
             return _declined(question, lang, retrieval, ranked[0])
         if slot is not None:
-            valued = _with_slot(ranked, slot)
+            valued = _with_slot(ranked, slot, self._slot_check(question, slot, retrieval, ranked[0]))
             if valued is None:
                 # Quote what the answer's own document says it lacks, if it says so.
                 gap = next((s for s in ranked if s.hit.document_id == ranked[0].hit.document_id
@@ -156,6 +171,45 @@ class KnowledgeBase:
         cited_hits = [next(s.hit for s in chosen if s.hit.chunk_id == cid) for cid in cited]
         answer = Answer(question, compose_extractive(chosen, cited_hits, lang), True, lang, sources_for(cited_hits))
         return Draft(answer, retrieval, cited_hits)
+
+    def _slot_check(self, question: str, slot: str, retrieval: Retrieval, best: Sentence) -> Callable[[Sentence], bool]:
+        """Whether a sentence holds a value of the asked kind: for a count, a number counting
+        what is asked; for names, a name not already in the question, next to what the names
+        are asked of ("les noms des partenaires"). Either way the sentence must be about what
+        the best one is about once the asked word is set aside: sharing the counted noun doesn't
+        make "268 abonné·es à la newsletter" an answer about LinkedIn followers."""
+        groups = retrieval.groups
+        if slot == "quantity":
+            counted = [i for i in (_group_of(word, groups) for word in counted_words(question)) if i is not None]
+            if not counted:
+                return lambda s: has_value(s.text, slot)
+            others = [frozenset(group) for i, group in enumerate(groups)
+                      if i not in counted and retrieval.weights[i] > 0 and not all(term.isdigit() for term in group)]
+            asked = [frozenset(groups[i]) for i in counted]
+            return lambda s: (_about_subject(s, best, retrieval.weights, counted)
+                              and counts_asked(s.text, asked, others, s.intro))
+        if slot == "names":
+            entity = [i for i in (_group_of(word, groups) for word in named_words(question)) if i is not None]
+            asked_terms = {term for group in groups for term in group}
+
+            def holds_name(s: Sentence) -> bool:
+                own = set(tokens(s.text + "\n" + s.intro))
+                if not all(own.intersection(groups[i]) for i in entity) or not _about_subject(s, best, retrieval.weights, entity):
+                    return False
+                candidates = [[t for t in name if t not in asked_terms] for name in names_in(s.text)]
+                informative = {t for name in candidates for t in name}
+                if not informative:
+                    return False
+                common = self._common_terms(sorted(informative))
+                return any(name and not set(name) <= common for name in candidates)
+
+            return holds_name
+        return lambda s: has_value(s.text, slot)
+
+    def _common_terms(self, terms: list[str]) -> set[str]:
+        total, _average = index.STATS.totals(self.db)
+        df = index.STATS.document_frequencies(self.db, terms)
+        return {term for term in terms if total and df.get(term, 0) > COMMON_NAME_SHARE * total}
 
     def ask(
         self,
@@ -211,11 +265,26 @@ class KnowledgeBase:
 
 
 def _focus_group(question: str, groups: list[tuple[str, ...]]) -> int | None:
-    word = focus_word(question)
+    return _group_of(focus_word(question), groups)
+
+
+def _group_of(word: str | None, groups: list[tuple[str, ...]]) -> int | None:
     if word is None:
         return None
     stemmed = stem(word)
     return next((index for index, group in enumerate(groups) if stemmed in group), None)
+
+
+def _about_subject(sentence: Sentence, best: Sentence, weights: list[float], asked: list[int]) -> bool:
+    """Whether the sentence (with its heading) carries, of the question's words other than the
+    asked ones, at least SENTENCE_KEEP_RATIO of the weight the best sentence carries: closeness
+    to the best answer measured on the subject, not on the counted noun both share."""
+
+    def subject(s: Sentence) -> float:
+        return sum(min(w, COVERAGE_WEIGHT_CAP) for i, w in enumerate(weights) if i not in asked and i in s.groups)
+
+    reference = subject(best)
+    return not reference or subject(sentence) >= SENTENCE_KEEP_RATIO * reference
 
 
 def _numbers_found(retrieval: Retrieval) -> bool:
@@ -226,26 +295,29 @@ def _numbers_found(retrieval: Retrieval) -> bool:
 
 
 def _focus_answered(ranked: list[Sentence], groups: list[tuple[str, ...]], focus: int | None) -> bool:
-    """Whether a sentence close to the best one (a gap statement), stating a fact, names what
-    the question asks about and matches all the question words the gap matches: then one
-    passage saying it lacks the fact doesn't silence another that has it."""
+    """Whether a sentence of another document, close to the best one (a gap statement), stating
+    a fact, names what the question asks about and matches all the question words the gap
+    matches: then one document saying it lacks the fact doesn't silence another that has it.
+    The gap's own document is taken at its word: its other sentences are context around the
+    gap ("le seul chiffre cité… concerne vraisemblablement un autre projet")."""
     if focus is None:
         return False
     gap = ranked[0]
     return any(
-        s.score >= SENTENCE_KEEP_RATIO * gap.score and not is_gap_statement(s.text) and not s.text.endswith(":")
+        s.hit.document_id != gap.hit.document_id
+        and s.score >= SENTENCE_KEEP_RATIO * gap.score and not is_gap_statement(s.text) and not s.text.endswith(":")
         and set(tokens(s.text)).intersection(groups[focus]) and gap.groups <= s.groups
         for s in ranked
     )
 
 
-def _with_slot(ranked: list[Sentence], slot: str) -> list[Sentence] | None:
+def _with_slot(ranked: list[Sentence], slot: str, holds_value: Callable[[Sentence], bool]) -> list[Sentence] | None:
     """Sentences holding a value of the asked kind come first; None when no sentence close to
     the best one holds such a value (the knowledge doesn't give what is asked)."""
     best = ranked[0].score
     # A list intro ("répartis en six collèges :") can state a quantity or amount on its own; a date can't.
     holds = {id(s) for s in ranked if s.score >= SENTENCE_KEEP_RATIO * best and not is_gap_statement(s.text)
-             and (slot != "date" or not s.text.endswith(":")) and has_value(s.text, slot)}
+             and (slot != "date" or not s.text.endswith(":")) and holds_value(s)}
     if not holds:
         return None
     reweighted = [

@@ -85,6 +85,33 @@ def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:  # 
     assert [round(h.score, 6) for h in hits] == sorted((round(h.score, 6) for h in hits), reverse=True)
 
 
+def test_the_engine_looks_for_the_rarest_terms_within_a_row_budget() -> None:
+    df = {"rare": 10, "mid": 900, "common": 1500, "huge": 40_000}
+    assert index.candidate_terms(["huge", "common", "rare", "mid"], df) == ["rare", "mid"]
+    assert index.candidate_terms(["huge", "common"], df) == ["common"]  # the rarest always
+    assert index.candidate_terms(["a", "b"], {"a": 3, "b": 4}) == ["a", "b"]
+
+
+def test_a_question_costs_one_statement_once_the_statistics_are_cached(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    kb = KnowledgeBase(db, clock=clock)
+    kb.retrieve("Qui finance DIGISET ?")  # indexes, and caches the corpus statistics and the terms' frequencies
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        hits = kb.retrieve("Qui finance DIGISET ?").hits
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert hits and hits[0].ref == "knowledge/digiset.md"
+    # SQLite's BEGIN is the engine's own (no round trip); PostgreSQL reads in autocommit, without one.
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+
+
 def _pdf(lines: list[str]) -> bytes:
     """A minimal one-page PDF with the lines in Helvetica (ASCII text), correct xref offsets."""
     content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
@@ -120,3 +147,42 @@ def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: D
     answer = kb.ask("Quand ouvre le local associatif de Roubaix ?")
     assert answer.answered and "mercredi" in answer.text
     assert answer.sources[0].ref.endswith("guide-du-local.pdf")
+
+
+def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    page = extra / "verger.md"
+    page.write_text(
+        "---\ntitle: Verger partagé des Tilleuls\n---\n## Partenaires du verger des Tilleuls\n"
+        "Le verger des Tilleuls réunit quatre partenaires venant de Belgique, d'Espagne et de Pologne.\n"
+        "## Audience du verger des Tilleuls\n"
+        "Le verger des Tilleuls a publié 40 photos sur Instagram et sa gazette compte 215 abonnés.\n",
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase(db, extra_dir=extra, clock=clock)
+    # Countries are not names; the number next to "abonnés" counts the gazette's, not Instagram's.
+    assert not kb.ask("Quels sont les noms des partenaires du verger des Tilleuls ?").answered
+    assert not kb.ask("Combien d'abonnés Instagram a le verger des Tilleuls ?").answered
+    gazette = kb.ask("Combien d'abonnés a la gazette du verger des Tilleuls ?")
+    assert gazette.answered and "215" in gazette.text
+
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("venant de Belgique", "(Ferme Gambetta, Vergers Urbains) venant de Belgique"),
+        encoding="utf-8",
+    )
+    kb.reindex()
+    named = kb.ask("Quels sont les noms des partenaires du verger des Tilleuls ?")
+    assert named.answered and "Vergers Urbains" in named.text
+
+
+def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.knowledge.channels import sync_channels
+
+    parent = {"type": "message", "ts": "100.000001", "text": "Où trouver une perceuse au local ?", "reply_count": 1,
+              "latest_reply": "100.000002"}
+    broadcast = {"type": "message", "subtype": "thread_broadcast", "ts": "100.000002", "thread_ts": "100.000001",
+                 "text": "Dans l'armoire bleue de l'atelier, étagère du haut."}
+    report = sync_channels(db, ["C0X"], lambda _c, _o: [broadcast, parent], clock(),
+                           replies=lambda _c, _t: [parent, broadcast])
+    assert (report.messages, report.replies, report.added) == (1, 1, 1)
