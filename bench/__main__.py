@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(BENCHMARKS))
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--no-pin", action="store_true", help="don't pin the servers and the load generator to separate cores")
+    parser.add_argument("--database-url", help="run the bot on this PostgreSQL database (its tables are emptied); default: a new SQLite file")
     parser.add_argument("--inline", action="store_true", help="one bot process doing its work itself (BACKGROUND_WORK=inline), no worker")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -66,9 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"bench: unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})", file=sys.stderr)
         return 2
-    env = Environment(make_workdir(), pin=not args.no_pin, worker=not args.inline).start()
+    env = Environment(make_workdir(), pin=not args.no_pin, worker=not args.inline, database_url=args.database_url).start()
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-                    "background_work": "inline" if args.inline else "worker"}
+                    "background_work": "inline" if args.inline else "worker",
+                    "database": "postgresql" if args.database_url else "sqlite"}
     try:
         for name in wanted:
             started = time.monotonic()

@@ -19,7 +19,6 @@ import hmac
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from bench import payloads
 from bench.payloads import Body
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.registry import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -80,9 +84,12 @@ class Environment:
     ports: dict[str, int] = field(default_factory=dict)
     standin_url: str = ""
 
+    # A PostgreSQL URL to run the bot on (its tables are emptied first); a SQLite file otherwise.
+    database_url: str | None = None
+
     @property
-    def db_path(self) -> Path:
-        return self.workdir / "bench.db"
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.workdir / 'bench.db'}"
 
     @property
     def bot_log(self) -> Path:
@@ -100,6 +107,8 @@ class Environment:
             os.sched_setaffinity(pid, cores[1] if servers else cores[0])
 
     def start(self) -> "Environment":
+        if self.database_url:
+            self._empty_database()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "MAILCHIMP_", "DATABASE_"))}
         env["PYTHONPATH"] = str(ROOT)
         self._pin(os.getpid(), servers=False)
@@ -113,7 +122,7 @@ class Environment:
         self.ports["bot"], self.ports["bare"] = free_port(), free_port()
         bot_env = dict(env, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
                        SLACK_API_URL=self.standin_url + "/api/", PORT=str(self.ports["bot"]),
-                       DATABASE_URL=f"sqlite:///{self.db_path}", RUN_SCHEDULER="false", LOG_LEVEL="WARNING",
+                       DATABASE_URL=self.db_url, RUN_SCHEDULER="false", LOG_LEVEL="WARNING",
                        OUTBOX_DIR=str(self.workdir / "outbox"))
         if self.worker:
             bot_env["BACKGROUND_WORK"] = "worker"
@@ -182,8 +191,23 @@ class Environment:
         raise RuntimeError("the bot never went quiet")
 
     def ledger_counts(self) -> dict[str, int]:
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30) as connection:
-            return dict(connection.execute("SELECT status, count(*) FROM processed_events GROUP BY status").fetchall())
+        db = Database(self.db_url)
+        try:
+            with db.reading() as connection:
+                return dict(connection.execute(text("SELECT status, count(*) FROM processed_events GROUP BY status")).all())
+        finally:
+            db.dispose()
+
+    def _empty_database(self) -> None:
+        """A PostgreSQL database of earlier runs: start from empty tables, as with a new file."""
+        db = Database(self.db_url)
+        try:
+            upgrade(db)
+            with db.engine.begin() as connection:
+                names = ", ".join(f'"{table.name}"' for table in metadata().sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        finally:
+            db.dispose()
 
     def error_lines(self) -> list[str]:
         return [line for line in self.bot_log.read_text(errors="replace").splitlines() if " ERROR " in line or "Traceback" in line]

@@ -64,6 +64,10 @@ KEEP_DONE = timedelta(days=7)
 MAX_ATTEMPTS = 3
 
 
+class _Disconnected(Exception):
+    pass
+
+
 class DriverStatement:
     """One statement compiled once for the engine's driver, run on a pooled DBAPI connection in
     its own transaction (on SQLite, autocommit: one statement is atomic). On the ack path,
@@ -83,7 +87,20 @@ class DriverStatement:
     def rows(self, values: dict[str, Any]) -> list[tuple]:
         converted = {key: self._convert[key](value) if key in self._convert else value for key, value in values.items()}
         params: Any = tuple(converted[name] for name in self._order) if self._order is not None else converted
+        try:
+            return self._run(params)
+        except _Disconnected:
+            # A pooled connection the server closed (a restart, an idle timeout): no ping guards
+            # the checkout (see Database.statement_engine), so the first use finds out. The
+            # statement didn't run; a fresh connection runs it.
+            try:
+                return self._run(params)
+            except _Disconnected as again:
+                raise again.__cause__ from None  # the server is really gone: its own error
+
+    def _run(self, params: Any) -> list[tuple]:
         connection = self._engine.raw_connection()
+        cursor = None
         try:
             cursor = connection.cursor()
             cursor.execute(self._sql, params)
@@ -91,6 +108,12 @@ class DriverStatement:
             cursor.close()
             connection.commit()
             return rows
+        except self._engine.dialect.loaded_dbapi.Error as exc:
+            if self._engine.dialect.is_disconnect(exc, connection.driver_connection, cursor):
+                connection.invalidate()
+                raise _Disconnected() from exc
+            connection.rollback()
+            raise
         except BaseException:
             connection.rollback()
             raise
@@ -109,7 +132,7 @@ class EventLedger:
         insert = sqlite_insert if db.is_sqlite else postgresql_insert
         # RETURNING says whether the row went in (psycopg reports rowcount -1 for this statement).
         self._insert_new = insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
-        self._insert_fast = DriverStatement(db.engine, self._insert_new)
+        self._insert_fast = DriverStatement(db.statement_engine, self._insert_new)
         self._take_over = (
             update(table)
             .where(table.c.event_id == bindparam("id"), table.c.status == "processing", table.c.claimed_at < bindparam("expired"))

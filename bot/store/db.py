@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -45,6 +46,16 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(read_only=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @cached_property
+    def statement_engine(self) -> Engine:
+        """For single statements on the ack path (bot.event_ledger.DriverStatement). PostgreSQL:
+        a pool of its own in autocommit and without the checkout ping, so a statement is one
+        round trip instead of three (ping, statement, commit); a connection found dead is
+        replaced and the statement tried again. SQLite: the engine (one statement autocommits)."""
+        if self.is_sqlite:
+            return self.engine
+        return create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8, pool_recycle=600)
 
     @property
     def safe_url(self) -> str:
@@ -96,6 +107,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if "statement_engine" in self.__dict__:
+            self.statement_engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:

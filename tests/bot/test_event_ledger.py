@@ -79,3 +79,21 @@ def test_take_serves_the_oldest_first_and_can_wait_for_a_grace_period(db, clock:
     assert ledger.queue_depth()[0] == 2
     assert ledger.take(5, queued_before=clock() - timedelta(seconds=10)) == [("EvOLD", "{}")]
     assert ledger.take(5) == [("EvNEW", "{}")]
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """The ack path's statements skip the checkout ping (one round trip, not three)."""
+    import pytest
+    from sqlalchemy import text
+
+    if db.is_sqlite:
+        pytest.skip("a SQLite connection can't be closed by a server")
+    ledger = EventLedger(db, clock)
+    assert ledger.enqueue("EvBEFORE", "message", "{}")
+    pooled = db.statement_engine.raw_connection()
+    backend = pooled.driver_connection.info.backend_pid
+    pooled.close()  # back to the pool, where the next enqueue will find it
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    assert ledger.enqueue("EvAFTER", "message", "{}")
+    assert ledger.status("EvAFTER") == "queued"
