@@ -29,8 +29,10 @@ def source_line(n: int, source: Source) -> str:
     return f"[{n}] {title} — `{escape_mrkdwn(source.ref)}`"
 
 
-def tail_blocks(answer: Answer, lang: Lang, *, can_hand_off: bool) -> list[Block]:
-    """What follows the answer's text: sources, then feedback or the hand-off offer."""
+def tail_blocks(answer: Answer, *, can_hand_off: bool) -> list[Block]:
+    """What follows the answer's text: sources, then feedback or the hand-off offer, in the
+    answer's language (the question's, not always the member's locale)."""
+    lang = answer.language
     blocks: list[Block] = []
     if answer.sources:
         blocks.append(context(*[source_line(n, s) for n, s in enumerate(answer.sources, start=1)]))
@@ -44,8 +46,8 @@ def tail_blocks(answer: Answer, lang: Lang, *, can_hand_off: bool) -> list[Block
     return blocks
 
 
-def answer_blocks(answer: Answer, lang: Lang, *, can_hand_off: bool) -> list[Block]:
-    tail = tail_blocks(answer, lang, can_hand_off=can_hand_off)
+def answer_blocks(answer: Answer, *, can_hand_off: bool) -> list[Block]:
+    tail = tail_blocks(answer, can_hand_off=can_hand_off)
     body = sections(safe_answer_text(answer.text))
     return fit(body, MAX_BLOCKS - len(tail)) + tail
 

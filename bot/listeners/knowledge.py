@@ -93,7 +93,7 @@ def register(app: App, services: Services) -> None:
         if reply_ts is None:
             response = client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=fallback_text(answer),
-                blocks=answer_blocks(answer, lang, can_hand_off=can_hand_off),
+                blocks=answer_blocks(answer, can_hand_off=can_hand_off),
             )
             reply_ts = response.get("ts")
         records.set_reply_ts(db, answer.question_id, reply_ts)
@@ -231,7 +231,7 @@ def register(app: App, services: Services) -> None:
         answer.question_id = records.log_question(db, answer, user_id=user, surface="command",
                                                   channel_id=command.get("channel_id"), thread_ts=None, now=services.clock())
         respond(response_type="ephemeral", replace_original=False, text=fallback_text(answer),
-                blocks=answer_blocks(answer, lang, can_hand_off=bool(settings.staff_channel)))
+                blocks=answer_blocks(answer, can_hand_off=bool(settings.staff_channel)))
 
     def set_mode(respond, user: str, channel: str, args: list[str], lang: Lang) -> None:  # type: ignore[no-untyped-def]
         if not services.roles.can(user, Permission.SET_CHANNEL_MODE):
@@ -441,20 +441,20 @@ class Streamer:
                 # A stream was opened but the answer isn't the streamed text: replace it.
                 try:
                     self.client.chat_update(channel=self.channel, ts=self.stream.ts, text=fallback_text(answer),
-                                            blocks=answer_blocks(answer, lang, can_hand_off=can_hand_off))
+                                            blocks=answer_blocks(answer, can_hand_off=can_hand_off))
                     return self.stream.ts
                 except SlackApiError:
                     return None
             return None
         try:
-            response = self.stream.stop(blocks=tail_blocks(answer, lang, can_hand_off=can_hand_off))
+            response = self.stream.stop(blocks=tail_blocks(answer, can_hand_off=can_hand_off))
             return response.get("ts") or self.stream.ts
         except Exception as exc:  # noqa: BLE001
             log.info("could not finish the stream: %s", exc)
             if self.stream.ts:
                 try:
                     self.client.chat_update(channel=self.channel, ts=self.stream.ts, text=fallback_text(answer),
-                                            blocks=answer_blocks(answer, lang, can_hand_off=can_hand_off))
+                                            blocks=answer_blocks(answer, can_hand_off=can_hand_off))
                     return self.stream.ts
                 except SlackApiError:
                     pass

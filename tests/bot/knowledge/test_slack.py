@@ -71,6 +71,20 @@ def test_english_mention_is_answered_in_a_thread_in_english_and_follow_ups_need_
     assert len(bot.slack.bot_messages("C0GENERAL")) == 2
 
 
+def test_a_question_in_french_from_an_english_locale_gets_its_whole_reply_in_french(bot: BotHarness) -> None:
+    """The question's language wins over the locale: the answer, its buttons and the hand-off
+    offer speak one language."""
+    dm = bot.slack.dm_channel(ENGLISH_MEMBER)
+    bot.dm(ENGLISH_MEMBER, "Quelle est la recette de la tarte tatin ?")
+    [declined] = bot.slack.bot_messages(dm)
+    assert "Voulez-vous que je transmette" in _texts(declined) and "Demander à l'équipe" in _texts(declined)
+    assert "Would you like" not in _texts(declined) and "Ask the team" not in _texts(declined)
+
+    bot.dm(ENGLISH_MEMBER, "Qui finance DIGISET ?")
+    answered = bot.slack.bot_messages(dm)[-1]
+    assert "COSME" in _texts(answered) and "Utile" in _texts(answered) and "Helpful" not in _texts(answered)
+
+
 def test_off_topic_is_declined_then_handed_to_staff_and_the_reply_relayed(bot: BotHarness) -> None:
     bot.dm(MEMBER, "Quelle est la recette de la tarte tatin ?")
     dm = bot.slack.dm_channel(MEMBER)
@@ -144,7 +158,7 @@ def test_channel_mode_is_set_by_staff_and_answers_questions_quietly(bot: BotHarn
 def test_long_answers_stay_within_block_kit_limits() -> None:
     answer = Answer("q", ("Une très longue phrase de la base. " * 40 + "\n\n") * 60, True, "fr",
                     [Source(f"Titre {i}", f"knowledge/f{i}.md", "x") for i in range(5)], question_id=7)
-    blocks = answer_blocks(answer, "fr", can_hand_off=True)
+    blocks = answer_blocks(answer, can_hand_off=True)
     assert len(blocks) <= MAX_BLOCKS
     assert all(len((b.get("text") or {}).get("text", "")) <= MAX_SECTION_TEXT for b in blocks)
     assert blocks[-1]["type"] == "actions"  # the feedback buttons survive the cut
