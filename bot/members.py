@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from bot.i18n import DEFAULT_LANG, Lang, lang_from_locale
-from bot.store.db import Database
+from bot.store.db import Database, DriverStatement
 from bot.store.models import Member
 
 # Profiles change rarely; refreshing daily keeps users.info calls (Tier 4) well within limits.
@@ -27,6 +27,7 @@ class MemberDirectory:
         self._db = db
         self._fetch_profile = fetch_profile
         self._clock = clock
+        self._locale_of = DriverStatement(db.statement_engine, _LOCALE_OF)
 
     def get(self, user_id: str, *, refresh: bool = True) -> Member | None:
         with self._db.read_session() as session:
@@ -84,12 +85,11 @@ class MemberDirectory:
 
     def cached_language(self, user_id: str | None) -> Lang:
         """The language from what is stored, without any network call: for ack functions and
-        error paths. One column read on the driver's terms, no ORM session: acks call it."""
+        error paths. One statement on the driver (DriverStatement): acks call it."""
         if not user_id:
             return DEFAULT_LANG
-        with self._db.reading() as connection:
-            locale = connection.execute(_LOCALE_OF, {"user_id": user_id}).scalar()
-        return lang_from_locale(locale) if locale else DEFAULT_LANG
+        found = self._locale_of.rows({"user_id": user_id})
+        return lang_from_locale(found[0][0]) if found and found[0][0] else DEFAULT_LANG
 
 
 def _once_more_on_insert_race(write: Callable[[], Any]) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -132,3 +133,61 @@ def _configure_sqlite(engine: Engine) -> None:
         # and reads its WAL snapshot alongside the writer instead of queueing for the lock.
         read_only = connection.get_execution_options().get("read_only")
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class _Disconnected(Exception):
+    pass
+
+
+class DriverStatement:
+    """One statement compiled once for the engine's driver, run on a pooled DBAPI connection in
+    its own transaction (on SQLite, autocommit: one statement is atomic), for the ack path: the
+    event ledger's insert, an ack's read of the member's language. SQLAlchemy's per-execution
+    work (transaction events, result wrapping) cost three times SQLite's own: 0.13 ms against
+    0.035 ms per insert on the bench machine. Use it with Database.statement_engine."""
+
+    def __init__(self, engine: Engine, statement: Any) -> None:
+        self._engine = engine
+        compiled = statement.compile(dialect=engine.dialect)
+        self._sql = compiled.string
+        self._order = compiled.positiontup if compiled.positional else None
+        self._convert = {
+            name: processor for name, bind in compiled.binds.items()
+            if (processor := bind.type.bind_processor(engine.dialect)) is not None
+        }
+
+    def rows(self, values: dict[str, Any]) -> list[tuple]:
+        converted = {key: self._convert[key](value) if key in self._convert else value for key, value in values.items()}
+        params: Any = tuple(converted[name] for name in self._order) if self._order is not None else converted
+        try:
+            return self._run(params)
+        except _Disconnected:
+            # A pooled connection the server closed (a restart, an idle timeout): no ping guards
+            # the checkout (see Database.statement_engine), so the first use finds out. The
+            # statement didn't run; a fresh connection runs it.
+            try:
+                return self._run(params)
+            except _Disconnected as again:
+                raise again.__cause__ from None  # the server is really gone: its own error
+
+    def _run(self, params: Any) -> list[tuple]:
+        connection = self._engine.raw_connection()
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self._sql, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            connection.commit()
+            return rows
+        except self._engine.dialect.loaded_dbapi.Error as exc:
+            if self._engine.dialect.is_disconnect(exc, connection.driver_connection, cursor):
+                connection.invalidate()
+                raise _Disconnected() from exc
+            connection.rollback()
+            raise
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
