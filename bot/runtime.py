@@ -55,6 +55,10 @@ class TrackingExecutor(ThreadPoolExecutor):
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def max_workers(self) -> int:
+        return self._max_workers
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)

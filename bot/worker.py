@@ -31,6 +31,7 @@ from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_bolt.request import BoltRequest
 
 from bot.event_ledger import EventLedger
+from bot.runtime import TrackingExecutor
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,14 @@ class StoredWork:
     """Runs the ledger's items through the app: queued ones (a worker) and abandoned ones
     (recovery, in whichever process runs it)."""
 
-    def __init__(self, app: App, ledger: EventLedger, executor: Any, clock: Callable[[], datetime]) -> None:
+    def __init__(self, app: App, ledger: EventLedger, executor: TrackingExecutor, clock: Callable[[], datetime]) -> None:
         self._app = app
         self._ledger = ledger
         self._executor = executor
         self._clock = clock
-        self._slots = threading.BoundedSemaphore(max(1, getattr(executor, "_max_workers", 8)))
+        # One slot per thread: items are taken from the queue only when a thread can run them,
+        # so another worker process can take the rest.
+        self._slots = threading.BoundedSemaphore(executor.max_workers)
 
     def run(self, event_id: str, payload: str) -> None:
         """Run one item now, in this thread; mark it finished."""
