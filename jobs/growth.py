@@ -7,7 +7,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from bot.growth.ingest import SLACKBOT
 from bot.growth.sync import reconcile_members
+from bot.growth.welcome import send_welcome
 from integrations.slack_api import iter_pages
 from jobs.spec import JobSpec
 
@@ -29,9 +31,25 @@ def _paced(pages: Iterator[dict[str, Any]], pause: float, page_size: int) -> Ite
 def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[str, int]:  # type: ignore[no-untyped-def]
     # Read every page first: the database write lock is then held for one short transaction.
     users = list(_paced(iter_pages(services.slack.users_list, "members", limit=PAGE_SIZE), pause, PAGE_SIZE))
-    outcomes = reconcile_members(services.db, users, services.clock())
+    arrivals: list[dict] = []
+    outcomes = reconcile_members(services.db, users, services.clock(), arrivals)
     log.info("member reconciliation: %s", dict(outcomes))
+    welcome_arrivals(services, arrivals)
     return dict(outcomes)
+
+
+def welcome_arrivals(services, arrivals: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """Members whose team_join never reached the bot (it was down) get the welcome a live join
+    gets, once (bot.growth.welcome). One that fails doesn't keep the others from theirs."""
+    people = [user for user in arrivals if not user.get("is_bot") and user.get("id") != SLACKBOT]
+    if not (people and services.settings.welcome_enabled):
+        return
+    bot_user_id = services.slack.auth_test().get("user_id")
+    for user in people:
+        try:
+            send_welcome(services, services.slack, user, bot_user_id)
+        except Exception:
+            log.exception("could not welcome %s", user["id"])
 
 
 JOBS: list[JobSpec] = [

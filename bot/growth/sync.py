@@ -11,8 +11,10 @@ from bot.growth.ingest import apply_user, baseline_taken, mark_baseline
 from bot.store.db import Database
 
 
-def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: datetime) -> Counter[str]:
+def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: datetime,
+                      arrivals: list[dict[str, Any]] | None = None) -> Counter[str]:
     """Apply the workspace's member list; returns how many members joined, left, rejoined, etc.
+    The users who joined or came back are appended to `arrivals` (to welcome them).
 
     The first list ever taken in (with no import before it) is a baseline: those members were
     there before the bot, so they don't count as joins today.
@@ -22,6 +24,9 @@ def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: dateti
         joins_count = baseline_taken(session)
         for user in users:
             if user.get("id"):
-                outcomes[apply_user(session, user, now, now, is_new_join=joins_count)] += 1
+                outcome = apply_user(session, user, now, now, is_new_join=joins_count)
+                outcomes[outcome] += 1
+                if arrivals is not None and outcome in ("joined", "rejoined"):
+                    arrivals.append(user)
         mark_baseline(session, now)
     return outcomes

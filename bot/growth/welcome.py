@@ -1,12 +1,15 @@
-"""The welcome DM on team_join: sent once per member, never twice."""
+"""The welcome DM on team_join, or when the daily reconciliation finds a join the events missed:
+sent once per member, never twice."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 
+from bot.blocks import sections
 from bot.growth.texts import GROWTH
 from bot.i18n import Lang
 from bot.store.db import Database
@@ -42,3 +45,23 @@ def welcome_text(lang: Lang, name: str, channel_ids: tuple[str, ...], bot_user_i
         except (KeyError, IndexError, ValueError):
             log.warning("WELCOME_TEMPLATE_%s has an unknown {placeholder}; using the built-in text", lang.upper())
     return GROWTH("welcome", lang, **values)
+
+
+def send_welcome(services: Any, client: Any, user: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Post the welcome DM to a Slack user object, unless they already had it; True if posted.
+    A failed post releases the claim, so the next join or reconciliation tries again."""
+    settings = services.settings
+    user_id = user["id"]
+    if not claim_welcome(services.db, user_id, services.clock()):
+        return False
+    try:
+        lang = services.members.language(user_id)
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
+        text = welcome_text(lang, name, settings.welcome_channel_ids, bot_user_id,
+                            settings.welcome_template_fr, settings.welcome_template_en)
+        client.chat_postMessage(channel=user_id, text=text, blocks=sections(text))
+    except Exception:
+        release_welcome(services.db, user_id)
+        raise
+    return True

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import sections
 from bot.growth.blocks import ask_blocks, home_blocks, stats_blocks
 from bot.growth.chart import weekly_chart_png
 from bot.growth.csv_export import cohorts_csv, weekly_csv
@@ -20,7 +19,7 @@ from bot.growth.ingest import ActivityRecorder, MembershipRecorder
 from bot.growth.report import build_report
 from bot.growth.stats import today
 from bot.growth.texts import GROWTH
-from bot.growth.welcome import claim_welcome, release_welcome, welcome_text
+from bot.growth.welcome import send_welcome
 from bot.listeners.failures import failure_reporter
 from bot.roles import Permission
 from bot.runtime import SlackEvent, reported
@@ -55,7 +54,7 @@ def register(app: App, services: Services) -> None:
         user = event.event["user"]
         outcome = membership.team_join(user)
         if outcome in ("joined", "rejoined") and settings.welcome_enabled and not user.get("is_bot"):
-            send_welcome(event.client, user, _bot_user(event))
+            send_welcome(services, event.client, user, _bot_user(event))
 
     services.router.observe("team_join", on_team_join)
 
@@ -74,21 +73,6 @@ def register(app: App, services: Services) -> None:
             membership.joined_general(data["user"], at)
 
     services.router.observe("member_joined_channel", on_channel_join)
-
-    def send_welcome(client: Any, user: dict[str, Any], bot_user_id: str | None) -> None:
-        user_id = user["id"]
-        if not claim_welcome(services.db, user_id, services.clock()):
-            return
-        try:
-            lang = services.members.language(user_id)
-            profile = user.get("profile") or {}
-            name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
-            text = welcome_text(lang, name, settings.welcome_channel_ids, bot_user_id,
-                                settings.welcome_template_fr, settings.welcome_template_en)
-            client.chat_postMessage(channel=user_id, text=text, blocks=sections(text))
-        except Exception:
-            release_welcome(services.db, user_id)
-            raise
 
     # -- /stats ---------------------------------------------------------------------------------
     def ack_stats(ack, command):  # type: ignore[no-untyped-def]

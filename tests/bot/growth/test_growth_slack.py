@@ -192,6 +192,20 @@ def test_reconciliation_catches_a_missed_join_and_a_missed_leave(bot: BotHarness
     assert compute_stats(services.db, tz, day).figures == after.figures
 
 
+def test_a_join_found_by_reconciliation_is_welcomed_once(bot: BotHarness) -> None:
+    reconcile_members_job(bot.services, pause=0)  # the baseline: nobody is welcomed
+    assert not any(_dm_messages(bot, user) for user in (MEMBER, ENGLISH_MEMBER, STAFF))
+    bot.slack.add_user("U0MISSED", "noa", locale="en-GB")  # joined while the bot was down
+    bot.slack.add_user("U0BOTNEW", "helper", is_bot=True)
+    bot.clock.advance(days=1)
+    assert reconcile_members_job(bot.services, pause=0)["joined"] == 2
+    [welcome] = _dm_messages(bot, "U0MISSED")
+    assert "Welcome" in welcome["text"] and "noa" in welcome["text"]
+    assert _dm_messages(bot, "U0BOTNEW") == []
+    reconcile_members_job(bot.services, pause=0)
+    assert len(_dm_messages(bot, "U0MISSED")) == 1
+
+
 def test_reconciliation_pages_through_users_list(bot: BotHarness) -> None:
     bot.slack.page_size = 2
     reconcile_members_job(bot.services, pause=0)
