@@ -67,9 +67,10 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from bot.app import build_app, start_recovery_loop
     from bot.http_server import HttpServer
 
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     services = ctx.services
     queue_work = settings.background_work == "worker"
+    if not queue_work:
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
     app = build_app(services, queue_work=queue_work)
     stop = threading.Event()
     scheduler = None
@@ -151,11 +152,12 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # The worker gives way to the web process when both share a machine: acks come first.
 WORKER_NICENESS = 10
-# Both processes mix CPU-bound Python (retrieval, Block Kit) with I/O (Slack, the database) in
-# many threads. A thread back from its I/O waits for the GIL up to the switch interval (5 ms by
-# default) behind the CPU-bound ones, at every call: an ack in the web process, the next step of
-# an answer (its 👀 first) in the worker. Measured: first sign under 100 ev/s, p50 1 s → see
-# bench/README.md.
+# Where CPU-bound Python (retrieval, Block Kit) shares a process with I/O (Slack, the database)
+# in many threads, a thread back from its I/O waits for the GIL up to the switch interval (5 ms
+# by default) behind the CPU-bound ones, at every call: an ack in a process that also does the
+# work, the next step of an answer (its 👀 first) in the worker (first sign under 100 ev/s: p50
+# 1 s without it). A web process that only acks has no such work: more switches would only cost
+# it CPU, so it keeps the default.
 GIL_SWITCH_SECONDS = 0.0005
 
 
