@@ -162,6 +162,7 @@ def test_welcome_dm_once_in_the_members_language(bot: BotHarness) -> None:
     bot.client.send_event({"type": "team_join", "user": bot.slack.ws.users["U0NEWFR"]})  # a second delivery
     deactivated = dict(bot.slack.ws.users["U0NEWFR"], deleted=True)
     bot.client.send_event({"type": "user_change", "user": deactivated})
+    bot.wait_idle()  # events are handled concurrently; Slack sends these two minutes apart at least
     bot.client.send_event({"type": "user_change", "user": dict(deactivated, deleted=False)})
     bot.wait_idle()
     [french] = _dm_messages(bot, "U0NEWFR")
