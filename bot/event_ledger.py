@@ -82,8 +82,9 @@ class EventLedger:
         )
         self._take_queued = (
             update(table)
-            .where(table.c.event_id == bindparam("id"), table.c.status == "queued")
+            .where(table.c.event_id.in_(bindparam("ids", expanding=True)), table.c.status == "queued")
             .values(status="processing", claimed_at=bindparam("now"), attempts=table.c.attempts + 1)
+            .returning(table.c.event_id)
         )
         self._finish = update(table).where(table.c.event_id == bindparam("id")).values(
             status=bindparam("status"), completed_at=bindparam("now"), payload=None
@@ -99,8 +100,8 @@ class EventLedger:
 
     def take(self, limit: int, *, queued_before: datetime | None = None) -> list[tuple[str, str]]:
         """(event_id, payload) of up to `limit` queued items, oldest first, each now claimed by
-        the caller under the lease. Several workers can call this at once: the conditional
-        UPDATE lets exactly one of them take a row."""
+        the caller under the lease. Several workers can call this at once: the one conditional
+        UPDATE lets exactly one of them take a row, and says which rows it took."""
         now = self._clock()
         table = self._table
         query = select(table.c.event_id, table.c.payload).where(table.c.status == "queued")
@@ -112,13 +113,9 @@ class EventLedger:
             rows = connection.execute(query.order_by(table.c.claimed_at).limit(limit)).all()
         if not rows:
             return []
-        taken = []
         with self._db.engine.begin() as connection:
-            for event_id, payload in rows:
-                result = connection.execute(self._take_queued, dict(id=event_id, now=now))
-                if result.rowcount == 1:
-                    taken.append((event_id, payload))
-        return taken
+            ours = set(connection.execute(self._take_queued, dict(ids=[event_id for event_id, _ in rows], now=now)).scalars())
+        return [(event_id, payload) for event_id, payload in rows if event_id in ours]
 
     def queue_depth(self) -> tuple[int, datetime | None]:
         """How many items wait for a worker, and since when the oldest has waited."""
