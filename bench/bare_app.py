@@ -1,7 +1,7 @@
 """The baseline: a bare Bolt app that only acks, behind the bot's own HTTP server.
 
 `python -m bench.bare_app PORT SIGNING_SECRET SLACK_API_URL`. Same server class
-(bot.http_server.HttpServer), same signature check, same WebClient type; no ledger, no
+(bot.slack.http_server.HttpServer), same signature check, same WebClient type; no ledger, no
 database, no router: whatever the bot's p99 adds over this is the cost of our code.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 from slack_bolt import App
 
-from bot.http_server import HttpServer
+from bot.slack.http_server import HttpServer
 from integrations.slack_api import make_web_client
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.blocks.digest import digest_blocks  # noqa: E402
+from bot.slack.blocks.digest import digest_blocks  # noqa: E402
 from bot.digest.content import SlackLookups, build_digest  # noqa: E402
 from bot.digest.models import DigestLink, DigestPoster, DigestThread  # noqa: E402
 from bot.digest.observe import extract_links, make_excerpt  # noqa: E402

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 @dataclass(frozen=True)

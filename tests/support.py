@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.app import build_app
+from bot.slack.app import build_app
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import SlackStandin
-from bot.http_server import HttpServer
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.slack.http_server import HttpServer
+from bot.core.services import Services, build_services
+from bot.core.settings import Settings
 from bot.store.db import Database
 
 SIGNING_SECRET = "test-signing-secret"

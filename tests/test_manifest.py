@@ -6,8 +6,8 @@ import inspect
 import json
 from pathlib import Path
 
-from bot.app import build_app
-from bot.services import build_services
+from bot.slack.app import build_app
+from bot.core.services import build_services
 
 MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "manifest.json").read_text())
 

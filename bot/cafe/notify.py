@@ -7,7 +7,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.cafe import announcement, reminder_blocks, reminder_text
+from bot.slack.blocks.cafe import announcement, reminder_blocks, reminder_text
 from bot.cafe.service import CafeService
 
 log = logging.getLogger(__name__)

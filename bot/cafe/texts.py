@@ -1,6 +1,6 @@
 """Texts of the café intake, French first."""
 
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 
 CAFE = Catalog(
     {

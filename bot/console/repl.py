@@ -18,13 +18,13 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
-from bot.app import build_app
+from bot.slack.app import build_app
 from bot.console.render import Names, Pressable, render_blocks
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import BOT_USER_ID, SlackStandin
-from bot.http_server import HttpServer
-from bot.services import build_services
-from bot.settings import Settings
+from bot.slack.http_server import HttpServer
+from bot.core.services import build_services
+from bot.core.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.digest.observe import make_excerpt
 from bot.digest.sources import DigestSources, display_names, shared_links, top_threads
 from bot.digest.weeks import bounds, monday
-from bot.settings import PROJECT_ROOT
+from bot.core.settings import PROJECT_ROOT
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)

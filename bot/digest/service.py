@@ -12,7 +12,7 @@ from bot.digest.newsletter import newsletter_figures, sync_reports
 from bot.digest.sources import sources_for
 from bot.digest.weeks import previous_week
 from bot.digest.workflow import DigestWorkflow, SlackPort
-from bot.settings import PROJECT_ROOT
+from bot.core.settings import PROJECT_ROOT
 from integrations.mailchimp import make_mailchimp
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Texts of the digest capability's Slack surfaces (the digest itself is in French)."""
 
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 
 DIGEST = Catalog(
     {

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.blocks.digest import digest_blocks, preview_blocks, retry_blocks
+from bot.slack.blocks.digest import digest_blocks, preview_blocks, retry_blocks
 from bot.digest.content import DigestContent
 from bot.digest.models import APPROVED, DRAFT, FAILED, SCHEDULED, SENT, SKIPPED, DigestIssue
 from bot.digest.observe import purge_week_text
 from bot.digest.render import render_html, render_text
 from bot.digest.texts import DIGEST
-from bot.settings import Settings
+from bot.core.settings import Settings
 from bot.store.db import Database
 from integrations.mailchimp import Mailchimp, MailchimpFailure
 

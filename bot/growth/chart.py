@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.growth.texts import GROWTH
-from bot.i18n import Lang
+from bot.core.i18n import Lang
 
 
 def weekly_chart_png(weekly: list[dict[str, Any]], lang: Lang) -> bytes:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.growth.days import day_bit, local_day, month_start, ts_to_datetime, week_start
 from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question, Week
-from bot.members import PROFILE_TTL
+from bot.core.members import PROFILE_TTL
 from bot.store.base import UTCDateTime
 from bot.store.db import Database
 from bot.store.models import Member

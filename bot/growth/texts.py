@@ -1,6 +1,6 @@
 """User-facing texts of the growth capability: French first, English for English locales."""
 
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 
 GROWTH = Catalog(
     {

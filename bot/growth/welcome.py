@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.blocks import sections
+from bot.slack.blocks import sections
 from bot.growth.texts import GROWTH
-from bot.i18n import Lang
+from bot.core.i18n import Lang
 from bot.store.db import Database
 from bot.store.models import Member
 

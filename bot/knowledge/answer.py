@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import Lang
+from bot.core.i18n import Lang
 from bot.knowledge.analysis import tokens
 from bot.knowledge.index import Hit
 from bot.knowledge.texts import KB

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.i18n import Lang
+from bot.core.i18n import Lang
 
 _FRENCH = frozenset(
     "le la les des du de un une et est sont qui quoi quel quelle quels quelles combien comment pourquoi "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from bot.core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from bot.i18n import Lang
+from bot.core.i18n import Lang
 from bot.knowledge import index
 from bot.knowledge.answer import (
     COVERAGE_WEIGHT_CAP,
@@ -46,7 +46,7 @@ from bot.knowledge.slots import (
     names_in,
     slot_frame_tokens,
 )
-from bot.settings import PROJECT_ROOT
+from bot.core.settings import PROJECT_ROOT
 from bot.store.db import Database
 from integrations.llm import LLM, LLMUnavailable, PromptEcho
 

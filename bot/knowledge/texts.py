@@ -1,6 +1,6 @@
 """User-facing texts of the knowledge capability."""
 
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 
 KB = Catalog(
     {

@@ -1,6 +1,6 @@
 """What members read about their data, in French first and in English."""
 
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 
 TEXTS = Catalog(
     {

@@ -50,7 +50,7 @@ class Database:
 
     @cached_property
     def statement_engine(self) -> Engine:
-        """For single statements on the ack path (bot.event_ledger.DriverStatement). PostgreSQL:
+        """For single statements on the ack path (bot.core.event_ledger.DriverStatement). PostgreSQL:
         a pool of its own in autocommit and without the checkout ping, so a statement is one
         round trip instead of three (ping, statement, commit); a connection found dead is
         replaced and the statement tried again. SQLite: the engine (one statement autocommits)."""

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from bot.console.slack_standin import BOT_USER_ID
 from bot.digest.service import workflow_for
-from bot.roles import Permission
+from bot.core.roles import Permission
 from bot.store.registry import metadata
 from tests.bot.cafe.cafe_support import ask_form, cafe_form, cafes, create_cafe
 from tests.bot.digest.helpers import WEEK

@@ -7,7 +7,7 @@ import re
 
 from hypothesis import given, strategies as st
 
-from bot.blocks import escape_mrkdwn
+from bot.slack.blocks import escape_mrkdwn
 
 SMUGGLED = ["<!channel>", "<!here>", "<!everyone>", "<!subteam^S0STAFF|@staff>", "<@U0STAFF>", "<#C0STAFF|equipe>",
             "<https://evil.example|Cliquez ici>", "<mailto:x@evil.example|écrire>", "<!date^1392734382^{date}|x>"]

@@ -12,7 +12,7 @@ import time_machine
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 
 from bot.digest.service import workflow_for
-from bot.services import build_services
+from bot.core.services import build_services
 from jobs.digest import digest_trigger
 from jobs.scheduler import list_jobs, make_scheduler, start_scheduler, sync_job_table
 from tests.support import STAFF_CHANNEL, FakeClock, make_settings

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.console.slack_standin import SlackStandin
 from bot.knowledge.models import KbChunk, KbDocument, KbSlackCursor
 from bot.knowledge.service import KnowledgeBase
-from bot.services import build_services
+from bot.core.services import build_services
 from jobs.knowledge import JOBS, sync_slack_channels
 from tests.support import MEMBER, STAFF, make_settings
 

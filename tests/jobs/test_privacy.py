@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bot.privacy.retention import purge_expired, report
-from bot.services import build_services
+from bot.core.services import build_services
 from bot.store.models import Member
 from jobs.privacy import JOBS, purge_expired_data
 from tests.bot.privacy.support import extra_tables

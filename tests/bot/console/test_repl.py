@@ -6,7 +6,7 @@ import io
 
 from bot.console.render import mrkdwn_to_text, render_blocks
 from bot.console.repl import run_console
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 def _run(script: str, database_url: str, tmp_path, role: str = "member") -> str:  # type: ignore[no-untyped-def]

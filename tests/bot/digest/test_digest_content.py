@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.blocks.digest import digest_blocks
+from bot.slack.blocks.digest import digest_blocks
 from bot.digest.content import SlackLookups, build_digest
 from bot.digest.models import DigestLink, DigestThread
 from bot.digest.observe import DigestRecorder, extract_links, make_excerpt, purge_expired, purge_week_text

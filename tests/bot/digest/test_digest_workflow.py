@@ -13,7 +13,7 @@ from bot.digest.models import DigestIssue
 from bot.digest.observe import DigestRecorder
 from bot.digest.service import workflow_for
 from bot.digest.workflow import STALE_CLAIM, next_quarter_hour
-from bot.services import build_services
+from bot.core.services import build_services
 from tests.bot.digest.helpers import WEEK, seed_week
 from tests.fakes.mailchimp_standin import MailchimpStandin
 from tests.support import STAFF, STAFF_CHANNEL, DIGEST_CHANNEL, make_settings

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.growth.export_import import import_slack_export
 from bot.growth.ingest import ActivityRecorder, MembershipRecorder
 from bot.growth.models import Activity, GrowthState, MemberMonth, MemberWeek, Question, Week

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from bot.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
+from bot.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from bot.console.slack_standin import BOT_USER_ID
 from bot.knowledge import records
 from bot.knowledge.answer import Answer, Source
-from bot.knowledge.blocks import answer_blocks
+from bot.slack.blocks.knowledge import answer_blocks
 from bot.knowledge.models import KbQuestion
 from tests.fakes.openai_standin import OpenAIStandin
 from tests.support import ENGLISH_MEMBER, MEMBER, STAFF, STAFF_CHANNEL, BotHarness, make_settings

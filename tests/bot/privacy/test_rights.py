@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select
 
-from bot.event_ledger import EventLedger
+from bot.core.event_ledger import EventLedger
 from bot.privacy.models import ErasureLog
 from bot.privacy.rights import erase, export, what_we_keep
 from bot.store.db import Database

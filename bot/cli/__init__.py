@@ -1,0 +1,1 @@
+"""The `sogabot` command line: `main` parses, one module per group of subcommands."""

@@ -1,0 +1,168 @@
+"""Running stored work: the events and lazy listeners the ledger holds, in this process or in a
+worker process.
+
+Why a worker: the web process must ack every request within Slack's 3 s, and an ack costs a
+fraction of a millisecond, but answering a question, counting a message or building a
+digest is CPU-bound Python. In one process the two share the GIL, so acks wait behind answers
+(bench/README.md measured it). With BACKGROUND_WORK=worker the web process only verifies,
+stores (bot.core.event_ledger: `enqueue`, before the ack) and acks; `sogabot jobs` takes the rows
+and runs them here.
+
+A stored item runs through the same Bolt app as a live request, marked "lazy only" with the
+name of the function to run (the mechanism Bolt's AWS Lambda adapter uses): the middlewares
+(authorization, the acting user's checks) run again, the ack function does not, and the one
+lazy function runs, synchronously, in the caller's thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.request import BoltRequest
+
+from bot.core.event_ledger import EventLedger
+from bot.core.runtime import TrackingExecutor
+
+log = logging.getLogger(__name__)
+
+LAZY_PREFIX = "lazy:"
+EVENT_HANDLER = "handle"  # the name of the lazy function bot.slack.app registers for every event type
+POLL_SECONDS = 0.02
+# A queued item no worker took within this long is run by the web process itself (with a
+# warning): a missing worker must not turn into silence.
+WORKER_GRACE = timedelta(seconds=60)
+
+
+def stored_request(event_id: str, payload: str) -> BoltRequest:
+    """The request that runs one stored item's work alone."""
+    if event_id.startswith(LAZY_PREFIX):
+        item = json.loads(payload)
+        body: str | dict[str, Any] = item["body"]
+        function_name = item["lazy"]
+    else:
+        body, function_name = payload, EVENT_HANDLER
+    return BoltRequest(
+        body=body,
+        headers={"x-slack-bolt-lazy-only": "1", "x-slack-bolt-lazy-function-name": function_name},
+        mode="socket_mode",  # read from our own database: there is no Slack signature to check
+    )
+
+
+class QueuedLazyListenerRunner(LazyListenerRunner):
+    """Bolt's lazy listeners (the slow part of commands, buttons and modals) stored for a worker
+    instead of run in this process. Slack never redelivers those, so each gets a fresh id."""
+
+    def __init__(self, logger: logging.Logger, ledger: EventLedger) -> None:
+        self.logger = logger
+        self._ledger = ledger
+        # Unique across processes and restarts, without a random draw per request (which cost
+        # more than the insert on the bench machine).
+        self._prefix = f"{LAZY_PREFIX}{uuid.uuid4().hex}:"
+        self._sequence = itertools.count(1)
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        name = request.lazy_function_name or getattr(function, "__name__", "lazy")
+        item = json.dumps({"lazy": name, "body": request.body}, ensure_ascii=False)
+        self._ledger.enqueue(f"{self._prefix}{next(self._sequence)}", name, item)
+
+
+class StoredWork:
+    """Runs the ledger's items through the app: queued ones (a worker) and abandoned ones
+    (recovery, in whichever process runs it)."""
+
+    def __init__(self, app: App, ledger: EventLedger, executor: TrackingExecutor, clock: Callable[[], datetime]) -> None:
+        self._app = app
+        self._ledger = ledger
+        self._executor = executor
+        self._clock = clock
+        # One slot per thread: items are taken from the queue only when a thread can run them,
+        # so another worker process can take the rest.
+        self._slots = threading.BoundedSemaphore(executor.max_workers)
+
+    def run(self, event_id: str, payload: str) -> None:
+        """Run one item now, in this thread; mark it finished."""
+        failed = True
+        try:
+            self._app.dispatch(stored_request(event_id, payload))
+            failed = False
+        except Exception:  # a broken row must not stop the others
+            log.exception("stored work %s failed", event_id)
+        finally:
+            # An event's handler marks its own row (bot.slack.app), unless no handler ran (a middleware
+            # dropped the event): then, as for a lazy item, it is marked here.
+            self._ledger.complete(event_id, failed=failed, if_processing=True)
+
+    def _submit(self, event_id: str, payload: str) -> None:
+        def run_then_free() -> None:
+            try:
+                self.run(event_id, payload)
+            finally:
+                self._slots.release()
+
+        self._executor.submit(run_then_free)
+
+    def _free_slots(self) -> int:
+        free = 0
+        while self._slots.acquire(blocking=False):
+            free += 1
+        return free
+
+    def drain_once(self, *, queued_before: datetime | None = None) -> int:
+        """Take as many queued items as there are free threads and start them; how many."""
+        free = self._free_slots()
+        if not free:
+            return 0
+        taken = self._ledger.take(free, queued_before=queued_before)
+        for _ in range(free - len(taken)):
+            self._slots.release()
+        for event_id, payload in taken:
+            self._submit(event_id, payload)
+        return len(taken)
+
+    def recover_abandoned(self) -> int:
+        """Start again the items whose handler died (see bot.core.event_ledger); how many."""
+        count = 0
+        for event_id, payload in self._ledger.abandoned():
+            log.warning("recovering abandoned event %s", event_id)
+            self._slots.acquire()
+            self._submit(event_id, payload)
+            count += 1
+        return count
+
+    def take_over_stale(self) -> int:
+        """In the web process: run what no worker took within WORKER_GRACE."""
+        count = 0
+        while taken := self.drain_once(queued_before=self._clock() - WORKER_GRACE):
+            count += taken
+        if count:
+            log.warning("no worker took %d queued item(s) within %ss; handled here. Is `sogabot jobs` running?",
+                        count, int(WORKER_GRACE.total_seconds()))
+        return count
+
+    def serve(self, stop: threading.Event, poll: float = POLL_SECONDS, recovery_every: float = 60.0) -> None:
+        """The worker's loop: take queued items as threads free up; recover abandoned ones."""
+        next_recovery = time.monotonic()
+        while not stop.is_set():
+            # Every thread busy: wait for one to free up (not for the poll), then look at once.
+            if not self._slots.acquire(timeout=poll):
+                continue
+            self._slots.release()
+            try:
+                if time.monotonic() >= next_recovery:
+                    self.recover_abandoned()
+                    next_recovery = time.monotonic() + recovery_every
+                if self.drain_once():
+                    continue  # more may be waiting: look again at once
+            except Exception:  # the database gone for a moment: keep the worker alive
+                log.exception("the work queue could not be read; retrying")
+            stop.wait(poll)
