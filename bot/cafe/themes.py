@@ -8,14 +8,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.cafe.analysis import fold, stem, surface_words
 from integrations.llm import LLMUnavailable, neutralise
+from prompts import read_prompt
 
 MAX_THEMES = 6
 MAX_TITLE = 60
-PROMPT_PATH = Path(__file__).resolve().parents[2] / "prompts" / "cafe_themes.md"
 
 OTHER_TITLE = {"fr": "Autres questions", "en": "Other questions"}
 
@@ -81,7 +80,7 @@ def _short(title: str) -> str:
 
 def theme_messages(questions: Sequence[ThemeInput], lang: str) -> list[dict[str, str]]:
     """The LLM request: instructions from the prompt file, member text only as delimited data."""
-    instructions = PROMPT_PATH.read_text(encoding="utf-8").replace("{max_themes}", str(MAX_THEMES))
+    instructions = read_prompt("cafe_themes.md").replace("{max_themes}", str(MAX_THEMES))
     instructions = instructions.replace("{language}", "French" if lang == "fr" else "English")
     data = json.dumps([{"id": q.id, "text": neutralise(q.text)} for q in sorted(questions, key=lambda q: q.id)],
                       ensure_ascii=False)

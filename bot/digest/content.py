@@ -9,19 +9,18 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digest.observe import make_excerpt
 from bot.digest.sources import DigestSources, display_names, shared_links, top_threads
 from bot.digest.weeks import bounds, monday
-from bot.core.settings import PROJECT_ROOT
+from prompts import read_prompt
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-PROMPT_PATH = PROJECT_ROOT / "prompts" / "digest_intro.md"
+PROMPT_NAME = "digest_intro.md"
 INTRO_MAX_CHARS = 600
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
              "octobre", "novembre", "décembre"]
@@ -151,7 +150,6 @@ def build_digest(
     top_n: int = 5,
     events_horizon_days: int = 45,
     complete: Callable[[list[dict[str, str]]], str] | None = None,
-    prompt_path: Path = PROMPT_PATH,
 ) -> DigestContent:
     start, end = bounds(iso_week, tz)
     first_day = monday(iso_week)
@@ -196,7 +194,7 @@ def build_digest(
 
         try:
             anonymous = [make_excerpt(t.excerpt) for t in threads if t.excerpt]  # mentions become "@membre"
-            written = llm_intro(content, complete, prompt_path.read_text(encoding="utf-8"), anonymous)
+            written = llm_intro(content, complete, read_prompt(PROMPT_NAME), anonymous)
         except (LLMUnavailable, OSError) as exc:
             log.info("digest intro without LLM: %s", exc)
             written = None

@@ -12,7 +12,7 @@ from bot.digest.newsletter import newsletter_figures, sync_reports
 from bot.digest.sources import sources_for
 from bot.digest.weeks import previous_week
 from bot.digest.workflow import DigestWorkflow, SlackPort
-from bot.core.settings import PROJECT_ROOT
+from bot.knowledge.loader import BUNDLED_DIR
 from integrations.mailchimp import make_mailchimp
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def slack_port(client: Any) -> SlackPort:
 
 
 def knowledge_folders(settings: Any) -> list[Path]:
-    folders = [PROJECT_ROOT / "knowledge"]
+    folders = [BUNDLED_DIR]
     if settings.knowledge_dir:
         folders.append(Path(settings.knowledge_dir))
     return folders

@@ -7,13 +7,13 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-
-from bot.core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-BUNDLED_DIR = PROJECT_ROOT / "knowledge"
+# The curated knowledge ships inside the package, so an installed bot answers as a checkout does.
+BUNDLED_DIR = Path(str(resources.files("bot.knowledge").joinpath("corpus")))
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
 # Chunks longer than this are cut at paragraph boundaries so that a passage stays focused.
 MAX_CHUNK_CHARS = 1800
@@ -164,10 +164,11 @@ def _first_heading(body: str) -> str | None:
 
 
 def _display_path(path: Path, root: Path) -> str:
+    # Bundled files keep the ref "knowledge/<file>" wherever the package is installed.
     try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
+        return "knowledge/" + path.resolve().relative_to(BUNDLED_DIR.resolve()).as_posix()
     except ValueError:
-        return str(path.resolve().relative_to(root.resolve().parent))
+        return path.resolve().relative_to(root.resolve().parent).as_posix()
 
 
 def _pdf_text(path: Path) -> str:

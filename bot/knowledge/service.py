@@ -46,13 +46,12 @@ from bot.knowledge.slots import (
     names_in,
     slot_frame_tokens,
 )
-from bot.core.settings import PROJECT_ROOT
+from prompts import read_prompt
 from bot.store.db import Database
 from integrations.llm import LLM, LLMUnavailable, PromptEcho
 
 log = logging.getLogger(__name__)
 
-PROMPT_PATH = PROJECT_ROOT / "prompts" / "answer.md"
 RRF_K = 60
 TOP_HITS = 6
 # Sentences without a value of the asked kind (a number for "combien") weigh this much less.
@@ -350,7 +349,7 @@ def _tee(deltas: Iterator[str], on_delta: Callable[[str], None], echo: PromptEch
 
 
 def load_prompt() -> str:
-    return PROMPT_PATH.read_text(encoding="utf-8")
+    return read_prompt("answer.md")
 
 
 def save_from_slack(kb: KnowledgeBase, *, channel_id: str, ts: str, title: str, text: str, ref: str, user_id: str) -> None:
