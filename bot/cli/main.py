@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import signal
@@ -64,61 +63,22 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         from bot.console.repl import run_console
 
         return run_console(settings, role=args.as_role)
-    from bot.slack.app import build_app, start_recovery_loop
-    from bot.slack.http_server import HttpServer
+    from bot.cli.serve import RunningBot, exec_gunicorn, serve_socket_mode
 
-    services = ctx.services
-    queue_work = settings.background_work == "worker"
-    if not queue_work:
-        sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    app = build_app(services, queue_work=queue_work)
-    stop = threading.Event()
-    scheduler = None
-    if settings.run_scheduler:
-        from jobs.scheduler import start_scheduler
-
-        scheduler = start_scheduler(services, background=True)
-    app.recover_abandoned()
-    start_recovery_loop(app, stop, take_over_stale=queue_work)
-    # What start-up built (the app, the capabilities, the knowledge index) lives as long as the
-    # process: leave it out of the garbage collector's full passes, which otherwise walk it
-    # again and again while requests are served, a pause in some acks each time.
-    gc.freeze()
-
-    def health() -> dict[str, object]:
-        try:
-            services.db.check()
-            report: dict[str, object] = {"status": "ok", "mode": mode, "database": "ok"}
-            if queue_work:  # what waits for the worker: a growing age means it is missing
-                waiting, oldest = services.ledger.queue_depth()
-                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
-                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
-            return report
-        except DatabaseUnavailable:
-            return {"status": "degraded", "mode": mode, "database": "unreachable"}
+    if mode == "http":
+        exec_gunicorn()  # the Procfile's web process, with the same settings (bot/gunicorn_config.py)
+    bot = RunningBot(ctx.services, mode)
 
     def shutdown(*_args: object) -> None:
-        stop.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
     try:
-        if mode == "socket":
-            handler = make_socket_mode_handler(app, settings)
-            HttpServer(app, health, port=settings.port).start()  # /healthz for the platform
-            log.info("Socket Mode; health check on port %s", settings.port)
-            handler.start()
-        else:
-            server = HttpServer(app, health, port=settings.port)
-            log.info("HTTP mode on port %s: POST /slack/events, GET /healthz", server.port)
-            server.serve_forever()
+        serve_socket_mode(bot, settings.port)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
-        stop.set()
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        services.executor.wait_idle(timeout=20)
+        bot.stop()
     return 0
 
 
@@ -152,13 +112,6 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # The worker gives way to the web process when both share a machine: acks come first.
 WORKER_NICENESS = 10
-# Where CPU-bound Python (retrieval, Block Kit) shares a process with I/O (Slack, the database)
-# in many threads, a thread back from its I/O waits for the GIL up to the switch interval (5 ms
-# by default) behind the CPU-bound ones, at every call: an ack in a process that also does the
-# work, the next step of an answer (its 👀 first) in the worker (first sign under 100 ev/s: p50
-# 1 s without it). A web process that only acks has no such work: more switches would only cost
-# it CPU, so it keeps the default.
-GIL_SWITCH_SECONDS = 0.0005
 
 
 def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -168,6 +121,7 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         for line in list_jobs(ctx.services):
             print(line)
         return 0
+    from bot.cli.serve import GIL_SWITCH_SECONDS
     from bot.slack.app import build_app
 
     services = ctx.services

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
+from bot.slack.inbound import storable_strings
 from bot.slack.listeners import register_all
 from bot.slack.listeners.failures import acting_user, failure_reporter
 from bot.core.runtime import SlackEvent, reported
@@ -59,6 +60,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         else ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
     )
     tell_member = failure_reporter(services)
+    app.middleware(storable_strings)  # first: every later step reads a body a database can store
 
     @app.middleware
     def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]

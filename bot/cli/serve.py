@@ -1,0 +1,113 @@
+"""The bot as a long-running process: HTTP mode (under gunicorn, bot/wsgi.py) and Socket Mode.
+
+Both build the same thing, `RunningBot`: the Bolt app, the scheduler when this process runs it,
+the recovery loop, and the WSGI app the process serves on PORT. They differ in what that serves:
+HTTP mode takes Slack's requests at POST /slack/events; Socket Mode receives them over its
+WebSocket, so there /slack/events answers 404 and only /healthz and the web pages are served.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+from bot.core.services import Services
+from bot.store.db import DatabaseUnavailable
+
+log = logging.getLogger("sogabot")
+
+# Where CPU-bound Python (retrieval, Block Kit) shares a process with I/O (Slack, the database)
+# in many threads, a thread back from its I/O waits for the GIL up to the switch interval (5 ms
+# by default) behind the CPU-bound ones, at every call: an ack in a process that also does the
+# work, the next step of an answer (its 👀 first) in the worker (first sign under 100 ev/s: p50
+# 1 s without it). A web process that only acks has no such work: more switches would only cost
+# it CPU, so it keeps the default.
+GIL_SWITCH_SECONDS = 0.0005
+# The Procfile's web: gunicorn with the settings of bot/gunicorn_config.py, serving bot/wsgi.py.
+GUNICORN_ARGS = ["--config", "python:bot.gunicorn_config", "bot.wsgi:application"]
+
+
+class RunningBot:
+    """What a Slack mode (`http` or `socket`) starts, and stops in order."""
+
+    def __init__(self, services: Services, mode: str) -> None:
+        from bot.slack.app import build_app, start_recovery_loop
+        from bot.slack.http_server import make_wsgi_app
+
+        settings = services.settings
+        self.services, self.mode = services, mode
+        self.queue_work = settings.background_work == "worker"
+        if not self.queue_work:
+            sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        self.app = build_app(services, queue_work=self.queue_work)
+        self._stop = threading.Event()
+        self.scheduler = None
+        if settings.run_scheduler:
+            from jobs.scheduler import start_scheduler
+
+            self.scheduler = start_scheduler(services, background=True)
+        self.app.recover_abandoned()  # type: ignore[attr-defined]
+        start_recovery_loop(self.app, self._stop, take_over_stale=self.queue_work)
+        self.web = web_pages(services)
+        self.wsgi = make_wsgi_app(self.app if mode == "http" else None, self.health, web=self.web)
+        # What start-up built (the app, the capabilities, the knowledge index) lives as long as the
+        # process: leave it out of the garbage collector's full passes, which otherwise walk it
+        # again and again while requests are served, a pause in some acks each time.
+        gc.freeze()
+
+    def health(self) -> dict[str, Any]:
+        services = self.services
+        try:
+            services.db.check()
+            report: dict[str, Any] = {"status": "ok", "mode": self.mode, "database": "ok"}
+            if self.queue_work:  # what waits for the worker: a growing age means it is missing
+                waiting, oldest = services.ledger.queue_depth()
+                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
+                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
+            return report
+        except DatabaseUnavailable:
+            return {"status": "degraded", "mode": self.mode, "database": "unreachable"}
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """Stop taking work, then let what was acked finish (at most `timeout` seconds)."""
+        self._stop.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        drained = self.services.executor.wait_idle(timeout=max(timeout, 0.0))
+        if not drained:
+            log.warning("stopped with work still running after %.0f s", timeout)
+        return drained
+
+
+def web_pages(services: Services) -> Any:
+    """The bot's own web pages (bot/web: the café board and join pages), when they exist."""
+    import importlib.util
+
+    if importlib.util.find_spec("bot.web") is None:
+        return None
+    from bot.web import build_web_app  # type: ignore[import-not-found, unused-ignore]
+
+    return build_web_app(services)
+
+
+def exec_gunicorn() -> None:
+    """HTTP mode: become the Procfile's web process (gunicorn), with the same arguments."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *GUNICORN_ARGS])
+
+
+def serve_socket_mode(bot: RunningBot, port: int) -> None:
+    """Socket Mode: Slack's requests come over the WebSocket; PORT serves /healthz and the web
+    pages for the platform (never /slack/events)."""
+    from bot.cli.main import make_socket_mode_handler
+    from bot.slack.http_server import HttpServer
+
+    handler = make_socket_mode_handler(bot.app, bot.services.settings)
+    HttpServer(None, bot.health, port=port, web=bot.web).start()
+    log.info("Socket Mode; health check on port %s", port)
+    handler.start()
