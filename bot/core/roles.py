@@ -37,8 +37,20 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# The first look-up of the staff group waits this long for Slack at most (then the group counts
+# as empty until the answer comes); every later one uses the last good list and never waits.
+FIRST_LOAD_WAIT_SECONDS = 1.0
+# After a failed refresh, no new attempt before this (or the Retry-After Slack asked for).
+FAILURE_RETRY_SECONDS = 60.0
+
+
 class Roles:
-    """Staff and facilitators come from settings and from the staff user group (cached)."""
+    """Staff and facilitators come from settings and from the staff user group (cached).
+
+    Role checks run in acks, so they never wait on Slack: the group is refreshed in the
+    background, one refresh at a time, while checks read the last good list. A rate-limited
+    usergroups.users.list (whose client sleeps through Retry-After) used to hold one lock that
+    every check queued behind, and acks went past 3 s."""
 
     def __init__(
         self,
@@ -49,7 +61,9 @@ class Roles:
         self._settings = settings
         self._usergroup_members = usergroup_members
         self._cache_seconds = cache_seconds
-        self._group_cache: tuple[float, frozenset[str]] | None = None
+        self._members: frozenset[str] | None = None  # the last good list
+        self._next_refresh = 0.0  # time.monotonic() from which a refresh may start
+        self._refreshing: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def _staff_group(self) -> frozenset[str]:
@@ -57,16 +71,27 @@ class Roles:
         if not group or self._usergroup_members is None:
             return frozenset()
         with self._lock:
-            now = time.monotonic()
-            if self._group_cache and now - self._group_cache[0] < self._cache_seconds:
-                return self._group_cache[1]
-            try:
-                members = frozenset(self._usergroup_members(group))
-            except Exception:  # Slack down: keep the last known list rather than lock staff out
-                log.warning("could not refresh staff user group %s", group, exc_info=True)
-                return self._group_cache[1] if self._group_cache else frozenset()
-            self._group_cache = (now, members)
-            return members
+            if self._refreshing is None and time.monotonic() >= self._next_refresh:
+                self._refreshing = threading.Thread(target=self._refresh, args=(group,), name="sogabot-staff-group", daemon=True)
+                self._refreshing.start()
+            known, loading = self._members, self._refreshing
+        if known is None and loading is not None:
+            loading.join(FIRST_LOAD_WAIT_SECONDS)
+            known = self._members
+        return known or frozenset()
+
+    def _refresh(self, group: str) -> None:
+        members: frozenset[str] | None = None
+        try:
+            members = frozenset(self._usergroup_members(group))  # type: ignore[misc]
+        except Exception as exc:  # Slack down or rate-limited: keep the last list, try again later
+            log.warning("could not refresh staff user group %s: %s", group, exc)
+            wait = max(FAILURE_RETRY_SECONDS, _retry_after(exc))
+        with self._lock:
+            if members is not None:
+                self._members, wait = members, self._cache_seconds
+            self._next_refresh = time.monotonic() + wait
+            self._refreshing = None
 
     def role_of(self, user_id: str | None) -> Role:
         if not user_id:
@@ -79,3 +104,15 @@ class Roles:
 
     def can(self, user_id: str | None, permission: Permission) -> bool:
         return permission in _GRANTS[self.role_of(user_id)]
+
+
+def _retry_after(exc: Exception) -> float:
+    """The Retry-After of a rate-limited call's response (Slack's SDK error carries it), or 0."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    value = headers.get("retry-after") or headers.get("Retry-After") if hasattr(headers, "get") else None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0

@@ -40,3 +40,45 @@ def test_staff_group_failure_keeps_the_last_known_list() -> None:
     roles = Roles(Settings(_env_file=None, staff_usergroup="S1"), flaky, cache_seconds=0)
     assert roles.role_of("UGROUP") is Role.STAFF
     assert roles.role_of("UGROUP") is Role.STAFF
+
+
+def test_a_rate_limited_staff_group_never_slows_the_acks(slack, settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """Through the real HTTP server: `/stats` checks the role in its ack. While Slack answers
+    usergroups.users.list with 429 (the client sleeps through each Retry-After), acks stay fast,
+    the last good list still counts, and the failure is not retried at every check."""
+    from integrations.slack_api import RATE_LIMIT_RETRIES
+    from tests.support import BotHarness
+
+    slack.add_user("U0GROUPIE", "lea")
+    slack.ws.usergroups["S0STAFFGRP"] = ["U0GROUPIE"]
+    bot = BotHarness(settings.model_copy(update={"staff_usergroup": "S0STAFFGRP"}), db, slack, clock)
+    try:
+        bot.services.roles = Roles(bot.settings, bot.services.directory.usergroup_members, cache_seconds=0)
+        result, _ = bot.command("U0GROUPIE", "/stats")
+        assert result.json["text"] == "Je prépare les chiffres…"  # staff, from the group
+
+        slack.fail("usergroups.users.list", status=429, retry_after=2, times=100)
+        slack.reset_calls()
+        for _ in range(5):
+            result, _ = bot.command("U0GROUPIE", "/stats")
+            assert result.elapsed < 1.0
+            assert result.json["text"] == "Je prépare les chiffres…"  # the last good list
+        assert 1 <= len(slack.calls_to("usergroups.users.list")) <= 1 + RATE_LIMIT_RETRIES
+    finally:
+        bot.close()
+
+
+def test_the_first_look_up_of_a_rate_limited_group_waits_briefly(slack, settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import BotHarness
+
+    slack.add_user("U0GROUPIE", "lea")
+    slack.ws.usergroups["S0STAFFGRP"] = ["U0GROUPIE"]
+    slack.fail("usergroups.users.list", status=429, retry_after=5, times=100)
+    bot = BotHarness(settings.model_copy(update={"staff_usergroup": "S0STAFFGRP"}), db, slack, clock)
+    try:
+        for _ in range(3):
+            result, _ = bot.command("U0GROUPIE", "/stats")
+            assert result.status == 200 and result.elapsed < 2.0  # at most FIRST_LOAD_WAIT_SECONDS once
+        assert len(slack.calls_to("usergroups.users.list")) == 1  # the one refresh, still sleeping
+    finally:
+        bot.close()
