@@ -56,10 +56,22 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def rss_mb(pid: int) -> float:
+    """The process's resident memory, with its children's: the web process is gunicorn's
+    master and its worker (bot/gunicorn_config.py)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+            total = int(line.split()[1]) / 1024
+            break
+    else:
+        raise RuntimeError("no VmRSS")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += rss_mb(int(child))
+            except (OSError, RuntimeError):
+                pass  # it exited meanwhile
+    return total
 
 
 @dataclass
