@@ -13,6 +13,7 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot.slack.inbound import storable_strings
 from bot.slack.listeners import register_all
+from bot.slack.modal_lane import MODAL_THREADS, ModalLaneRunner
 from bot.slack.listeners.failures import acting_user, failure_reporter
 from bot.core.runtime import SlackEvent, reported
 from bot.core.services import Services
@@ -55,10 +56,10 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     )
     # ...and lazy listeners in the main pool, with the router's event handlers: a burst of slow
     # answers can't hold back the 3-second ack of a button or a command.
-    app.listener_runner.lazy_listener_runner = (
+    app.listener_runner.lazy_listener_runner = ModalLaneRunner(app.logger, (
         QueuedLazyListenerRunner(app.logger, services.ledger) if queue_work
         else ThreadLazyListenerRunner(logger=app.logger, executor=services.executor)
-    )
+    ), services.executor.lane(MODAL_THREADS, "sogabot-modal"))  # bot/slack/modal_lane.py
     tell_member = failure_reporter(services)
     app.middleware(storable_strings)  # first: every later step reads a body a database can store
 

@@ -22,6 +22,7 @@ from bot.slack.blocks import cafe as ui
 from bot.slack.blocks import escape_mrkdwn, section
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import ack_only, action, command, install, respond, shortcut, view
+from bot.slack.modal_lane import opens_modal
 
 # "question pour le café : …" (any case, with or without accents), or its English twin.
 DM_PREFIX = re.compile(r"^\s*question\s+(?:pour\s+le|for\s+the)\s+caf[eé]\s*(?:ia\s*)?[:：]\s*", re.IGNORECASE)
@@ -153,12 +154,31 @@ def whispering_errors(handler):  # type: ignore[no-untyped-def]
 
 
 # -- /cafe --------------------------------------------------------------------------------------
+MODAL_VERBS = {"new", "edit", "ask"}  # the verbs that open a modal (bot/slack/modal_lane.py)
+
+
+def _verb_and_rest(command: dict[str, Any]) -> tuple[str, str]:
+    words = (command.get("text") or "").strip().split(maxsplit=1)
+    return (words[0].lower() if words else ""), (words[1].strip() if len(words) > 1 else "")
+
+
+@opens_modal
+def open_cafe_modal(ctx: CafeContext, command, client, respond):  # type: ignore[no-untyped-def]
+    """`/cafe new|edit|ask`, at once in the modal lane: the trigger_id expires 3 s after the command."""
+    if _verb_and_rest(command)[0] in MODAL_VERBS:
+        _run_cafe_command(ctx, command, client, respond)
+
+
 def run_command(ctx: CafeContext, command, client, respond):  # type: ignore[no-untyped-def]
+    """Every other verb, with the rest of the slow work (themes may call the LLM)."""
+    if _verb_and_rest(command)[0] not in MODAL_VERBS:
+        _run_cafe_command(ctx, command, client, respond)
+
+
+def _run_cafe_command(ctx: CafeContext, command: dict[str, Any], client: Any, respond: Any) -> None:
     user_id = command["user_id"]
     lang = ctx.lang(user_id)
-    words = (command.get("text") or "").strip().split(maxsplit=1)
-    verb = words[0].lower() if words else ""
-    rest = words[1].strip() if len(words) > 1 else ""
+    verb, rest = _verb_and_rest(command)
 
     def say(text: str, blocks: list | None = None) -> None:
         respond(text=text, blocks=blocks or [section(text)], response_type="ephemeral", replace_original=False)
@@ -232,6 +252,7 @@ def _export(ctx: CafeContext, rest: str, client: Any, user_id: str, lang: str) -
 
 
 # -- member buttons -----------------------------------------------------------------------------
+@opens_modal
 def on_ask(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), cafe_id=payload_id(action.get("value")))
     if problem:
@@ -264,6 +285,7 @@ def on_add_anyway(ctx: CafeContext, body, action, respond):  # type: ignore[no-u
     respond(text=text, blocks=blocks, replace_original=True)
 
 
+@opens_modal
 @whispering_errors
 def on_edit(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
     user_id = _user(body)
@@ -300,6 +322,7 @@ def on_moderate(ctx: CafeContext, body, action, respond):  # type: ignore[no-unt
             replace_original=True)
 
 
+@opens_modal
 @whispering_errors
 def on_merge(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
     user_id = _user(body)
@@ -433,6 +456,7 @@ def on_merge_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyp
 
 
 # -- message shortcut and DM intake -------------------------------------------------------------
+@opens_modal
 def on_shortcut(ctx: CafeContext, body, client, respond):  # type: ignore[no-untyped-def]
     text = ((body.get("message") or {}).get("text") or "")[:MAX_QUESTION_CHARS]
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), text=text)
@@ -442,7 +466,7 @@ def on_shortcut(ctx: CafeContext, body, client, respond):  # type: ignore[no-unt
 
 def on_dm(ctx: CafeContext, event: SlackEvent) -> bool:
     message = event.event
-    if message.get("channel_type") != "im" or message.get("subtype") or message.get("bot_id"):
+    if message.get("channel_type") != "im" or message.get("subtype") or message.get("bot_id") or not message.get("channel"):
         return False
     text = dm_question(message.get("text") or "")
     if text is None:
@@ -488,7 +512,7 @@ def register(app: App, services: Services) -> None:
     services.extras["cafe"] = cafes
     ctx = CafeContext(services, cafes, tz)
     install(app, services, ctx, failure_reporter(services), listeners=[
-        command("/cafe", ack_only, run_command),
+        command("/cafe", ack_only, (open_cafe_modal, run_command)),
         action("cafe_ask", ack_only, on_ask),
         action("cafe_list", ack_only, on_list),
         action("cafe_vote", ack_only, on_vote),

@@ -22,6 +22,7 @@ from bot.slack.blocks.digest import (
 )
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import ack_only, action, command, install, observe, view
+from bot.slack.modal_lane import opens_modal
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def decide(ctx: DigestContext, body, client, action):  # type: ignore[no-untyped
         _tell_user(client, body, user_id, DIGEST("already_done", lang, state=_state_name(lang, outcome.state)))
 
 
-def open_intro_modal(ctx: DigestContext, ack, body, client, action):  # type: ignore[no-untyped-def]
-    ack()
+@opens_modal
+def open_intro_modal(ctx: DigestContext, body, client, action):  # type: ignore[no-untyped-def]
     user_id = body["user"]["id"]
     if not ctx.is_staff(user_id):
         _refuse(ctx, client, body, user_id)
@@ -182,7 +183,7 @@ def register(app: App, services: Services) -> None:
         action(ACTION_APPROVE, ack_only, decide),
         action(ACTION_SKIP, ack_only, decide),
         action(ACTION_RETRY, ack_only, decide),
-        action(ACTION_EDIT_INTRO, open_intro_modal),
+        action(ACTION_EDIT_INTRO, ack_only, open_intro_modal),
         view(INTRO_MODAL, check_intro, save_intro),
         command("/digest", ack_only, digest_command),
     ], events=[

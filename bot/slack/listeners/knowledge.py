@@ -30,6 +30,7 @@ from bot.slack.blocks.knowledge import (
 )
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import ack_only, action, command, install, respond, shortcut, view
+from bot.slack.modal_lane import opens_modal
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _bot_user_id(event: SlackEvent) -> str | None:
 def on_message(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     db = ctx.services.db
     message = event.event
-    if message.get("subtype") or message.get("bot_id") or not message.get("user"):
+    if message.get("subtype") or message.get("bot_id") or not (message.get("user") and message.get("channel") and message.get("ts")):
         return False
     user, channel, ts = message["user"], message["channel"], message["ts"]
     thread_ts = message.get("thread_ts")
@@ -110,16 +111,16 @@ def relay_staff_reply(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     lang = ctx.lang(handoff.user_id)
     event.client.chat_postMessage(
         channel=handoff.member_channel_id, thread_ts=handoff.member_thread_ts,
-        text=KB_SLACK("relay", lang, staff=message["user"], text=message.get("text", "")),
+        text=KB_SLACK("relay", lang, staff=message.get("user"), text=message.get("text", "")),
     )
-    quietly(event.client.reactions_add, channel=message["channel"], timestamp=message["ts"], name="outbox_tray")
+    quietly(event.client.reactions_add, channel=message["channel"], timestamp=message.get("ts"), name="outbox_tray")
     return True
 
 
 def on_mention(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     mention = event.event
-    if mention.get("bot_id") or not mention.get("user"):
-        return False
+    if mention.get("bot_id") or not (mention.get("user") and mention.get("channel") and mention.get("ts")):
+        return False  # one of Bolt's own sample app_mentions has no channel: nowhere to answer
     _answer(ctx, event.client, user_id=mention["user"], channel=mention["channel"], text=mention.get("text", ""),
             surface="mention", message_ts=mention["ts"], thread_ts=mention.get("thread_ts") or mention["ts"])
     return True
@@ -241,19 +242,18 @@ def _open_save_modal(ctx: KnowledgeContext, client: Any, trigger_id: str, user: 
     client.views_open(trigger_id=trigger_id, view=save_modal(default_title(text), text, ctx.lang(user), metadata))
 
 
-def on_shortcut(ctx: KnowledgeContext, ack, shortcut, client):  # type: ignore[no-untyped-def]
+@opens_modal
+def on_shortcut(ctx: KnowledgeContext, shortcut, client):  # type: ignore[no-untyped-def]
     user = shortcut["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
-        ack()
         WebhookClient(shortcut["response_url"]).send(response_type="ephemeral", text=ctx.refused(user, cached=True))
         return
-    ack()
     message = shortcut.get("message") or {}
     _open_save_modal(ctx, client, shortcut["trigger_id"], user, shortcut["channel"]["id"], message.get("ts", ""), message_text(message))
 
 
-def on_save_button(ctx: KnowledgeContext, ack, body, action, client):  # type: ignore[no-untyped-def]
-    ack()
+@opens_modal
+def on_save_button(ctx: KnowledgeContext, body, action, client):  # type: ignore[no-untyped-def]
     user = body["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
         _replier(body, client, user)(ctx.refused(user))
@@ -343,8 +343,8 @@ def register(app: App, services: Services) -> None:
         action(FEEDBACK_UP, ack_only, feedback),
         action(FEEDBACK_DOWN, ack_only, feedback),
         action(HANDOFF, ack_only, hand_off),
-        shortcut(SAVE_CALLBACK, on_shortcut, report=True),
-        action("kb_save_open", on_save_button, report=True),
+        shortcut(SAVE_CALLBACK, ack_only, on_shortcut),
+        action("kb_save_open", ack_only, on_save_button),
         view(SAVE_VIEW, ack_save, run_save),
     ], events=[
         respond("message", on_message, priority=50),

@@ -20,6 +20,7 @@ from bot.slack.blocks.privacy import (
 from bot.slack.listeners.core import publish_home
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import ack_only, action, command, install, view
+from bot.slack.modal_lane import opens_modal
 
 
 def _from_home(body: dict[str, Any]) -> bool:
@@ -85,8 +86,8 @@ def _redraw(ctx: Services, body: dict[str, Any], client: Any, respond: Any, *, o
     respond(response_type="ephemeral", replace_original=True, text=done, blocks=blocks)
 
 
-def ask_to_confirm_erase(ctx: Services, ack, body, client):  # type: ignore[no-untyped-def]
-    ack()
+@opens_modal
+def ask_to_confirm_erase(ctx: Services, body, client):  # type: ignore[no-untyped-def]
     user_id = body["user"]["id"]
     lang = ctx.members.language(user_id)
     client.views_open(trigger_id=body["trigger_id"], view=erase_modal(what_we_keep(ctx.db, user_id), lang, user_id))
@@ -124,6 +125,6 @@ def register(app: App, services: Services) -> None:
         action(EXPORT, ack_only, send_export),
         action(OPT_OUT, opt_out_then_ack, redraw_opted_out),
         action(OPT_IN, opt_in_then_ack, redraw_opted_in),
-        action(ERASE, ask_to_confirm_erase),
+        action(ERASE, ack_only, ask_to_confirm_erase),
         view(ERASE_CALLBACK, check_erase, erase_member),
     ], home=[(90, home_section)])

@@ -19,6 +19,7 @@ from slack_bolt import App
 
 from bot.core.runtime import FailureReporter, reported
 from bot.core.services import Services
+from bot.slack.modal_lane import is_modal_opener, opens_modal
 
 Key = str | re.Pattern[str]
 
@@ -26,13 +27,14 @@ Key = str | re.Pattern[str]
 @dataclass(frozen=True)
 class Listener:
     """`kind` is the Bolt method (command, action, view, shortcut). `lazy` runs after the ack,
-    in the main pool; without it `ack` is the whole listener, and `report` says whether its
+    in the main pool (or the modal lane when marked `opens_modal`); a tuple of functions all
+    run; without it `ack` is the whole listener, and `report` says whether its
     failure is told to the member by `reported` (else by the app's error handler)."""
 
     kind: str
     key: Key
     ack: Callable[..., Any]
-    lazy: Callable[..., Any] | None = None
+    lazy: Callable[..., Any] | tuple[Callable[..., Any], ...] | None = None
     report: bool = False
 
 
@@ -45,7 +47,7 @@ class EventHandler:
     priority: int | None = None  # None: an observer
 
 
-def command(key: Key, ack: Callable[..., Any], lazy: Callable[..., Any] | None = None, *, report: bool = False) -> Listener:
+def command(key: Key, ack: Callable[..., Any], lazy: Callable[..., Any] | tuple[Callable[..., Any], ...] | None = None, *, report: bool = False) -> Listener:
     return Listener("command", key, ack, lazy, report)
 
 
@@ -83,6 +85,11 @@ def bind(func: Callable[..., Any], ctx: Any) -> Callable[..., Any]:
     return bound
 
 
+def _lazy(func: Callable[..., Any], ctx: Any, tell: FailureReporter) -> Callable[..., Any]:
+    lazy = reported(bind(func, ctx), tell)
+    return opens_modal(lazy) if is_modal_opener(func) else lazy
+
+
 def install(app: App, services: Services, ctx: Any, tell: FailureReporter, listeners: Iterable[Listener] = (),
             events: Iterable[EventHandler] = (), home: Iterable[tuple[int, Callable[..., Any]]] = ()) -> None:
     """Register a capability's table: Bolt listeners, router handlers and App Home sections."""
@@ -90,7 +97,8 @@ def install(app: App, services: Services, ctx: Any, tell: FailureReporter, liste
         register = getattr(app, row.kind)(row.key)
         ack = bind(row.ack, ctx)
         if row.lazy is not None:
-            register(ack=ack, lazy=[reported(bind(row.lazy, ctx), tell)])
+            lazies = row.lazy if isinstance(row.lazy, tuple) else (row.lazy,)
+            register(ack=ack, lazy=[_lazy(func, ctx, tell) for func in lazies])
         else:
             register(reported(ack, tell) if row.report else ack)
     for event in events:
