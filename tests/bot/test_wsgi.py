@@ -44,7 +44,7 @@ def gunicorn(slack: SlackStandin, database_url: str, tmp_path: Path, **env: str)
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=1) as response:

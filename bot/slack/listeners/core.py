@@ -28,7 +28,7 @@ def publish_home(services: Services, client: Any, user_id: str) -> None:
 def answer_dm_with_help(ctx: Services, event: SlackEvent) -> bool:
     """Last responder for DMs: nothing else took the message, so explain what the bot does."""
     message = event.event
-    if message.get("channel_type") != "im" or message.get("subtype") or message.get("bot_id"):
+    if message.get("channel_type") != "im" or message.get("subtype") or message.get("bot_id") or not message.get("channel"):
         return False
     lang = ctx.members.language(message.get("user"))
     event.client.chat_postMessage(channel=message["channel"], text=CORE("help_title", lang), blocks=help_blocks(lang))
@@ -37,16 +37,21 @@ def answer_dm_with_help(ctx: Services, event: SlackEvent) -> bool:
 
 def answer_mention_with_help(ctx: Services, event: SlackEvent) -> bool:
     mention = event.event
+    if not mention.get("channel"):  # one of Bolt's own sample payloads has none: nowhere to answer
+        return False
     lang = ctx.members.language(mention.get("user"))
     event.client.chat_postMessage(
-        channel=mention["channel"], thread_ts=mention.get("thread_ts") or mention["ts"],
+        channel=mention["channel"], thread_ts=mention.get("thread_ts") or mention.get("ts"),
         text=CORE("help_title", lang), blocks=help_blocks(lang),
     )
     return True
 
 
 def on_home_opened(ctx: Services, event: SlackEvent) -> bool:
-    publish_home(ctx, event.client, event.event["user"])
+    user_id = event.event.get("user")
+    if not isinstance(user_id, str) or not user_id:
+        return False
+    publish_home(ctx, event.client, user_id)
     return True
 
 

@@ -62,11 +62,15 @@ def count_reaction(ctx: GrowthContext, event: SlackEvent) -> None:
 
 
 def on_user_change(ctx: GrowthContext, event: SlackEvent) -> None:
-    ctx.membership.user_change(event.event["user"])
+    user = event.event.get("user")
+    if isinstance(user, dict) and user.get("id"):
+        ctx.membership.user_change(user)
 
 
 def on_team_join(ctx: GrowthContext, event: SlackEvent) -> None:
-    user = event.event["user"]
+    user = event.event.get("user")
+    if not (isinstance(user, dict) and user.get("id")):
+        return
     outcome = ctx.membership.team_join(user)
     if outcome in ("joined", "rejoined") and ctx.services.settings.welcome_enabled and not user.get("is_bot"):
         send_welcome(ctx.services, event.client, user, _bot_user(event))

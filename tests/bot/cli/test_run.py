@@ -39,7 +39,9 @@ def test_run_in_http_mode_answers_on_port(slack: SlackStandin, database_url: str
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        # gunicorn listens at once, then its worker imports and builds the bot: on a loaded
+        # machine that took over 30 s.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
@@ -72,7 +74,7 @@ def test_web_and_worker_processes_split_acks_from_the_work(slack: SlackStandin, 
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     worker = None
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:

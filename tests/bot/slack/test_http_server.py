@@ -8,6 +8,8 @@ import json
 import logging
 import urllib.request
 
+from pathlib import Path
+
 from pydantic import SecretStr
 
 from bot.cli.serve import RunningBot
@@ -17,6 +19,9 @@ from bot.core.services import build_services
 from bot.slack.http_server import HttpServer
 from bot.slack.inbound import MAX_JSON_DEPTH
 from tests.support import MEMBER, SIGNING_SECRET, BotHarness
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "vendor" / "slack"
+
 
 def _errors(caplog) -> list[str]:  # type: ignore[no-untyped-def]
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -51,6 +56,29 @@ def test_a_question_with_nul_and_a_lone_surrogate_is_answered(bot: BotHarness) -
     text = json.dumps(replies, ensure_ascii=False)
     assert len(replies) == 1 and "Oups" not in text
     assert "COSME" in text  # the answer itself, from the knowledge
+
+
+def test_bolts_app_mention_without_a_channel_raises_nothing(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+    envelope = json.loads((FIXTURES / "event_callback.app_mention__test_builtins__event_payload.json").read_text())
+    bot.slack.add_user(envelope["event"]["user"], "w222")
+    with caplog.at_level(logging.WARNING):
+        result = bot.client.post_json(envelope)
+        bot.wait_idle()
+    assert result.status == 200
+    assert not _errors(caplog), _errors(caplog)
+    assert bot.services.ledger.status(envelope["event_id"]) == "done"
+
+
+
+
+def test_an_event_with_only_its_type_raises_nothing_in_any_handler(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Every field but `type` is optional to the router's handlers: missing, they skip the event."""
+    with caplog.at_level(logging.WARNING):
+        for n, event_type in enumerate(bot.services.router.event_types()):
+            assert bot.client.send_event({"type": event_type}, event_id=f"Ev0BARE{n}").status == 200
+            bot.wait_idle()
+    assert not _errors(caplog), _errors(caplog)
+    assert bot.slack.bot_messages() == []
 
 
 class _Attacker(LoopbackServer):
