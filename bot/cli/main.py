@@ -63,6 +63,8 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     if mode == "console":
         from bot.console.repl import run_console
 
+        refuse_console_on_a_host()
+
         return run_console(settings, role=args.as_role)
     from bot.slack.app import build_app, start_recovery_loop
     from bot.slack.http_server import HttpServer
@@ -120,6 +122,21 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
             scheduler.shutdown(wait=False)
         services.executor.wait_idle(timeout=20)
     return 0
+
+
+# Set by the hosts the README names (Heroku: both; Scalingo, Clever Cloud, Docker's compose.yaml: PORT).
+HOST_VARIABLES = ("DYNO", "PORT")
+
+
+def refuse_console_on_a_host() -> None:
+    """Without Slack credentials `run` opens the console; on a host, with no terminal, that
+    would read an empty stdin, exit 0 and be restarted, over and over, saying nothing."""
+    found = [name for name in HOST_VARIABLES if os.environ.get(name)]
+    if found and not sys.stdin.isatty():
+        raise ConfigError(
+            f"no Slack credentials, and no terminal for the local console ({', '.join(found)} set): set "
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode)"
+        )
 
 
 def make_socket_mode_handler(app, settings: Settings):  # type: ignore[no-untyped-def]
@@ -186,6 +203,7 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         for line in list_jobs(ctx.services):
             print(line)
         return 0
+    ctx.settings.require_for_mode("worker")
     from bot.slack.app import build_app
 
     services = ctx.services
