@@ -115,3 +115,13 @@ def test_the_wheel_answers_outside_the_checkout(tmp_path: Path) -> None:
     assert answer["answered"] is True, answer
     assert answer["sources"] and all(source["ref"] for source in answer["sources"]), answer
     assert "DIGISET" in answer["answer"].upper()
+
+
+def test_the_image_runs_the_ci_python_from_the_lock_without_root() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    python = (ROOT / ".python-version").read_text().strip()
+    images = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert images and set(images) == {f"python:{python}-slim"}
+    assert "--require-hashes -r /src/requirements.txt" in dockerfile
+    user = re.findall(r"^USER (\S+)", dockerfile, re.M)
+    assert user and user[-1].split(":")[0] not in ("0", "root")
