@@ -125,3 +125,17 @@ def test_the_image_runs_the_ci_python_from_the_lock_without_root() -> None:
     assert "--require-hashes -r /src/requirements.txt" in dockerfile
     user = re.findall(r"^USER (\S+)", dockerfile, re.M)
     assert user and user[-1].split(":")[0] not in ("0", "root")
+
+
+def test_the_procfile_and_compose_run_real_commands() -> None:
+    from bot.cli.main import build_parser
+
+    parser = build_parser()
+    commands = [line.split("python -m bot ", 1)[1] for line in (ROOT / "Procfile").read_text().splitlines()
+                if "python -m bot " in line]
+    commands += [found for found in re.findall(r'command: \["sogabot", ((?:"[a-z-]+"(?:, )?)+)\]',
+                                                          (ROOT / "compose.yaml").read_text())]
+    commands = [command.replace('"', "").replace(",", "") for command in commands]
+    assert len(commands) >= 5
+    for command in commands:
+        assert getattr(parser.parse_args(command.split()), "func", None), command
