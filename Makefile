@@ -29,6 +29,11 @@ test: install
 test-postgres: install
 	TEST_DATABASE_URL=$(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test) $(BIN)/python -m pytest
 
+# Bugs, not style (ruff), and types against a baseline that only shrinks (mypy).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python .ci/mypy_baseline.py
+
 bench: install
 	$(BIN)/python -m bench
 
