@@ -44,13 +44,13 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
         super().__init__(*args, **kwargs)
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
-    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def process_request(self, request, client_address) -> None:
         if not self._slots.acquire(blocking=False):
             self.shutdown_request(request)  # full: shed this one rather than queue behind idle ones
             return
         super().process_request(request, client_address)
 
-    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def process_request_thread(self, request, client_address) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
@@ -65,7 +65,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class _BoundedSlackHandler(SlackRequestHandler):
-    def dispatch(self, request):  # type: ignore[no-untyped-def]
+    def dispatch(self, request):
         # BoltRequest parses the body (json.loads raises RecursionError past ~1,000 levels);
         # below that, a body nested deeper than Slack's would still be walked by Bolt and by us.
         bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
@@ -75,17 +75,17 @@ class _BoundedSlackHandler(SlackRequestHandler):
         return self.app.dispatch(bolt_request)
 
 
-def _plain(start_response, status: str, text: bytes) -> list[bytes]:  # type: ignore[no-untyped-def]
+def _plain(start_response, status: str, text: bytes) -> list[bytes]:
     start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))])
     return [text]
 
 
-def make_wsgi_app(app: App | None, health: Callable[[], dict[str, Any]], web: Callable | None = None):  # type: ignore[no-untyped-def]
+def make_wsgi_app(app: App | None, health: Callable[[], dict[str, Any]], web: Callable | None = None):
     """`app`: the Bolt app that serves /slack/events (HTTP mode); None in Socket Mode.
     `web`: the WSGI app of the bot's web pages, for every other path."""
     slack = _BoundedSlackHandler(app, path=SLACK_PATH) if app is not None else None
 
-    def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:  # type: ignore[no-untyped-def]
+    def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
@@ -127,7 +127,7 @@ def make_wsgi_app(app: App | None, health: Callable[[], dict[str, Any]], web: Ca
     return wsgi
 
 
-def _drain(stream, length: int) -> None:  # type: ignore[no-untyped-def]
+def _drain(stream, length: int) -> None:
     remaining = min(length, MAX_DRAINED_BYTES)
     while remaining > 0:
         chunk = stream.read(min(remaining, 65536))

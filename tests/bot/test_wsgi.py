@@ -39,8 +39,8 @@ def gunicorn(slack: SlackStandin, database_url: str, tmp_path: Path, **env: str)
                   OUTBOX_DIR=str(tmp_path / "outbox"), **env)
     command = (ROOT / "Procfile").read_text().split("web:", 1)[1].splitlines()[0].split()
     command = [word for word in command if "=" not in word or word.startswith("--")]  # the env assignments are in `values`
-    assert command[0] == "gunicorn"
-    process = subprocess.Popen([sys.executable, "-m", *command], cwd=tmp_path, env=values,
+    assert command[:3] == ["python", "-m", "gunicorn"]
+    process = subprocess.Popen([sys.executable, *command[1:]], cwd=tmp_path, env=values,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -58,7 +58,7 @@ class CafeContext:
         return CORE("refused", lang, who=CORE("who_facilitators", lang))
 
     def refresh(self, cafe_id: int) -> None:
-        refresh_announcement(self.cafes, self.services.slack, cafe_id, self.tz)
+        refresh_announcement(self.cafes, self.services.publishers.cafe, cafe_id)
 
 
 def dm_question(text: str) -> str | None:
@@ -138,12 +138,12 @@ def _member_list(ctx: CafeContext, user_id: str, cafe_id: int) -> tuple[str, lis
             ui.member_questions(cafe, ctx.cafes.questions(cafe_id, viewer=user_id), lang, ctx.display_name))
 
 
-def whispering_errors(handler):  # type: ignore[no-untyped-def]
+def whispering_errors(handler):
     """Button handlers let a CafeError (closed intake, unknown question…) through; the member
     who pressed gets its message privately, in their language."""
 
     @functools.wraps(handler)
-    def run(ctx, **kwargs):  # type: ignore[no-untyped-def]
+    def run(ctx, **kwargs):
         try:
             return handler(ctx, **kwargs)
         except CafeError as exc:
@@ -163,13 +163,13 @@ def _verb_and_rest(command: dict[str, Any]) -> tuple[str, str]:
 
 
 @opens_modal
-def open_cafe_modal(ctx: CafeContext, command, client, respond):  # type: ignore[no-untyped-def]
+def open_cafe_modal(ctx: CafeContext, command, client, respond):
     """`/cafe new|edit|ask`, at once in the modal lane: the trigger_id expires 3 s after the command."""
     if _verb_and_rest(command)[0] in MODAL_VERBS:
         _run_cafe_command(ctx, command, client, respond)
 
 
-def run_command(ctx: CafeContext, command, client, respond):  # type: ignore[no-untyped-def]
+def run_command(ctx: CafeContext, command, client, respond):
     """Every other verb, with the rest of the slow work (themes may call the LLM)."""
     if _verb_and_rest(command)[0] not in MODAL_VERBS:
         _run_cafe_command(ctx, command, client, respond)
@@ -253,20 +253,20 @@ def _export(ctx: CafeContext, rest: str, client: Any, user_id: str, lang: str) -
 
 # -- member buttons -----------------------------------------------------------------------------
 @opens_modal
-def on_ask(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_ask(ctx: CafeContext, body, action, client, respond):
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), cafe_id=payload_id(action.get("value")))
     if problem:
         whisper(respond, problem)
 
 
 @whispering_errors
-def on_list(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_list(ctx: CafeContext, body, action, respond):
     text, blocks = _member_list(ctx, _user(body), payload_id(action.get("value")))
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
 @whispering_errors
-def on_vote(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_vote(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     result = ctx.cafes.toggle_vote(payload_id(action.get("value")), user_id)
@@ -278,7 +278,7 @@ def on_vote(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped
         respond(text=message, blocks=[section(message)], replace_original=True)
 
 
-def on_add_anyway(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_add_anyway(ctx: CafeContext, body, action, respond):
     data = payload_json(action.get("value"))
     text, blocks = _submit_and_render(ctx, _user(body), payload_id(data.get("cafe_id")), str(data.get("text") or ""),
                                       bool(data.get("anonymous")), force=True)
@@ -287,7 +287,7 @@ def on_add_anyway(ctx: CafeContext, body, action, respond):  # type: ignore[no-u
 
 @opens_modal
 @whispering_errors
-def on_edit(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_edit(ctx: CafeContext, body, action, client, respond):
     user_id = _user(body)
     question = ctx.cafes.question(payload_id(action.get("value")), user_id)
     if not question.mine:
@@ -297,7 +297,7 @@ def on_edit(ctx: CafeContext, body, action, client, respond):  # type: ignore[no
 
 
 @whispering_errors
-def on_withdraw(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_withdraw(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     question = ctx.cafes.withdraw(payload_id(action.get("value")), user_id)
@@ -308,7 +308,7 @@ def on_withdraw(ctx: CafeContext, body, action, respond):  # type: ignore[no-unt
 
 # -- facilitator buttons ------------------------------------------------------------------------
 @whispering_errors
-def on_moderate(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_moderate(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
@@ -324,7 +324,7 @@ def on_moderate(ctx: CafeContext, body, action, respond):  # type: ignore[no-unt
 
 @opens_modal
 @whispering_errors
-def on_merge(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_merge(ctx: CafeContext, body, action, client, respond):
     user_id = _user(body)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
         whisper(respond, ctx.refused(user_id))
@@ -335,7 +335,7 @@ def on_merge(ctx: CafeContext, body, action, client, respond):  # type: ignore[n
 
 
 # -- modals -------------------------------------------------------------------------------------
-def ack_ask(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def ack_ask(ctx: CafeContext, ack, body, view):
     lang = ctx.cached_lang(_user(body))
     text = (_value(view["state"]["values"], "cafe_question") or "").strip()
     if not text:
@@ -346,7 +346,7 @@ def ack_ask(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
         ack()
 
 
-def run_ask(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-def]
+def run_ask(ctx: CafeContext, body, view, client):
     user_id = _user(body)
     values = view["state"]["values"]
     text = (_value(values, "cafe_question") or "").strip()
@@ -359,7 +359,7 @@ def run_ask(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-de
     _dm(client, user_id, message, blocks)
 
 
-def on_edit_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def on_edit_submit(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     meta = payload_json(view.get("private_metadata"))
     text = _value(view["state"]["values"], "cafe_question")
@@ -395,7 +395,7 @@ def parse_cafe_view(view: dict, tz: tzinfo) -> tuple[CafeDraft | None, dict[str,
     ), {}
 
 
-def ack_cafe(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def ack_cafe(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     lang = ctx.cached_lang(user_id)
     if not ctx.can(user_id, Permission.MANAGE_CAFE):
@@ -414,7 +414,7 @@ def ack_cafe(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
     ack()
 
 
-def run_cafe(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-def]
+def run_cafe(ctx: CafeContext, body, view, client):
     user_id = _user(body)
     if not ctx.can(user_id, Permission.MANAGE_CAFE):
         return
@@ -428,18 +428,18 @@ def run_cafe(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-d
         if meta.get("cafe_id"):
             cafe = cafes.update_cafe(payload_id(meta["cafe_id"]), draft)
             ctx.refresh(cafe.id)
-            send_due_reminders(cafes, client, ctx.tz, cafe_id=cafe.id)
+            send_due_reminders(cafes, ctx.services.publishers.cafe, cafe_id=cafe.id)
             message = CAFE("updated", lang, title=escape_mrkdwn(cafe.title))
         else:
             cafe = cafes.create_cafe(user_id, draft)
-            send_due_reminders(cafes, client, ctx.tz, cafe_id=cafe.id)
+            send_due_reminders(cafes, ctx.services.publishers.cafe, cafe_id=cafe.id)
             message = CAFE("created", lang, title=escape_mrkdwn(cafe.title), id=cafe.id, channel=cafe.announce_channel)
     except CafeError as exc:
         message = error_text(exc, lang)
     _dm(client, user_id, message)
 
 
-def on_merge_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def on_merge_submit(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     lang = ctx.cached_lang(user_id)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
@@ -457,7 +457,7 @@ def on_merge_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyp
 
 # -- message shortcut and DM intake -------------------------------------------------------------
 @opens_modal
-def on_shortcut(ctx: CafeContext, body, client, respond):  # type: ignore[no-untyped-def]
+def on_shortcut(ctx: CafeContext, body, client, respond):
     text = ((body.get("message") or {}).get("text") or "")[:MAX_QUESTION_CHARS]
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), text=text)
     if problem:
