@@ -99,18 +99,10 @@ def refuse_console_on_a_host() -> None:
         )
 
 
-def make_socket_mode_handler(app, settings: Settings):
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def make_socket_mode_handler(app, settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.cli.serve import make_socket_mode_handler as make
 
-    from integrations.slack_api import make_web_client
-
-    # The Socket Mode client calls apps.connections.open with the app token through this
-    # client, so SLACK_API_URL applies to Socket Mode as well.
-    return SocketModeHandler(
-        app,
-        settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
-        web_client=make_web_client(None, settings.slack_api_url),
-    )
+    return make(app, settings)
 
 
 def cmd_console(args: argparse.Namespace, ctx: CliContext) -> int:

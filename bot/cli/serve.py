@@ -104,10 +104,23 @@ def exec_gunicorn() -> None:
 def serve_socket_mode(bot: RunningBot, port: int) -> None:
     """Socket Mode: Slack's requests come over the WebSocket; PORT serves /healthz and the web
     pages for the platform (never /slack/events)."""
-    from bot.cli.main import make_socket_mode_handler
     from bot.slack.http_server import HttpServer
 
     handler = make_socket_mode_handler(bot.app, bot.services.settings)
     HttpServer(None, bot.health, port=port, web=bot.web).start()
     log.info("Socket Mode; health check on port %s", port)
     handler.start()
+
+
+def make_socket_mode_handler(app, settings: Any):
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from integrations.slack_api import make_web_client
+
+    # The Socket Mode client calls apps.connections.open with the app token through this
+    # client, so SLACK_API_URL applies to Socket Mode as well.
+    return SocketModeHandler(
+        app,
+        settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+        web_client=make_web_client(None, settings.slack_api_url),
+    )
