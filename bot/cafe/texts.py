@@ -9,7 +9,7 @@ CAFE = Catalog(
         "title_too_long": {"fr": "Le titre dépasse {limit} caractères.", "en": "The title is longer than {limit} characters."},
         "channel_missing": {"fr": "Choisissez le canal où annoncer le café.", "en": "Please choose the channel to announce the café in."},
         "starts_in_past": {"fr": "La date du café est déjà passée.", "en": "The café's date is already past."},
-        "closes_after_start": {"fr": "La collecte des questions doit se terminer avant le début du café.", "en": "The question intake must close before the café starts."},
+        "closes_after_start": {"fr": "La collecte des questions doit se terminer au plus tard {hours} h après le début du café.", "en": "The question intake must close at most {hours} hours after the café starts."},
         "closes_in_past": {"fr": "La date de fin de collecte est déjà passée.", "en": "The intake closing time is already past."},
         "bad_language": {"fr": "Langue inconnue : choisissez français ou anglais.", "en": "Unknown language: choose French or English."},
         "bad_date": {"fr": "Indiquez une date et une heure.", "en": "Please give a date and a time."},
@@ -50,6 +50,8 @@ CAFE = Catalog(
         "status_withdrawn": {"fr": "retirée", "en": "withdrawn"},
         # export
         "anonymous_author": {"fr": "anonyme", "en": "anonymous"},
+        "former_member": {"fr": "membre supprimé", "en": "former member"},
+        "web_participant": {"fr": "participant·e (web)", "en": "participant (web)"},
         "export_intro": {"fr": "Café du {when} — {place}. {count} question(s), classées par votes.", "en": "Café on {when} — {place}. {count} question(s), ranked by votes."},
         "col_votes": {"fr": "Votes", "en": "Votes"},
         "col_question": {"fr": "Question", "en": "Question"},

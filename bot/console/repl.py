@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from bot.core.services import build_services
 from bot.core.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.web import build_web_app
 
 CONSOLE_USER = "U0CONSOLE"
 # Other people in the local workspace, so flows with several members can be tried.
@@ -63,6 +65,18 @@ optional field empty; 'cancel' closes the modal."""
 
 
 @dataclass
+def _free_port(preferred: int) -> int:
+    """PORT when it is free on loopback (so the café board's address is predictable), else any."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("no free port on 127.0.0.1")
+
+
 class ConsoleState:
     user: str = CONSOLE_USER
     buttons: dict[int, Pressable] = field(default_factory=dict)
@@ -83,6 +97,7 @@ class Console:
         staff = {uid for uid, r in FIXED_ROLES.items() if r == "staff"} | ({CONSOLE_USER} if role == "staff" else set())
         facilitators = {uid for uid, r in FIXED_ROLES.items() if r == "facilitator"} | ({CONSOLE_USER} if role == "facilitator" else set())
         secret = secrets.token_hex(16)
+        port = _free_port(settings.port)
         self.settings = settings.model_copy(update={
             "slack_bot_token": SecretStr("xoxb-local-console"),
             "slack_signing_secret": SecretStr(secret),
@@ -93,13 +108,17 @@ class Console:
             "staff_usergroup": None,
             "staff_channel": settings.staff_channel or "C0STAFF",
             "digest_channel": settings.digest_channel or "C0GENERAL",
+            # The café board and join page are served by the console's own server: its links
+            # must point at it.
+            "public_url": settings.public_url or f"http://127.0.0.1:{port}",
         })
         db = Database(self.settings.database_url)
         db.check()
         upgrade(db)
         self.services = build_services(self.settings, db=db)
         self.app = build_app(self.services, token_verification=False)
-        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0).start()
+        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=port,
+                                 web=build_web_app(self.services)).start()
         self.client = SignedSlackClient(f"http://127.0.0.1:{self.server.port}", secret, response_url_base=self.slack.url + "/response")
         self.state = ConsoleState()
         self.files_dir = Path(self.settings.outbox_dir).parent / "console-files"
