@@ -64,7 +64,6 @@ Modals are filled field by field: type the value, or an option's number; an empt
 optional field empty; 'cancel' closes the modal."""
 
 
-@dataclass
 def _free_port(preferred: int) -> int:
     """PORT when it is free on loopback (so the café board's address is predictable), else any."""
     for port in (preferred, 0):
@@ -77,6 +76,7 @@ def _free_port(preferred: int) -> int:
     raise OSError("no free port on 127.0.0.1")
 
 
+@dataclass
 class ConsoleState:
     user: str = CONSOLE_USER
     buttons: dict[int, Pressable] = field(default_factory=dict)
