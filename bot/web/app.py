@@ -122,7 +122,7 @@ class CafeWeb:
         join_url = self._url(request, "join")
         html = self._render("board.html.j2", request, lang, nonce, snapshot=snapshot,
                             state=state_json(snapshot, lang, top=BOARD_TOP), join_url=join_url,
-                            qr=segno.make(join_url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff"))
+                            qr=segno.make(join_url, error="m").svg_inline(border=2, dark="#000", light="#fff", omitsize=True))
         return Reply("200 OK", html)
 
     def _join(self, request: Request, lang: str, nonce: str, browser_id: str | None, *, status: str = "200 OK",

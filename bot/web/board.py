@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.cafe.export import author_label
 from bot.cafe.service import CafeError, CafeInfo, CafeService, QuestionView
+from bot.cafe.themes import OTHER_TITLE
 from bot.web.texts import WEB
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,11 @@ class BoardFeed:
     def _row(self, q: QuestionView, lang: str) -> dict[str, Any]:
         author = None
         if not q.anonymous and q.author_user_id is not None:
-            author = author_label(q, lambda uid: self._display_name(uid) or WEB("member", lang), lang)
-        return {"id": q.id, "text": q.text, "votes": q.votes, "theme": q.theme, "answered": q.status == "answered",
+            # A name the bot knows, or none: never a Slack id, never a lookup from a web page.
+            author = author_label(q, lambda uid: self._display_name(uid) or "", lang) or None
+        # "Other questions" is no theme: on a projector it would only be noise.
+        theme = None if q.theme in OTHER_TITLE.values() else q.theme
+        return {"id": q.id, "text": q.text, "votes": q.votes, "theme": theme, "answered": q.status == "answered",
                 "author": author}
 
     def _refresh_themes(self, cafe_id: int, now: float) -> None:

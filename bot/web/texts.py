@@ -24,8 +24,8 @@ WEB = Catalog(
         "question_label": {"fr": "Votre question", "en": "Your question"},
         "name_label": {"fr": "Votre prénom (facultatif : sinon, votre question est anonyme)", "en": "Your name (optional: otherwise your question is anonymous)"},
         "send": {"fr": "Envoyer", "en": "Send"},
-        "vote": {"fr": "👍 Voter", "en": "👍 Vote"},
-        "voted": {"fr": "✅ Voté", "en": "✅ Voted"},
+        "vote": {"fr": "Voter", "en": "Vote"},
+        "voted": {"fr": "✓ Voté", "en": "✓ Voted"},
         "withdraw_vote": {"fr": "Retirer mon vote", "en": "Withdraw my vote"},
         "approved_title": {"fr": "Questions publiées", "en": "Published questions"},
         "sent_visible": {"fr": "Merci ! Votre question est publiée.", "en": "Thank you! Your question is published."},
@@ -61,7 +61,6 @@ WEB = Catalog(
             "en": "We keep your question, the name you give and your votes (tied to a random id of this browser), never your IP address.",
         },
         "by": {"fr": "— {name}", "en": "— {name}"},
-        "member": {"fr": "membre de la communauté", "en": "community member"},
         "switch_lang": {"fr": "English", "en": "Français"},
     }
 )

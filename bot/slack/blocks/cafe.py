@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.slack.blocks import (
     MAX_BLOCKS, Block, actions, button, context, divider, escape_mrkdwn, fit, header, section, truncate,
 )
+from bot.cafe.export import author_label
 from bot.cafe.service import CafeInfo, QuestionView, Submission
 from bot.cafe.themes import Theme
 from bot.cafe.texts import CAFE
@@ -142,7 +143,7 @@ def submission_result(submission: Submission, text: str, anonymous: bool, lang: 
 def question_line(q: QuestionView, lang: str, display_name: Callable[[str], str] | None = None, *, status: bool = False) -> str:
     meta = [CAFE("votes", lang, votes=q.votes)]
     if display_name is not None:
-        meta.append(CAFE("by", lang, name=CAFE("anonymous_author", lang) if q.author_user_id is None else escape_mrkdwn(display_name(q.author_user_id))))
+        meta.append(CAFE("by", lang, name=escape_mrkdwn(author_label(q, display_name, lang))))
     if status:
         meta.append(CAFE("status_" + q.status, lang))
     if q.theme:
