@@ -387,33 +387,6 @@ class CafeService:
             return self._view(session, self._question(session, question_id), viewer)
 
     # -- votes -------------------------------------------------------------------------------
-    def toggle_vote(self, question_id: int, user_id: str) -> VoteResult:
-        """Vote, or take the vote back. The unique constraint settles concurrent clicks: a
-        second insert for the same member fails and the vote simply stands."""
-        try:
-            with self.db.session() as session:
-                question = self._question(session, question_id)
-                cafe = self._cafe(session, question.cafe_id)
-                if not self._intake_open(cafe):
-                    raise CafeError("votes_closed", title=cafe.title)
-                if question.status not in PUBLIC_STATUSES:
-                    raise CafeError("not_votable")
-                # A statement, not session.delete(): a concurrent click may have taken the vote
-                # back already, and then there is simply nothing left to delete.
-                taken_back = session.execute(
-                    delete(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id)
-                ).rowcount
-                if taken_back:
-                    voted = False
-                else:
-                    session.add(Vote(question_id=question_id, user_id=user_id, created_at=self.clock()))
-                    voted = True
-                session.flush()
-        except IntegrityError:
-            voted = True
-        view = self.question(question_id, user_id)
-        return VoteResult(voted, view.votes, view)
-
     def _votable(self, session: Session, question_id: int) -> Question:
         question = self._question(session, question_id)
         cafe = self._cafe(session, question.cafe_id)
