@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,24 +55,14 @@ Local console: you are a member of a local Slack workspace; the bot is the real 
                       (kb_save_message: "Ajouter à la base de connaissances",
                        cafe_submit_message: "Proposer pour le café IA")
   home                open the bot's App Home
+  /cafe board         (as facilitator: --as facilitator) the café's board to project and its
+                      join page for participants, served by this console: open them in a browser
   as NAME             speak as someone else: {people}
   newcomer NAME       a new member joins the workspace (team_join)
   whoami, users       who you are, who is here
   help, quit
 Modals are filled field by field: type the value, or an option's number; an empty line leaves an
 optional field empty; 'cancel' closes the modal."""
-
-
-def _free_port(preferred: int) -> int:
-    """PORT when it is free on loopback (so the café board's address is predictable), else any."""
-    for port in (preferred, 0):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise OSError("no free port on 127.0.0.1")
 
 
 @dataclass
@@ -97,7 +86,6 @@ class Console:
         staff = {uid for uid, r in FIXED_ROLES.items() if r == "staff"} | ({CONSOLE_USER} if role == "staff" else set())
         facilitators = {uid for uid, r in FIXED_ROLES.items() if r == "facilitator"} | ({CONSOLE_USER} if role == "facilitator" else set())
         secret = secrets.token_hex(16)
-        port = _free_port(settings.port)
         self.settings = settings.model_copy(update={
             "slack_bot_token": SecretStr("xoxb-local-console"),
             "slack_signing_secret": SecretStr(secret),
@@ -108,17 +96,19 @@ class Console:
             "staff_usergroup": None,
             "staff_channel": settings.staff_channel or "C0STAFF",
             "digest_channel": settings.digest_channel or "C0GENERAL",
-            # The café board and join page are served by the console's own server: its links
-            # must point at it.
-            "public_url": settings.public_url or f"http://127.0.0.1:{port}",
         })
         db = Database(self.settings.database_url)
         db.check()
         upgrade(db)
         self.services = build_services(self.settings, db=db)
         self.app = build_app(self.services, token_verification=False)
-        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=port,
+        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0,
                                  web=build_web_app(self.services)).start()
+        # The café board and join page are served by this server: the links facilitators get
+        # in Slack point at it (the pages themselves follow the address they are opened at).
+        if not settings.public_url:
+            self.services.settings = self.settings = self.settings.model_copy(
+                update={"public_url": f"http://127.0.0.1:{self.server.port}"})
         self.client = SignedSlackClient(f"http://127.0.0.1:{self.server.port}", secret, response_url_base=self.slack.url + "/response")
         self.state = ConsoleState()
         self.files_dir = Path(self.settings.outbox_dir).parent / "console-files"

@@ -273,4 +273,8 @@ def _int(value: str | None) -> int | None:
 
 
 def _texts(lang: str) -> Callable[..., str]:
-    return lambda key, **values: WEB(key, lang, **values)
+    """The pages' texts; those Slack shows too ("Retirer mon vote", statuses) come from the café's."""
+    return lambda key, **values: (WEB if key in WEB_KEYS else CAFE)(key, lang, **values)
+
+
+WEB_KEYS = frozenset(WEB.keys())

@@ -59,12 +59,12 @@ class BoardFeed:
     def cafe(self, token: str) -> CafeInfo:
         return self.snapshot(token).cafe
 
-    def snapshot(self, token: str, *, fresh: bool = False) -> Snapshot:
+    def snapshot(self, token: str) -> Snapshot:
         """The café's current state; CafeError("unknown_cafe") for a token that isn't one."""
         now = self._clock()
         with self._lock:
             cached = self._snapshots.get(token)
-        if cached is not None and not fresh and now - cached.taken_at < SNAPSHOT_SECONDS:
+        if cached is not None and now - cached.taken_at < SNAPSHOT_SECONDS:
             return cached
         cafe = self._cafes.by_token(token)
         questions = ranked(self._cafes.questions(cafe.id))

@@ -10,8 +10,8 @@ WEB = Catalog(
         "scan": {"fr": "Scannez pour poser une question et voter", "en": "Scan to ask a question and vote"},
         "count": {"fr": "{questions} question(s) · {votes} vote(s)", "en": "{questions} question(s) · {votes} vote(s)"},
         "votes": {"fr": "votes", "en": "votes"},
-        "vote_one": {"fr": "vote", "en": "vote"},
         "answered": {"fr": "traitée", "en": "answered"},
+        "vote_one": {"fr": "vote", "en": "vote"},
         "more": {"fr": "… et {count} autre(s) question(s)", "en": "… and {count} more question(s)"},
         "empty": {"fr": "Pas encore de question : scannez le code et lancez-vous !", "en": "No question yet: scan the code and go first!"},
         "empty_join": {"fr": "Pas encore de question publiée.", "en": "No published question yet."},
@@ -26,7 +26,6 @@ WEB = Catalog(
         "send": {"fr": "Envoyer", "en": "Send"},
         "vote": {"fr": "Voter", "en": "Vote"},
         "voted": {"fr": "✓ Voté", "en": "✓ Voted"},
-        "withdraw_vote": {"fr": "Retirer mon vote", "en": "Withdraw my vote"},
         "approved_title": {"fr": "Questions publiées", "en": "Published questions"},
         "sent_visible": {"fr": "Merci ! Votre question est publiée.", "en": "Thank you! Your question is published."},
         "sent_pending": {

@@ -57,7 +57,8 @@ def test_a_vote_from_another_browser_reorders_the_open_board_without_reload(bot:
 
 def test_a_vote_in_slack_shows_on_the_open_board_within_two_seconds(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]
     cafe = open_cafe(bot)
-    question = cafes(bot).submit(cafe.id, MEMBER, "Quels outils libres pour commencer ?").question
+    hostile = 'Quels outils libres <img src=x onerror="window.pwned=1"> pour commencer ?'
+    question = cafes(bot).submit(cafe.id, MEMBER, hostile).question
     board = context().new_page()
     board.goto(f"{bot.url}/cafe/{cafe.web_token}/board")
     board.wait_for_selector("#live:not([hidden])")  # polling
@@ -66,6 +67,9 @@ def test_a_vote_in_slack_shows_on_the_open_board_within_two_seconds(bot: BotHarn
     bot.client.block_action(FACILITATOR, action)  # acked at once; the vote is stored by the lazy listener
     board.wait_for_function("() => document.querySelector('#questions li .count b').textContent === '1'", timeout=LIVE)
     assert time.monotonic() - started < LIVE / 1000
+    # Member text is text, before and after the live update: shown as written, never run.
+    assert board.inner_text("#questions li .text") == hostile
+    assert board.evaluate("typeof window.pwned") == "undefined"
 
 
 def test_a_question_from_the_join_page_reaches_the_facilitators_list_in_slack(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]

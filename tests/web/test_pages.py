@@ -8,6 +8,7 @@ import pytest
 
 from bot.cafe.models import Question
 from bot.web.board import SNAPSHOT_SECONDS
+from bot.web.guard import RateLimiter
 from tests.bot.cafe.cafe_support import cafes
 from tests.support import BotHarness
 from tests.web.web_support import Browser, open_cafe
@@ -51,3 +52,84 @@ def test_a_form_without_its_csrf_token_saves_nothing(bot: BotHarness, cafe) -> N
     assert browser.open(f"/cafe/{cafe.web_token}/ask", {"csrf": stolen, "text": "Une question"}).status == 403
     with bot.services.db.session() as session:
         assert session.query(Question).count() == 0
+
+
+def test_votes_count_once_per_browser_and_a_second_press_offers_to_withdraw(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+    question = cafes(bot).submit(cafe.id, "U0MEMBER", "Quelle gouvernance des données ?").question
+    phone = Browser(bot.url)
+    csrf = phone.open(f"/cafe/{cafe.web_token}/join").csrf()
+    form = {"csrf": csrf, "question_id": str(question.id)}
+    first = phone.open(f"/cafe/{cafe.web_token}/vote", form, {"Accept": "application/json"}).json()
+    again = phone.open(f"/cafe/{cafe.web_token}/vote", form, {"Accept": "application/json"}).json()
+    assert (first["already"], again["already"]) == (False, True) and "déjà voté" in again["notice"]
+    assert cafes(bot).question(question.id).votes == 1
+    page = phone.open(f"/cafe/{cafe.web_token}/vote", form)  # without JS: the page says it, with the button
+    assert "déjà voté" in page.body and f'action="/cafe/{cafe.web_token}/unvote' in page.body
+    phone.open(f"/cafe/{cafe.web_token}/unvote", form)
+    assert cafes(bot).question(question.id).votes == 0
+    Browser(bot.url).open(f"/cafe/{cafe.web_token}/join")  # another browser, another vote
+    other = Browser(bot.url)
+    other.open(f"/cafe/{cafe.web_token}/vote", {"csrf": other.open(f"/cafe/{cafe.web_token}/join").csrf(), "question_id": str(question.id)})
+    assert cafes(bot).question(question.id).votes == 1
+
+
+def test_a_question_of_another_cafe_cannot_be_voted_through_this_one(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+    elsewhere = open_cafe(bot, title="Autre café")
+    question = cafes(bot).submit(elsewhere.id, "U0MEMBER", "Une question d'ailleurs").question
+    phone = Browser(bot.url)
+    csrf = phone.open(f"/cafe/{cafe.web_token}/join").csrf()
+    refused = phone.open(f"/cafe/{cafe.web_token}/vote", {"csrf": csrf, "question_id": str(question.id)})
+    assert refused.status == 400 and cafes(bot).question(question.id).votes == 0
+
+
+def test_anonymous_questions_show_no_author_anywhere_on_the_pages(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+    bot.services.members.get("U0MEMBER")  # camille, known to the bot
+    cafes(bot).submit(cafe.id, "U0MEMBER", "Question anonyme sur les salaires", anonymous=True)
+    cafes(bot).submit(cafe.id, "U0FACIL", "Question signée sur les outils")
+    bot.services.members.get("U0FACIL")
+    time.sleep(SNAPSHOT_SECONDS)
+    for path in ("board", "join", "state.json"):
+        body = Browser(bot.url).open(f"/cafe/{cafe.web_token}/{path}").body
+        assert "camille" not in body and "U0MEMBER" not in body and "U0FACIL" not in body, path
+        assert "karim" in body, path
+    rows = Browser(bot.url).open(f"/cafe/{cafe.web_token}/state.json").json()["questions"]
+    assert {r["text"]: r["author"] for r in rows} == {"Question anonyme sur les salaires": None, "Question signée sur les outils": "karim"}
+
+
+def test_the_rate_limit_refuses_a_flood_from_one_address_and_saves_nothing(slack, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import make_settings
+
+    harness = BotHarness(make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", cafe_web_rate_limit=3,
+                                       cafe_web_trust_proxy=True), db, slack, clock)
+    try:
+        cafe = open_cafe(harness)
+        crowd = Browser(harness.url, address="198.51.100.7")
+        csrf = crowd.open(f"/cafe/{cafe.web_token}/join").csrf()
+        sent = [crowd.open(f"/cafe/{cafe.web_token}/ask", {"csrf": csrf, "text": f"Question numéro {i} sur un sujet {i}", "force": "1"}).status
+                for i in range(5)]
+        assert sent == [200, 200, 200, 429, 429]
+        assert len(cafes(harness).questions(cafe.id, moderation=True)) == 3
+        elsewhere = Browser(harness.url, address="203.0.113.9")  # another address has its own budget
+        ok = elsewhere.open(f"/cafe/{cafe.web_token}/ask", {"csrf": elsewhere.open(f"/cafe/{cafe.web_token}/join").csrf(), "text": "Une autre question"})
+        assert ok.status == 200
+    finally:
+        harness.close()
+
+
+def test_the_rate_limiter_forgets_an_address_once_its_window_has_passed() -> None:
+    now = [0.0]
+    limiter = RateLimiter(2, window=60, clock=lambda: now[0])
+    assert [limiter.allow("192.0.2.1") for _ in range(3)] == [True, True, False]
+    assert limiter.addresses() == 1
+    now[0] = 61.0
+    assert limiter.addresses() == 0  # no address is kept beyond its window
+    assert limiter.allow("192.0.2.1") is True
+
+
+def test_pages_send_headers_that_keep_the_token_and_the_page_to_themselves(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+    page = Browser(bot.url).open(f"/cafe/{cafe.web_token}/join")
+    headers = {k.lower(): v for k, v in page.headers.items()}
+    assert headers["referrer-policy"] == "no-referrer" and headers["x-frame-options"] == "DENY"
+    assert "script-src 'nonce-" in headers["content-security-policy"] and "unsafe-inline" not in headers["content-security-policy"]
+    assert "HttpOnly" in headers["set-cookie"] and "SameSite=Lax" in headers["set-cookie"]
+    assert Browser(bot.url).open(f"/cafe/{cafe.web_token}/vote").status == 405  # GET on a form's target
