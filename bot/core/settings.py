@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     # SLACK_SIGNING_SECRET (or the bot token); random per process when neither is set.
     cafe_web_secret: SecretStr | None = None
     # Questions and votes sent from the join page, per address and minute. A room often
-    # shares one address (the venue's Wi-Fi): 40 people voting briskly stay well below.
-    cafe_web_rate_limit: int = Field(default=600, ge=1)
+    # shares one address (the venue's Wi-Fi): 40 people voting every 2 s make 1,200.
+    cafe_web_rate_limit: int = Field(default=1500, ge=1)
     # Behind a platform's router (Heroku, Scalingo, Clever Cloud), count the address it saw
     # (the last X-Forwarded-For hop) rather than the router's.
     cafe_web_trust_proxy: bool = False
