@@ -61,7 +61,7 @@ class SlackDirectory:
         return set(self._client.usergroups_users_list(usergroup=usergroup_id)["users"])
 
 
-def iter_pages(method, key: str, limit: int = 200, **params: Any):  # type: ignore[no-untyped-def]
+def iter_pages(method, key: str, limit: int = 200, **params: Any):
     """Follow `response_metadata.next_cursor` through a paginated Web API method."""
     cursor = None
     while True:
@@ -70,3 +70,11 @@ def iter_pages(method, key: str, limit: int = 200, **params: Any):  # type: igno
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def permalink(client: Any, channel: str, ts: str) -> str | None:
+    """A message's permalink; None when Slack refuses (message gone, channel out of reach)."""
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError:
+        return None

@@ -9,22 +9,21 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def cafe_service(services):  # type: ignore[no-untyped-def]
+def cafe_service(services):
     from bot.cafe.service import CafeService
 
     existing = services.extras.get("cafe")
     return existing if existing is not None else CafeService(services.db, services.clock, services.settings.tz, services.llm)
 
 
-def send_cafe_reminders(services) -> int:  # type: ignore[no-untyped-def]
+def send_cafe_reminders(services) -> int:
     """Close intakes whose time has passed, then post the reminders that are due (idempotent)."""
     from bot.cafe.notify import refresh_announcement, send_due_reminders
 
     cafes = cafe_service(services)
-    tz = services.settings.tz
     for cafe in cafes.close_expired():
-        refresh_announcement(cafes, services.slack, cafe.id, tz)
-    sent = send_due_reminders(cafes, services.slack, tz)
+        refresh_announcement(cafes, services.publishers.cafe, cafe.id)
+    sent = send_due_reminders(cafes, services.publishers.cafe)
     if sent:
         log.info("sent %s café reminder(s)", sent)
     return sent

@@ -10,35 +10,31 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def slack_channel_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]
+def slack_channel_ids(settings) -> list[str]:
     return [part.strip() for part in (settings.knowledge_slack_channels or "").split(",") if part.strip()]
 
 
-def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def sync_slack_channels(services) -> dict[str, Any]:
     """Ingest new messages of KNOWLEDGE_SLACK_CHANNELS (paginated conversations.history from
     each channel's cursor) and the threads with new replies (paginated conversations.replies).
     Idempotent: a second run finds nothing newer."""
-    from slack_sdk.errors import SlackApiError
-
     from bot.knowledge.channels import default_link, sync_channels
     from integrations.slack_api import iter_pages
+    from integrations.slack_api import permalink as slack_permalink
 
     client = services.slack
 
-    def history(channel_id: str, oldest: str | None):  # type: ignore[no-untyped-def]
+    def history(channel_id: str, oldest: str | None):
         params = {"channel": channel_id}
         if oldest is not None:
             params["oldest"] = oldest
         return iter_pages(client.conversations_history, "messages", **params)
 
-    def replies(channel_id: str, thread_ts: str):  # type: ignore[no-untyped-def]
+    def replies(channel_id: str, thread_ts: str):
         return iter_pages(client.conversations_replies, "messages", channel=channel_id, ts=thread_ts)
 
     def permalink(channel_id: str, ts: str) -> str:
-        try:
-            return client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
-        except SlackApiError:
-            return default_link(channel_id, ts)
+        return slack_permalink(client, channel_id, ts) or default_link(channel_id, ts)
 
     llm = services.llm
     embed = llm.embed if llm is not None and llm.embeddings_enabled else None

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.cafe.service import CafeService
 from bot.core.services import Services
 
 
-def cafe_service(services: Services):  # type: ignore[no-untyped-def]
+def cafe_service(services: Services) -> CafeService:
     """The process's one café service: the listeners' when they are registered."""
-    from bot.cafe.service import CafeService
 
     existing = services.extras.get("cafe")
     if existing is None:
@@ -42,7 +42,7 @@ def build_web_app(services: Services) -> Any:
 
     def on_question(cafe_id: int) -> None:
         # The announcement's live count in Slack follows web questions too.
-        services.executor.submit(refresh_announcement, cafes, services.slack, cafe_id, settings.tz)
+        services.executor.submit(refresh_announcement, cafes, services.publishers.cafe, cafe_id)
 
     feed = BoardFeed(cafes, display_name, services.executor.submit)
     return CafeWeb(cafes, feed, BrowserIds(secret), RateLimiter(settings.cafe_web_rate_limit),

@@ -17,7 +17,7 @@ LIVE = 2000  # ms: the issue's bound for the board to follow a vote
 
 
 @pytest.fixture
-def context(chromium):  # type: ignore[no-untyped-def]
+def context(chromium):
     made: list[Any] = []
 
     def new() -> Any:
@@ -33,7 +33,7 @@ def board_order(page: Any) -> list[str]:
     return page.locator("#questions li .text").all_inner_texts()
 
 
-def test_a_vote_from_another_browser_reorders_the_open_board_without_reload(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]
+def test_a_vote_from_another_browser_reorders_the_open_board_without_reload(bot: BotHarness, context) -> None:
     cafe = open_cafe(bot)
     first = cafes(bot).submit(cafe.id, MEMBER, "Comment financer un projet numérique ?").question
     second = cafes(bot).submit(cafe.id, FACILITATOR, "Quelle charte éthique pour nos outils ?").question
@@ -55,7 +55,7 @@ def test_a_vote_from_another_browser_reorders_the_open_board_without_reload(bot:
     assert board_order(board) == [second.text, first.text]
 
 
-def test_a_vote_in_slack_shows_on_the_open_board_within_two_seconds(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]
+def test_a_vote_in_slack_shows_on_the_open_board_within_two_seconds(bot: BotHarness, context) -> None:
     cafe = open_cafe(bot)
     hostile = 'Quels outils libres <img src=x onerror="window.pwned=1"> pour commencer ?'
     question = cafes(bot).submit(cafe.id, MEMBER, hostile).question
@@ -72,7 +72,7 @@ def test_a_vote_in_slack_shows_on_the_open_board_within_two_seconds(bot: BotHarn
     assert board.evaluate("typeof window.pwned") == "undefined"
 
 
-def test_a_question_from_the_join_page_reaches_the_facilitators_list_in_slack(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_from_the_join_page_reaches_the_facilitators_list_in_slack(bot: BotHarness, context) -> None:
     cafe = open_cafe(bot)
     phone = context().new_page()
     phone.goto(f"{bot.url}/cafe/{cafe.web_token}/join")
@@ -86,7 +86,7 @@ def test_a_question_from_the_join_page_reaches_the_facilitators_list_in_slack(bo
     assert "Approuver" in listed  # waits for a facilitator, as web questions do by default
 
 
-def test_closing_the_cafe_stops_the_join_page_and_the_board_says_so(bot: BotHarness, context) -> None:  # type: ignore[no-untyped-def]
+def test_closing_the_cafe_stops_the_join_page_and_the_board_says_so(bot: BotHarness, context) -> None:
     cafe = open_cafe(bot)
     phone, board = context().new_page(), context().new_page()
     phone.goto(f"{bot.url}/cafe/{cafe.web_token}/join")

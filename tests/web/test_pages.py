@@ -15,11 +15,11 @@ from tests.web.web_support import Browser, open_cafe
 
 
 @pytest.fixture
-def cafe(bot: BotHarness):  # type: ignore[no-untyped-def]
+def cafe(bot: BotHarness):
     return open_cafe(bot)
 
 
-def test_pages_live_under_the_token_only(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_pages_live_under_the_token_only(bot: BotHarness, cafe) -> None:
     browser = Browser(bot.url)
     assert browser.open(f"/cafe/{cafe.web_token}/board").status == 200
     assert browser.open(f"/cafe/{cafe.web_token}/join").status == 200
@@ -27,7 +27,7 @@ def test_pages_live_under_the_token_only(bot: BotHarness, cafe) -> None:  # type
         assert browser.open(path).status == 404, path
 
 
-def test_a_question_sent_without_javascript_waits_for_approval_then_shows_on_the_board(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_sent_without_javascript_waits_for_approval_then_shows_on_the_board(bot: BotHarness, cafe) -> None:
     browser = Browser(bot.url)
     join = browser.open(f"/cafe/{cafe.web_token}/join")
     sent = browser.open(f"/cafe/{cafe.web_token}/ask", {"csrf": join.csrf(), "text": "L'IA peut-elle <b>aider</b> les bénévoles ?", "name": "Inès"})
@@ -42,7 +42,7 @@ def test_a_question_sent_without_javascript_waits_for_approval_then_shows_on_the
     assert "L&#39;IA peut-elle &lt;b&gt;aider&lt;/b&gt; les bénévoles ?" in board.body and "Inès" in board.body
 
 
-def test_a_form_without_its_csrf_token_saves_nothing(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_its_csrf_token_saves_nothing(bot: BotHarness, cafe) -> None:
     browser = Browser(bot.url)
     browser.open(f"/cafe/{cafe.web_token}/join")
     forged = browser.open(f"/cafe/{cafe.web_token}/ask", {"csrf": "forged", "text": "Une question"})
@@ -54,7 +54,7 @@ def test_a_form_without_its_csrf_token_saves_nothing(bot: BotHarness, cafe) -> N
         assert session.query(Question).count() == 0
 
 
-def test_votes_count_once_per_browser_and_a_second_press_offers_to_withdraw(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_votes_count_once_per_browser_and_a_second_press_offers_to_withdraw(bot: BotHarness, cafe) -> None:
     question = cafes(bot).submit(cafe.id, "U0MEMBER", "Quelle gouvernance des données ?").question
     phone = Browser(bot.url)
     csrf = phone.open(f"/cafe/{cafe.web_token}/join").csrf()
@@ -73,7 +73,7 @@ def test_votes_count_once_per_browser_and_a_second_press_offers_to_withdraw(bot:
     assert cafes(bot).question(question.id).votes == 1
 
 
-def test_a_question_of_another_cafe_cannot_be_voted_through_this_one(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_of_another_cafe_cannot_be_voted_through_this_one(bot: BotHarness, cafe) -> None:
     elsewhere = open_cafe(bot, title="Autre café")
     question = cafes(bot).submit(elsewhere.id, "U0MEMBER", "Une question d'ailleurs").question
     phone = Browser(bot.url)
@@ -82,7 +82,7 @@ def test_a_question_of_another_cafe_cannot_be_voted_through_this_one(bot: BotHar
     assert refused.status == 400 and cafes(bot).question(question.id).votes == 0
 
 
-def test_anonymous_questions_show_no_author_anywhere_on_the_pages(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_questions_show_no_author_anywhere_on_the_pages(bot: BotHarness, cafe) -> None:
     bot.services.members.get("U0MEMBER")  # camille, known to the bot
     cafes(bot).submit(cafe.id, "U0MEMBER", "Question anonyme sur les salaires", anonymous=True)
     cafes(bot).submit(cafe.id, "U0FACIL", "Question signée sur les outils")
@@ -96,7 +96,7 @@ def test_anonymous_questions_show_no_author_anywhere_on_the_pages(bot: BotHarnes
     assert {r["text"]: r["author"] for r in rows} == {"Question anonyme sur les salaires": None, "Question signée sur les outils": "karim"}
 
 
-def test_the_rate_limit_refuses_a_flood_from_one_address_and_saves_nothing(slack, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_rate_limit_refuses_a_flood_from_one_address_and_saves_nothing(slack, database_url, db, clock, tmp_path) -> None:
     from tests.support import make_settings
 
     harness = BotHarness(make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", cafe_web_rate_limit=3,
@@ -126,7 +126,7 @@ def test_the_rate_limiter_forgets_an_address_once_its_window_has_passed() -> Non
     assert limiter.allow("192.0.2.1") is True
 
 
-def test_pages_send_headers_that_keep_the_token_and_the_page_to_themselves(bot: BotHarness, cafe) -> None:  # type: ignore[no-untyped-def]
+def test_pages_send_headers_that_keep_the_token_and_the_page_to_themselves(bot: BotHarness, cafe) -> None:
     page = Browser(bot.url).open(f"/cafe/{cafe.web_token}/join")
     headers = {k.lower(): v for k, v in page.headers.items()}
     assert headers["referrer-policy"] == "no-referrer" and headers["x-frame-options"] == "DENY"

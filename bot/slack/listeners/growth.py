@@ -69,7 +69,7 @@ def on_team_join(ctx: GrowthContext, event: SlackEvent) -> None:
     user = event.event["user"]
     outcome = ctx.membership.team_join(user)
     if outcome in ("joined", "rejoined") and ctx.services.settings.welcome_enabled and not user.get("is_bot"):
-        send_welcome(ctx.services, event.client, user, _bot_user(event))
+        send_welcome(ctx.services, ctx.services.publishers.direct_message, user, _bot_user(event))
 
 
 def _is_general(ctx: GrowthContext, client: Any, channel_id: str) -> bool:
@@ -89,7 +89,7 @@ def on_channel_join(ctx: GrowthContext, event: SlackEvent) -> None:
 
 
 # -- /stats -------------------------------------------------------------------------------------
-def ack_stats(ctx: GrowthContext, ack, command):  # type: ignore[no-untyped-def]
+def ack_stats(ctx: GrowthContext, ack, command):
     user_id = command.get("user_id")
     lang = ctx.services.members.cached_language(user_id)
     if not ctx.services.roles.can(user_id, Permission.VIEW_STATS):
@@ -98,7 +98,7 @@ def ack_stats(ctx: GrowthContext, ack, command):  # type: ignore[no-untyped-def]
     ack(response_type="ephemeral", text=GROWTH("working", lang))
 
 
-def run_stats(ctx: GrowthContext, command, client, respond):  # type: ignore[no-untyped-def]
+def run_stats(ctx: GrowthContext, command, client, respond):
     services, settings = ctx.services, ctx.services.settings
     user_id = command.get("user_id")
     if not services.roles.can(user_id, Permission.VIEW_STATS):

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.privacy.rights import erase, export, export_json, opt_in, opt_out, what_we_keep
+from bot.privacy.rights import KeptKind, Summary, erase, export, export_json, kinds_kept, opt_in, opt_out, what_we_keep
 from bot.privacy.texts import TEXTS
 from bot.slack.blocks import section
 from bot.slack.blocks.privacy import (
@@ -26,18 +26,23 @@ def _from_home(body: dict[str, Any]) -> bool:
     return (body.get("container") or {}).get("type") == "view"
 
 
+def _kept(ctx: Services, user_id: str, lang: Any) -> tuple[Summary, list[KeptKind]]:
+    summary = what_we_keep(ctx.db, user_id)
+    return summary, kinds_kept(summary, lang, ctx.settings)
+
+
 def _dm_channel(client: Any, user_id: str) -> str:
     return client.conversations_open(users=user_id)["channel"]["id"]
 
 
-def show(ctx: Services, command, respond):  # type: ignore[no-untyped-def]
+def show(ctx: Services, command, respond):
     user_id = command["user_id"]
     lang = ctx.members.language(user_id)
-    blocks = privacy_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)
+    blocks = privacy_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)
     respond(response_type="ephemeral", text=TEXTS("title", lang), blocks=blocks)
 
 
-def send_export(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def send_export(ctx: Services, body, client, respond):
     user_id = body["user"]["id"]
     lang = ctx.members.language(user_id)
     now = ctx.clock()
@@ -55,21 +60,21 @@ def send_export(ctx: Services, body, client, respond):  # type: ignore[no-untype
 # Opting out or in switches before the ack, so that the very next event already sees the new
 # choice. Bolt starts lazy listeners alongside the ack function, so the redraw switches too (it
 # is idempotent): what it draws can't predate the choice.
-def opt_out_then_ack(ctx: Services, ack, body):  # type: ignore[no-untyped-def]
+def opt_out_then_ack(ctx: Services, ack, body):
     opt_out(ctx.members, body["user"]["id"])
     ack()
 
 
-def opt_in_then_ack(ctx: Services, ack, body):  # type: ignore[no-untyped-def]
+def opt_in_then_ack(ctx: Services, ack, body):
     opt_in(ctx.members, body["user"]["id"])
     ack()
 
 
-def redraw_opted_out(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def redraw_opted_out(ctx: Services, body, client, respond):
     _redraw(ctx, body, client, respond, opted_out=True)
 
 
-def redraw_opted_in(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def redraw_opted_in(ctx: Services, body, client, respond):
     _redraw(ctx, body, client, respond, opted_out=False)
 
 
@@ -81,18 +86,18 @@ def _redraw(ctx: Services, body: dict[str, Any], client: Any, respond: Any, *, o
         return
     lang = ctx.members.language(user_id)
     done = TEXTS("opted_out" if opted_out else "opted_in", lang)
-    blocks = [section(done), *privacy_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)]
+    blocks = [section(done), *privacy_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)]
     respond(response_type="ephemeral", replace_original=True, text=done, blocks=blocks)
 
 
-def ask_to_confirm_erase(ctx: Services, ack, body, client):  # type: ignore[no-untyped-def]
+def ask_to_confirm_erase(ctx: Services, ack, body, client):
     ack()
     user_id = body["user"]["id"]
     lang = ctx.members.language(user_id)
     client.views_open(trigger_id=body["trigger_id"], view=erase_modal(what_we_keep(ctx.db, user_id), lang, user_id))
 
 
-def check_erase(ctx: Services, ack, body, view):  # type: ignore[no-untyped-def]
+def check_erase(ctx: Services, ack, body, view):
     user_id = body["user"]["id"]
     if view.get("private_metadata") != user_id:
         lang = ctx.members.language(user_id)
@@ -101,7 +106,7 @@ def check_erase(ctx: Services, ack, body, view):  # type: ignore[no-untyped-def]
     ack()
 
 
-def erase_member(ctx: Services, body, client, view):  # type: ignore[no-untyped-def]
+def erase_member(ctx: Services, body, client, view):
     user_id = body["user"]["id"]
     if view.get("private_metadata") != user_id:
         return
@@ -115,7 +120,7 @@ def erase_member(ctx: Services, body, client, view):  # type: ignore[no-untyped-
 
 
 def home_section(ctx: Services, user_id: str, _role: Any, lang: Any) -> list[dict[str, Any]]:
-    return home_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)
+    return home_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)
 
 
 def register(app: App, services: Services) -> None:
