@@ -34,6 +34,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from html import unescape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -73,7 +74,7 @@ class Participant:
 def run(env: Environment, participants: int, seconds: float, boards: int, seed: int = 7) -> dict[str, Any]:
     db = Database(env.db_url)
     now = datetime.now(timezone.utc)
-    cafes = CafeService(db, lambda: datetime.now(timezone.utc), timezone.utc)
+    cafes = CafeService(db, lambda: datetime.now(timezone.utc), ZoneInfo("UTC"))
     cafe = cafes.create_cafe("U0FACIL", CafeDraft(
         title="Café IAssos (bench)", starts_at=now + timedelta(hours=1), closes_at=now + timedelta(hours=2),
         place="Lille", announce_channel="C0GENERAL", web_approval_required=False))

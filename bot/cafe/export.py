@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cafe.service import WEB_AUTHOR_PREFIX, CafeInfo, QuestionView
 from bot.cafe.texts import CAFE
-from bot.privacy.rights import ERASED_PREFIX
+from bot.privacy.erasure import ERASED_PREFIX
 
 FORMATS = ("csv", "md")
 

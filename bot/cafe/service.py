@@ -404,9 +404,9 @@ class CafeService:
         try:
             with self.db.session() as session:
                 self._votable(session, question_id)
-                already = session.scalar(
+                already = (session.scalar(
                     select(func.count(Vote.id)).where(Vote.question_id == question_id, Vote.user_id == user_id)
-                ) > 0
+                ) or 0) > 0
                 if not already:
                     session.add(Vote(question_id=question_id, user_id=user_id, created_at=self.clock()))
                     session.flush()

@@ -221,7 +221,7 @@ def test_an_erased_member_is_a_former_member_and_a_web_participant_their_chosen_
     from bot.privacy.rights import erase
 
     cafe = make_cafe(cafes)
-    gone = cafes.submit(cafe.id, "U0GONE", "Qui garde nos données ?").question
+    cafes.submit(cafe.id, "U0GONE", "Qui garde nos données ?")
     cafes.submit(cafe.id, "web:0123456789abcdef", "Et les logiciels libres ?", author_name="  Inès  ")
     cafes.submit(cafe.id, "web:fedcba9876543210", "Une question sans nom")
     erase(db, "U0GONE", now=cafes.clock(), via="test")
