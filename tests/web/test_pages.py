@@ -133,3 +133,15 @@ def test_pages_send_headers_that_keep_the_token_and_the_page_to_themselves(bot: 
     assert "script-src 'nonce-" in headers["content-security-policy"] and "unsafe-inline" not in headers["content-security-policy"]
     assert "HttpOnly" in headers["set-cookie"] and "SameSite=Lax" in headers["set-cookie"]
     assert Browser(bot.url).open(f"/cafe/{cafe.web_token}/vote").status == 405  # GET on a form's target
+
+
+def test_a_similar_question_is_offered_for_a_vote_before_a_web_question_is_added(bot: BotHarness, cafe) -> None:
+    cafes(bot).submit(cafe.id, "U0MEMBER", "Comment l'IA peut-elle aider les petites associations ?")
+    phone = Browser(bot.url)
+    csrf = phone.open(f"/cafe/{cafe.web_token}/join").csrf()
+    offer = phone.open(f"/cafe/{cafe.web_token}/ask", {"csrf": csrf, "text": "Comment les petites associations peuvent-elles utiliser l'IA ?"})
+    assert offer.status == 200 and "Une question proche existe déjà" in offer.body and "Envoyer la mienne quand même" in offer.body
+    assert len(cafes(bot).questions(cafe.id, moderation=True)) == 1  # nothing saved yet
+    anyway = phone.open(f"/cafe/{cafe.web_token}/ask", {"csrf": csrf, "force": "1", "text": "Comment les petites associations peuvent-elles utiliser l'IA ?"})
+    assert anyway.status == 200 and "après relecture" in anyway.body
+    assert len(cafes(bot).questions(cafe.id, moderation=True)) == 2
