@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, UTCDateTime, utcnow
@@ -38,7 +38,7 @@ class Cafe(Base):
     # whoever has the link may look and take part, nobody can guess it (migration 0009).
     web_token: Mapped[str] = mapped_column(String(43), unique=True)
     # Questions sent from the join page wait for a facilitator's approval (on by default).
-    web_approval_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    web_approval_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
