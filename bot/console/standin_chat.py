@@ -120,9 +120,13 @@ class ChatMethods:
             return result
         return {"channel": result["channel"], "ts": result["ts"]}
 
-    def m_chat_appendStream(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+    def _streamed(self, params: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """The channel and message a stream call is about (None: no such message)."""
         channel = self._check_channel(params) or ""
-        message = self._find(channel, params.get("ts", ""))
+        return channel, self._find(channel, params.get("ts", ""))
+
+    def m_chat_appendStream(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        channel, message = self._streamed(params)
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         with self._lock:
@@ -131,8 +135,7 @@ class ChatMethods:
         return {"channel": channel, "ts": message["ts"]}
 
     def m_chat_stopStream(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        channel = self._check_channel(params) or ""
-        message = self._find(channel, params.get("ts", ""))
+        channel, message = self._streamed(params)
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         with self._lock:
