@@ -39,7 +39,7 @@ class CliContext:
         return db
 
     @cached_property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self):
         from bot.core.services import build_services
 
         return build_services(self.settings, db=self.database())
@@ -139,7 +139,7 @@ def refuse_console_on_a_host() -> None:
         )
 
 
-def make_socket_mode_handler(app, settings: Settings):  # type: ignore[no-untyped-def]
+def make_socket_mode_handler(app, settings: Settings):
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from integrations.slack_api import make_web_client
