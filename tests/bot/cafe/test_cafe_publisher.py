@@ -30,7 +30,7 @@ class RecordingPublisher:
         self.calls.append(("remind", kind))
 
 
-def test_the_announcement_then_the_closing_reminder_each_once(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_announcement_then_the_closing_reminder_each_once(db: Database, clock) -> None:
     cafes = CafeService(db, clock, PARIS, None)
     cafe = make_cafe(cafes)
     publisher = RecordingPublisher()
@@ -47,7 +47,7 @@ def test_the_announcement_then_the_closing_reminder_each_once(db: Database, cloc
     assert publisher.calls[-1] == ("remind", "closing")
 
 
-def test_a_failed_announcement_is_tried_again_by_the_next_run(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_announcement_is_tried_again_by_the_next_run(db: Database, clock) -> None:
     cafes = CafeService(db, clock, PARIS, None)
     cafe = make_cafe(cafes)
     assert send_due_reminders(cafes, RecordingPublisher(fail=True)) == 0
