@@ -34,6 +34,8 @@ class KbDocument(Base):
 
 class KbChunk(Base):
     __tablename__ = "kb_chunks"
+    # One row per place in a document: a second indexer can't add a document's chunks twice.
+    __table_args__ = (Index("uq_kb_chunks_document_position", "document_id", "position", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("kb_documents.id", ondelete="CASCADE"), index=True)
