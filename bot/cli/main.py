@@ -64,6 +64,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         from bot.console.repl import run_console
 
         return run_console(settings, role=args.as_role)
+    from bot.core.health import health_report
     from bot.slack.app import build_app, start_recovery_loop
     from bot.slack.http_server import HttpServer
 
@@ -85,17 +86,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     # again and again while requests are served, a pause in some acks each time.
     gc.freeze()
 
-    def health() -> dict[str, object]:
-        try:
-            services.db.check()
-            report: dict[str, object] = {"status": "ok", "mode": mode, "database": "ok"}
-            if queue_work:  # what waits for the worker: a growing age means it is missing
-                waiting, oldest = services.ledger.queue_depth()
-                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
-                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
-            return report
-        except DatabaseUnavailable:
-            return {"status": "degraded", "mode": mode, "database": "unreachable"}
+    health = health_report(services, mode, queue_work=queue_work)
 
     def shutdown(*_args: object) -> None:
         stop.set()

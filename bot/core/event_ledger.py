@@ -13,8 +13,10 @@ database before the ack, with the raw body:
   acked just before a crash is still handled once Slack has stopped retrying.
 
 Crash windows, and why each one is safe:
-- killed before the claim is committed: no 200 was sent, Slack redelivers, the redelivery
-  claims it. Nothing lost, nothing doubled.
+- killed before the claim is committed, or the claim can't be written (the database is down
+  or hangs past the ack path's timeouts, bot.store.db): no 200 is sent (bot.slack.app's
+  on_error answers 503), Slack redelivers, the redelivery claims it. Nothing lost, nothing
+  doubled.
 - killed after the claim, before the ack: Slack's redeliveries arrive within the lease and are
   dropped (we can't tell a dead owner from a slow one), then recovery handles the event once
   its lease expires: late (at most LEASE + the recovery interval), never lost.
@@ -79,7 +81,10 @@ class EventLedger:
             update(table)
             .where(table.c.event_id == bindparam("id"), table.c.status == "processing", table.c.claimed_at < bindparam("expired"))
             .values(claimed_at=bindparam("now"), attempts=table.c.attempts + 1)
+            .returning(table.c.event_id)
         )
+        # On the ack path too (a redelivery), so on the driver with the ack path's timeouts.
+        self._take_over_fast = DriverStatement(db.statement_engine, self._take_over)
         self._take_queued = (
             update(table)
             .where(table.c.event_id.in_(bindparam("ids", expanding=True)), table.c.status == "queued")
@@ -136,9 +141,7 @@ class EventLedger:
             return True
         # Already there (a redelivery, usually): ours only if its handler's lease has expired.
         # The conditional UPDATE is atomic on its own, so it needs no transaction with the insert.
-        with self._db.engine.begin() as connection:
-            taken = connection.execute(self._take_over, dict(id=event_id, expired=now - LEASE, now=now))
-            return taken.rowcount == 1
+        return bool(self._take_over_fast.rows(dict(id=event_id, expired=now - LEASE, now=now)))
 
     def attempts(self, event_id: str) -> int:
         """How many times the event was claimed (more than 1: an earlier handler died)."""

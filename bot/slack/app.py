@@ -14,6 +14,7 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from bot.slack.listeners import register_all
 from bot.slack.listeners.failures import acting_user, failure_reporter
 from bot.core.runtime import SlackEvent, reported
+from bot.core.texts import CORE
 from bot.core.services import Services
 from bot.core.worker import EVENT_HANDLER, QueuedLazyListenerRunner, StoredWork
 
@@ -119,15 +120,24 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.error
-    def on_error(error, body, logger):  # type: ignore[no-untyped-def]
+    def on_error(error, body, request, response, logger):  # type: ignore[no-untyped-def]
+        """Never a 200 for what wasn't stored (#14, 1). `response` is None when the ack already
+        went out (a non-lazy listener failed after it): then only the member can be told."""
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
-        try:
-            tell_member(error, body, services.slack)
-        except Exception:
-            # Telling the member can fail too (Slack down, a forged response_url): an exception
-            # escaping the error handler would reach the HTTP server as a 500.
-            logger.exception("could not tell the member about the failure")
-        return BoltResponse(status=200, body="")
+        if body.get("type") == "event_callback":
+            # The claim or the enqueue could not be written (the database is down), or a
+            # middleware failed: no 200, so Slack redelivers, and the ledger drops what was
+            # handled. Slack's last redelivery (the third) gets an apology as well.
+            if (request.headers.get("x-slack-retry-num") or ["0"])[0] == "3":
+                _tell(tell_member, error, body, services.slack, logger)
+            return BoltResponse(status=503, body="") if response is not None else None
+        if response is not None and "command" in body:
+            # A command's reply can ride on the HTTP response: it needs neither the database
+            # nor a Slack call, so the member sees it whatever failed.
+            text = CORE("error", services.members.known_language(body.get("user_id")))
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        _tell(tell_member, error, body, services.slack, logger)
+        return BoltResponse(status=200, body="") if response is not None else None
 
     def handle(body, client, event):  # type: ignore[no-untyped-def]
         event_id = body.get("event_id")
@@ -152,6 +162,15 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     app.stored_work = stored_work  # type: ignore[attr-defined]
     app.recover_abandoned = stored_work.recover_abandoned  # type: ignore[attr-defined]
     return app
+
+
+def _tell(tell_member, error, body, client, logger) -> None:  # type: ignore[no-untyped-def]
+    try:
+        tell_member(error, body, client)
+    except Exception:
+        # Telling the member can fail too (Slack down, a forged response_url): an exception
+        # escaping the error handler would reach the HTTP server as a 500.
+        logger.exception("could not tell the member about the failure")
 
 
 def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOVERY_INTERVAL_SECONDS,
