@@ -189,6 +189,9 @@ REGISTRY.cover(TablePolicy(
 ))
 
 REGISTRY.declare_not_personal(
+    "scheduler_state", "which process runs the scheduled jobs, and each job's last run and error (jobs.keeper); no member id"
+)
+REGISTRY.declare_not_personal(
     "privacy_erasure_log", "when erasures happened and how many rows they touched; no id, hash or pseudonym"
 )
 
