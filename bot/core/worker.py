@@ -130,14 +130,17 @@ class StoredWork:
         return len(taken)
 
     def recover_abandoned(self) -> int:
-        """Start again the items whose handler died (see bot.core.event_ledger); how many."""
-        count = 0
-        for event_id, payload in self._ledger.abandoned():
+        """Start again the items whose handler died (see bot.core.event_ledger), as many as
+        there are free threads (the rest wait for the next round: recovery never blocks the
+        loop that calls it); how many."""
+        free = self._free_slots()
+        taken = self._ledger.abandoned(limit=free)
+        for _ in range(free - len(taken)):
+            self._slots.release()
+        for event_id, payload in taken:
             log.warning("recovering abandoned event %s", event_id)
-            self._slots.acquire()
             self._submit(event_id, payload)
-            count += 1
-        return count
+        return len(taken)
 
     def take_over_stale(self) -> int:
         """In the web process: run what no worker took within WORKER_GRACE."""

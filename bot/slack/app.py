@@ -13,6 +13,7 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot.slack.listeners import register_all
 from bot.slack.listeners.failures import acting_user, failure_reporter
+from bot.core.effects import EventEffects
 from bot.core.runtime import SlackEvent, reported
 from bot.core.texts import CORE
 from bot.core.services import Services
@@ -62,7 +63,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     tell_member = failure_reporter(services)
 
     @app.middleware
-    def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
+    def claim_event_once(body, request, context, next):  # type: ignore[no-untyped-def]
         if body.get("type") != "event_callback" or request.lazy_only:
             return next()  # lazy only: a stored event, claimed when it was stored (bot.core.worker)
         event_id, event = body.get("event_id"), body.get("event")
@@ -77,10 +78,12 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
             if not services.ledger.enqueue(event_id, event_type, raw):
                 log.info("event %s (%s) already stored; redelivery dropped", event_id, event_type)
             return BoltResponse(status=200, body="")
-        if not services.ledger.claim(event_id, event_type, payload=raw):
+        attempt = services.ledger.claim(event_id, event_type, payload=raw)
+        if not attempt:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("event %s (%s) already handled; redelivery %s dropped", event_id, event_type, retry)
             return BoltResponse(status=200, body="")
+        context["attempt"] = attempt  # copied to the lazy handler's request
         return next()
 
     @app.middleware
@@ -139,11 +142,15 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         _tell(tell_member, error, body, services.slack, logger)
         return BoltResponse(status=200, body="") if response is not None else None
 
-    def handle(body, client, event):  # type: ignore[no-untyped-def]
+    def handle(body, client, event, context):  # type: ignore[no-untyped-def]
         event_id = body.get("event_id")
         failed = True  # a handler that raised is recorded as failed (the member was told)
         try:
-            services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+            # A stored event (a worker's, a recovered one) doesn't say which attempt it is.
+            attempt = context.get("attempt") or (services.ledger.attempts(event_id) if event_id else 1)
+            effects = EventEffects(services.ledger, event_id, retried=attempt > 1) if event_id else None
+            slack_event = SlackEvent(event=event, body=body, client=effects.client(client) if effects else client, event_id=event_id)
+            services.router.dispatch(slack_event, effects=effects)
             failed = False
         finally:
             if event_id:
