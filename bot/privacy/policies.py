@@ -268,6 +268,14 @@ REGISTRY.cover(TablePolicy(
     "kb_channel_modes", member_columns=("set_by_user_id",), on_erase="anonymise",
     note="which staff member set a channel's answering mode",
 ))
+REGISTRY.cover(TablePolicy(
+    "kb_question_arrivals",
+    member_columns=("user_id",),
+    on_erase="delete",
+    export=False,
+    retention=Retention(column="arrived_at", max_age=lambda _settings: timedelta(days=1)),
+    note="when a member's questions arrived, for the rate limit of 5 a minute; no text",
+))
 REGISTRY.declare_not_personal("kb_chunks", "passages of the knowledge documents, indexed for search")
 REGISTRY.declare_not_personal("kb_slack_cursors", "how far each opt-in channel was read: channel ids and timestamps")
 
