@@ -60,7 +60,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -70,6 +70,7 @@ from bot.store.models import ProcessedEvent
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
+WORK_CHANNEL = "sogabot_work"  # the NOTIFY channel idle workers LISTEN on (bot.core.worker)
 KEEP_DONE = timedelta(days=7)
 # An event whose handler died this many times is given up (logged), not retried forever.
 MAX_ATTEMPTS = 3
@@ -77,6 +78,7 @@ MAX_ATTEMPTS = 3
 
 class EventLedger:
     def __init__(self, db: Database, clock: Callable[[], datetime], *, lease: timedelta = LEASE) -> None:
+        self.db = db
         self._db = db
         self._clock = clock
         self.lease = lease
@@ -92,6 +94,13 @@ class EventLedger:
         # RETURNING says whether the row went in (psycopg reports rowcount -1 for this statement).
         self._insert_new = insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
         self._insert_fast = DriverStatement(db.statement_engine, self._insert_new)
+        # Enqueueing wakes idle workers (bot.core.worker.WorkSignal): on PostgreSQL a NOTIFY in
+        # the insert's own statement, sent only if the row went in, so still one round trip.
+        self._enqueue_fast = self._insert_fast
+        if not db.is_sqlite:
+            inserted = self._insert_new.cte("inserted")
+            self._enqueue_fast = DriverStatement(db.statement_engine, select(
+                inserted.c.event_id, func.pg_notify(literal(WORK_CHANNEL), literal(""))).select_from(inserted))
         self._take_over = (
             update(table)
             .where(table.c.event_id == bindparam("id"), table.c.status == "processing", table.c.claimed_at < bindparam("expired"))
@@ -145,7 +154,7 @@ class EventLedger:
 
     def enqueue(self, event_id: str, event_type: str, payload: str) -> bool:
         """Store an event (or a lazy listener's work) for a worker; False if it already was."""
-        return bool(self._insert_fast.rows(dict(
+        return bool(self._enqueue_fast.rows(dict(
             event_id=event_id, event_type=event_type[:64], status="queued",
             attempts=0, claimed_at=self._clock(), completed_at=None, payload=payload,
         )))

@@ -175,3 +175,64 @@ def test_an_ack_waits_at_most_the_statement_timeout_behind_a_hung_ledger(bot: Bo
         holder.join()
         locker.dispose()
     _answered_once_after_redeliveries(bot, event, "Ev0HUNG")
+
+
+@needs_postgresql
+def test_the_real_process_answers_a_dm_sent_during_a_postgresql_outage_once_it_is_back(
+        slack: SlackStandin, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`sogabot run` as deployed, PostgreSQL behind the proxy: cut, a DM, the database back,
+    Slack's redeliveries: exactly one answer."""
+    import subprocess
+    import sys
+
+    from bot.console.signed_client import SignedSlackClient
+    from tests.bot.cli.test_run import _env, _free_port
+
+    proxy = proxy_for(database_url)
+    port = _free_port()
+    env = _env(SLACK_BOT_TOKEN="xoxb-proc", SLACK_SIGNING_SECRET="proc-secret", SLACK_API_URL=slack.url + "/api/",
+               PORT=str(port), DATABASE_URL=database_url_through(proxy, database_url), RUN_SCHEDULER="false",
+               OUTBOX_DIR=str(tmp_path / "outbox"))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = SignedSlackClient(f"http://127.0.0.1:{port}", "proc-secret")
+    event = _dm_event(slack)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                # A first event proves the bot is up (and warms it): answered once.
+                if client.send_event(_dm_event(slack, text="bonjour"), event_id="Ev0WARM").status == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "the bot did not start"
+            time.sleep(0.3)
+        slack.wait_for("chat.postMessage", timeout=30)
+        before = len(slack.bot_messages(slack.dm_channel(MEMBER)))
+
+        proxy.cut()
+        during = client.send_event(event, event_id="Ev0OUTAGE")
+        assert during.status >= 500 and during.elapsed < 3  # not acked: Slack will redeliver
+        time.sleep(1.0)
+        assert len(slack.bot_messages(slack.dm_channel(MEMBER))) == before
+
+        proxy.restore()
+        deadline = time.monotonic() + 30
+        retry = 1
+        while (status := client.send_event(event, event_id="Ev0OUTAGE", retry_num=retry).status) != 200:
+            assert status >= 500 and retry < 3 and time.monotonic() < deadline  # Slack retries three times
+            retry += 1
+            time.sleep(1.0)
+        deadline = time.monotonic() + 30
+        while len(slack.bot_messages(slack.dm_channel(MEMBER))) == before:
+            assert time.monotonic() < deadline, "no answer after the database came back"
+            time.sleep(0.2)
+        if retry < 3:
+            assert client.send_event(event, event_id="Ev0OUTAGE", retry_num=retry + 1).status == 200
+        time.sleep(2.0)
+        assert len(slack.bot_messages(slack.dm_channel(MEMBER))) == before + 1
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        proxy.stop()
