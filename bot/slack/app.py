@@ -154,7 +154,12 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
             failed = False
         finally:
             if event_id:
-                services.ledger.complete(event_id, failed=failed)
+                try:
+                    services.ledger.complete(event_id, failed=failed)
+                except Exception:
+                    # The handler's work is done (and its posts recorded): a database gone at this
+                    # moment must not turn into an apology. Recovery re-runs it later, posting nothing twice.
+                    log.warning("event %s handled but could not be marked done; recovery will finish it", event_id, exc_info=True)
 
     handle.__name__ = EVENT_HANDLER  # stored events are run by this name (bot.core.worker)
     # One listener for every event type, the router's (claim_event_once has already acked and

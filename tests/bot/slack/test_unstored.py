@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.console.slack_standin import SlackStandin
+from bot.core.event_ledger import EventLedger
 from bot.core.health import health_report
 from bot.slack.http_server import HttpServer
 from bot.store.db import Database
@@ -209,6 +210,13 @@ def test_the_real_process_answers_a_dm_sent_during_a_postgresql_outage_once_it_i
             assert process.poll() is None and time.monotonic() < deadline, "the bot did not start"
             time.sleep(0.3)
         slack.wait_for("chat.postMessage", timeout=30)
+        ledger = Database(database_url)
+        try:
+            while EventLedger(ledger, lambda: None).status("Ev0WARM") != "done":  # type: ignore[arg-type, return-value]
+                assert time.monotonic() < deadline + 30, "the first event was never finished"
+                time.sleep(0.2)
+        finally:
+            ledger.dispose()
         before = len(slack.bot_messages(slack.dm_channel(MEMBER)))
 
         proxy.cut()
