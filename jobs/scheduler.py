@@ -221,7 +221,7 @@ def start_scheduler(services: Any, *, background: bool = True, lock: SchedulerLo
         finally:
             lock.release()
 
-    scheduler.shutdown = shutdown  # type: ignore[method-assign]
+    scheduler.shutdown = shutdown
     return scheduler
 
 
