@@ -147,7 +147,7 @@ def test_under_the_procfiles_default_scaling_the_web_process_runs_the_weekly_dig
     web_line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
     assignments = dict(re.findall(r"(\w+)=(\S+)", web_line))
     command = web_line.split(":", 1)[1].split()
-    assert command[len(assignments):] == ["sogabot", "run"]
+    assert command[len(assignments):] in (["sogabot", "run"], ["python", "-m", "bot", "run"])
     port = _free_port()
     env = _env(SLACK_BOT_TOKEN="xoxb-proc", SLACK_SIGNING_SECRET="proc-secret", SLACK_API_URL=slack.url + "/api/",
                PORT=str(port), DATABASE_URL=database_url, OUTBOX_DIR=str(tmp_path / "outbox"), **assignments)
