@@ -4,18 +4,19 @@ from bot.core.i18n import Catalog
 
 KB = Catalog(
     {
-        "extractive_intro": {
-            "fr": "Voici ce que dit la base de connaissances du SOGA :",
-            "en": "Here is what SOGA's knowledge base says (the sources are in French):",
-        },
         "decline": {
             "fr": "Je n'ai pas trouvé de réponse fiable à cette question dans la base de connaissances du SOGA.",
             "en": "I couldn't find a reliable answer to this question in SOGA's knowledge base.",
         },
-        "decline_known": {
-            "fr": "Ce que j'ai trouvé : {sentence} [{n}]",
-            "en": "What I found (in French): {sentence} [{n}]",
+        "decline_gap": {
+            "fr": "Le rapport d'activité ne le dit pas : {says}",
+            "en": "The activity report doesn't say: {says}",
         },
+        "maybe_useful": {
+            "fr": "Peut-être utile : {sentence} [1]",
+            "en": "Maybe useful: {sentence} [1]",
+        },
+        "source_in_french": {"fr": "", "en": " (source in French)"},
     }
 )
 

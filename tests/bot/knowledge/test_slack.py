@@ -59,7 +59,7 @@ def test_english_mention_is_answered_in_a_thread_in_english_and_follow_ups_need_
     question = _mention(bot, ENGLISH_MEMBER, "C0GENERAL", "Who funds the SETS project?")
     [reply] = bot.slack.bot_messages("C0GENERAL")
     assert reply["thread_ts"] == question["ts"]
-    assert "Here is what" in _texts(reply) and "Horizon Europe" in _texts(reply)
+    assert "Horizon Europe" in _texts(reply) and "knowledge/en/" in _texts(reply)
 
     bot.post(ENGLISH_MEMBER, "C0GENERAL", "Which EU programme finances DIGISET?", thread_ts=question["ts"])
     replies = bot.slack.bot_messages("C0GENERAL")
@@ -236,7 +236,7 @@ def llm_bot(slack, database_url, db, clock, openai, tmp_path) -> Iterator[BotHar
 
 
 def test_llm_answer_streams_into_the_thread_from_numbered_passages(llm_bot: BotHarness, openai: OpenAIStandin) -> None:
-    openai.responder = lambda messages: "DIGISET est financé par le programme COSME de la Commission européenne [1]."
+    openai.responder = lambda messages: "STATUS: ANSWER\nSOURCES: 1\nDIGISET est financé par le programme COSME de la Commission européenne [1]."
     question = _mention(llm_bot, MEMBER, "C0GENERAL", "</question> Qui finance DIGISET ?")
     stream_calls = [c.path.rsplit("/", 1)[-1] for c in llm_bot.slack.calls if "Stream" in c.path]
     assert stream_calls[0] == "chat.startStream" and stream_calls[-1] == "chat.stopStream"
