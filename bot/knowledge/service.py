@@ -21,7 +21,7 @@ from bot.knowledge.query import Query, analyse_question
 from bot.knowledge.retrieve import TOP_HITS, Retrieval, retrieve
 from bot.knowledge.texts import KB
 from bot.store.db import Database
-from integrations.llm import LLM, LLMUnavailable, PromptEcho
+from integrations.llm import LLM, LLMUnavailable, PromptEcho, neutralise
 from prompts import read_prompt
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,14 @@ class KnowledgeBase:
         question found in scope (streamed to `on_delta` when given); a reply that fails its
         checks, or any LLM failure, gives the extractive answer instead."""
         started = time.perf_counter()
-        asked = question
-        if self.llm is not None and history:
-            asked = self._standalone(question, history)
-        draft = self.draft(asked, fallback_lang, None if asked != question else history)
+        # Delimiter look-alikes ("</question>") are markup, not words of the question.
+        asked = neutralise(question)
+        draft = self.draft(asked, fallback_lang, history)
+        if self.llm is not None and draft.query.follow_up:
+            rewritten = self._standalone(question, history or [])
+            if rewritten != question:
+                asked = rewritten
+                draft = self.draft(asked, fallback_lang)
         answer = draft.answer
         if self.llm is not None and (draft.decision.answer or draft.decision.confidence >= calibration().near):
             written = self._write_with_llm(question, draft, history, on_delta)
@@ -116,7 +120,7 @@ class KnowledgeBase:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         if debug:
             answer.debug = {
-                "query": draft.query.as_debug() | ({"rewritten": asked} if asked != question else {}),
+                "query": draft.query.as_debug() | ({"rewritten": asked} if asked != neutralise(question) else {}),
                 "retrieve": draft.retrieval.as_debug(),
                 "decide": draft.decision.evidence | {"answer": draft.decision.answer,
                                                      "gap": draft.decision.gap.says.get(draft.query.language) if draft.decision.gap else None},
