@@ -135,6 +135,18 @@ def sync_documents(
     return report
 
 
+def remove_document(db: Database, key: str) -> bool:
+    """Drop one document and its chunks; False when there was none."""
+    with db.session() as session:
+        found = session.scalar(select(KbDocument.id).where(KbDocument.key == key))
+        if found is None:
+            return False
+        session.execute(delete(KbChunk).where(KbChunk.document_id == found))
+        session.execute(delete(KbDocument).where(KbDocument.id == found))
+    STATS.invalidate()
+    return True
+
+
 def upsert_document(db: Database, document: SourceDocument, now: datetime, embed: Embedder | None = None) -> ReindexReport:
     """Add or replace one document without touching the others (e.g. saved from Slack)."""
     return sync_documents(db, [document], now, source=document.source, embed=embed, remove_missing=False)

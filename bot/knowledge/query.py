@@ -230,9 +230,10 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
         seen.add(word)
         own = stem(word)
         alternatives = [own] if own in vocabulary else []
-        lemma = _lemma(word, lang)
-        if lemma != word and stem(lemma) in vocabulary:
-            alternatives.append(stem(lemma))
+        if not alternatives:  # an inflection the stemmer misses ("élue", "formées"): its lemma
+            lemma = _lemma(word, lang)
+            if lemma != word and stem(lemma) in vocabulary:
+                alternatives.append(stem(lemma))
         corrected = None
         if not alternatives and not word.isdigit():
             if _misspelt_function_word(word):

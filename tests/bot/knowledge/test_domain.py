@@ -186,3 +186,37 @@ def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database,
     report = sync_channels(db, ["C0X"], lambda _c, _o: [broadcast, parent], clock(),
                            replies=lambda _c, _t: [parent, broadcast])
     assert (report.messages, report.replies, report.added) == (1, 1, 1)
+
+
+def test_an_edited_or_deleted_message_of_an_opt_in_channel_is_followed(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.knowledge.channels import refresh_thread, sync_channels, thread_root
+
+    root = {"type": "message", "ts": "200.000001", "text": "Le fablab de Wazemmes ouvre ses machines aux associations le lundi.",
+            "reply_count": 1, "latest_reply": "200.000002"}
+    reply = {"type": "message", "ts": "200.000002", "thread_ts": "200.000001",
+             "text": "Pour réserver, écrire à karim@fablab.example ou appeler le 06 12 34 56 78."}
+    held = {"200.000001": [root, reply]}
+
+    def replies(_channel: str, ts: str) -> list[dict]:  # type: ignore[type-arg]
+        if ts not in held:
+            raise LookupError(ts)
+        return held[ts]
+
+    sync_channels(db, ["C0X"], lambda _c, _o: [root], clock(), replies=replies)
+    kb = KnowledgeBase(db, clock=clock)
+    assert "lundi" in kb.ask("Quel jour le fablab de Wazemmes ouvre-t-il ses machines ?").text
+
+    # The author edits the day: the edited text replaces the old one.
+    edited = dict(root, text="Le fablab de Wazemmes ouvre ses machines aux associations le jeudi.")
+    held["200.000001"] = [edited, reply]
+    event = {"type": "message", "subtype": "message_changed", "channel": "C0X", "message": edited, "previous_message": root}
+    assert thread_root(event) == "200.000001"
+    assert refresh_thread(db, "C0X", "200.000001", replies, clock()) == "updated"
+    answer = kb.ask("Quel jour le fablab de Wazemmes ouvre-t-il ses machines ?")
+    assert "jeudi" in answer.text and "lundi" not in answer.text
+
+    # The thread is deleted: it leaves the index.
+    del held["200.000001"]
+    deleted = {"type": "message", "subtype": "message_deleted", "channel": "C0X", "deleted_ts": "200.000001", "previous_message": edited}
+    assert refresh_thread(db, "C0X", thread_root(deleted) or "", replies, clock()) == "removed"
+    assert not kb.ask("Quel jour le fablab de Wazemmes ouvre-t-il ses machines ?").answered
