@@ -114,13 +114,16 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
         if query.kind == "definition" and hit.position == 0:
             factor *= DEFINITION_BOOST
         for number, (text, intro, items) in enumerate(split_units(hit.text)):
-            own = set(tokens(text + " " + intro + " " + " ".join(items)))
+            own = set(tokens(text + " " + intro))
+            # A list intro holds its items' words at half weight, as an item holds its heading's:
+            # the item that says it ranks above the list.
+            around = heading | set(tokens(" ".join(items)))
             score, found = 0.0, set()
             for index, group in enumerate(groups):
                 if own.intersection(group):
                     score += weights[index] * (FOCUS_FACTOR if index == focus else 1.0)
                     found.add(index)
-                elif heading.intersection(group):
+                elif around.intersection(group):
                     score += 0.5 * weights[index]
                     found.add(index)
             valued = query.kind not in (None, "definition") and holds_value(text + " " + " ".join(items), query.kind, known)
@@ -153,10 +156,18 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
             continue
         # Another candidate value of the asked kind ("who": a second name) may join too.
         adds = not sentence.groups <= covered or (sentence.holds_value and (not best.holds_value or _asks_value(sentence)))
-        if adds and not any(_repeats(sentence.text, other.text) for other in chosen):
+        if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
             chosen.append(sentence)
             covered |= sentence.groups
     return chosen
+
+
+def _same_list(one: Sentence, other: Sentence) -> bool:
+    """A list intro shown with its items already shows each of them."""
+    for intro, item in ((one, other), (other, one)):
+        if intro.items and item.intro == intro.text and intro.hit.chunk_id == item.hit.chunk_id:
+            return True
+    return False
 
 
 def _asks_value(sentence: Sentence) -> bool:

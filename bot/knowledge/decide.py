@@ -79,7 +79,8 @@ def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[
     return False
 
 
-def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset()) -> tuple[float, dict[str, Any]]:
+def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset(),
+                  own_name: frozenset[str] = frozenset()) -> tuple[float, dict[str, Any]]:
     query = retrieval.query
     if not retrieval.hits or not ranked or ranked[0].score <= 0:
         return 0.0, {"reason": "nothing found"}
@@ -96,7 +97,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
     entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
-    elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, common)
+    elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name)
     value = lexical * (1.0 if kind_ok else KIND_MISSING_FACTOR)
     value *= (1.0 if focus_ok else FOCUS_MISSING_FACTOR) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
@@ -128,9 +129,11 @@ def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], flo
     return found, groups
 
 
-def decide(retrieval: Retrieval, common: frozenset[str] = frozenset()) -> Decision:
+def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name: frozenset[str] = frozenset()) -> Decision:
+    """`common`: tokens of the knowledge's own subject (in over 30 % of passages), no answer to
+    "who"; `own_name`: those in over half of them, the association's own name."""
     ranked = compose.rank(retrieval, common)
-    confidence, evidence = confidence_of(retrieval, ranked, common)
+    confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
     evidence["confidence"] = round(confidence, 3)
     evidence["threshold"] = calibration().threshold
     words, groups = question_words(retrieval)

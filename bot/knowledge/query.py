@@ -125,7 +125,7 @@ class Vocabulary:
 
     def __init__(self, frequencies: dict[str, int]) -> None:
         self.frequencies = frequencies
-        self._common: tuple[int, frozenset[str]] | None = None
+        self._common: dict[tuple[int, float], frozenset[str]] = {}
         self._by_initial: dict[str, list[str]] = {}
         for term in frequencies:
             if len(term) >= MIN_FUZZY_CHARS - 1 and not term.isdigit():
@@ -133,9 +133,10 @@ class Vocabulary:
 
     def common(self, total: int, share: float = 0.3) -> frozenset[str]:
         """Tokens in more than `share` of the passages: the knowledge's own subject ("soga")."""
-        if self._common is None or self._common[0] != total:
-            self._common = (total, frozenset(t for t, df in self.frequencies.items() if total and df > share * total))
-        return self._common[1]
+        key = (total, share)
+        if key not in self._common:
+            self._common[key] = frozenset(t for t, df in self.frequencies.items() if total and df > share * total)
+        return self._common[key]
 
     def __contains__(self, term: str) -> bool:
         return term in self.frequencies

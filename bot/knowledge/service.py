@@ -27,6 +27,8 @@ from prompts import read_prompt
 log = logging.getLogger(__name__)
 
 History = list[tuple[str, str]]
+# A token in more than half of the passages is the association's own name ("soga").
+OWN_NAME_SHARE = 0.5
 
 
 @dataclass
@@ -87,7 +89,8 @@ class KnowledgeBase:
         query = self.analyse(question, fallback_lang, history)
         retrieval = self.retrieve(query)
         total, _average = index.STATS.totals(self.db)
-        decision = decide(retrieval, index.STATS.vocabulary(self.db).common(total))
+        vocabulary = index.STATS.vocabulary(self.db)
+        decision = decide(retrieval, vocabulary.common(total), vocabulary.common(total, OWN_NAME_SHARE))
         return Draft(query, retrieval, decision, extractive(question, query, decision))
 
     def ask(

@@ -77,7 +77,7 @@ def score(kb: Any, evaluation: dict[str, Any]) -> Report:
         report.answerable += 1
         if item["lang"] == "en":
             report.english += 1
-            if answer.language == "en" and detect_language(answer.text, "fr") == "en":
+            if answer.language == "en" and detect_language(answer.text, "en") == "en":  # French text still reads French
                 report.english_in_english += 1
         if not answer.answered:
             report.wrong_refusals += 1
