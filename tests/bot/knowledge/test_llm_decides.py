@@ -4,7 +4,6 @@ both outcomes, the checks on its reply, the prompt-injection set, and what it ne
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,10 @@ import pytest
 from bot.knowledge.service import KnowledgeBase, save_from_slack
 from bot.store.db import Database
 from integrations.llm import LLM, LLMConfig
+from tests.bot.knowledge.test_slack import openai  # noqa: F401 - the stand-in fixture, shared
 from tests.fakes.openai_standin import OpenAIStandin, message_text
 
 HELDOUT = json.loads((Path(__file__).parents[2] / "knowledge" / "heldout.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def openai() -> Iterator[OpenAIStandin]:
-    server = OpenAIStandin().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
