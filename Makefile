@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 .PHONY: install run console test test-postgres lint bench lock clean
 
 # The locked versions (requirements-dev.txt: requirements.txt plus the test tools), every file
-# checked against its hash, then the project itself without resolving anything again.
+# checked against its hash, then the project itself. The lock already satisfies it; should a
+# dependency be added to pyproject.toml without `make lock`, pip fetches just that one (and
+# tests/test_packaging.py says the lock is behind).
 $(BIN)/.installed: pyproject.toml requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(BIN)/.installed

@@ -12,6 +12,7 @@ from bot.slack.app import build_app
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import SlackStandin
 from bot.slack.http_server import HttpServer
+from bot.core.runtime import TrackingExecutor
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
 from bot.store.db import Database
@@ -72,7 +73,7 @@ class BotHarness:
     """The app as it runs in production (HTTP mode), with Slack replaced by the stand-in."""
 
     def __init__(self, settings: Settings, db: Database, slack: SlackStandin, clock: FakeClock | None = None,
-                 *, queue_work: bool = False, **service_args: Any) -> None:
+                 *, queue_work: bool = False, threads: int | None = None, **service_args: Any) -> None:
         """`queue_work`: the web process of BACKGROUND_WORK=worker, with a worker beside it (its
         own services and app, as another process would have), which `wait_idle` drives."""
         self.settings = settings
@@ -82,6 +83,8 @@ class BotHarness:
         if clock is not None:
             kwargs["clock"] = clock
         self.services: Services = build_services(settings, db=db, **kwargs)
+        if threads is not None:  # a smaller pool than production's, to make a backlog
+            self.services.executor = TrackingExecutor(threads)
         self.app = build_app(self.services, token_verification=False, queue_work=queue_work)
         self.worker_services: Services | None = None
         if queue_work:
@@ -106,21 +109,21 @@ class BotHarness:
         return done
 
     # Conveniences that read like what a member does in Slack.
-    def dm(self, user: str, text: str, **extra: Any):  # type: ignore[no-untyped-def]
+    def dm(self, user: str, text: str, **extra: Any):
         message = self.slack.add_message(self.slack.dm_channel(user), user, text, **extra)
         event = dict(message, channel=self.slack.dm_channel(user), channel_type="im", event_ts=message["ts"])
         result = self.client.send_event(event)
         self.wait_idle()
         return result
 
-    def post(self, user: str, channel: str, text: str, thread_ts: str | None = None):  # type: ignore[no-untyped-def]
+    def post(self, user: str, channel: str, text: str, thread_ts: str | None = None):
         message = self.slack.add_message(channel, user, text, thread_ts=thread_ts)
         event = dict(message, channel=channel, channel_type="channel", event_ts=message["ts"])
         result = self.client.send_event(event)
         self.wait_idle()
         return result
 
-    def command(self, user: str, command: str, text: str = "", channel: str | None = None):  # type: ignore[no-untyped-def]
+    def command(self, user: str, command: str, text: str = "", channel: str | None = None):
         result, key = self.client.command(command, text, user, channel or self.slack.dm_channel(user))
         self.wait_idle()
         return result, key

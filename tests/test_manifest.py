@@ -42,7 +42,7 @@ def _validator() -> Draft7Validator:
 def schema_errors(manifest: dict) -> list[str]:
     """One line per error. The top level is a oneOf by major version: report the leaves of the
     branches, less their "this is not version N" noise."""
-    def leaves(error):  # type: ignore[no-untyped-def]
+    def leaves(error):
         return [leaf for sub in error.context for leaf in leaves(sub)] if error.context else [error]
 
     found = {f"{leaf.json_path}: {leaf.message}" for error in _validator().iter_errors(manifest)
@@ -77,7 +77,7 @@ def test_socket_manifest_is_the_http_one_without_request_urls() -> None:
 
 
 # -- listeners -------------------------------------------------------------------------------
-def _listened(settings, db) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+def _listened(settings, db) -> dict[str, set[str]]:
     services = build_services(settings, db=db)
     app = build_app(services, token_verification=False)
     # Events reach the capabilities through the router, behind one Bolt listener for all types.
@@ -96,19 +96,19 @@ def _listened(settings, db) -> dict[str, set[str]]:  # type: ignore[no-untyped-d
     return found
 
 
-def test_commands_match(settings, db) -> None:  # type: ignore[no-untyped-def]
+def test_commands_match(settings, db) -> None:
     manifest = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
     assert _listened(settings, db)["command"] == manifest
 
 
-def test_events_match(settings, db) -> None:  # type: ignore[no-untyped-def]
+def test_events_match(settings, db) -> None:
     subscribed = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
     # Slack subscribes to message.im / message.channels / …; Bolt listens to "message".
     manifest = {name.split(".")[0] for name in subscribed}
     assert _listened(settings, db)["event"] == manifest
 
 
-def test_shortcuts_match(settings, db) -> None:  # type: ignore[no-untyped-def]
+def test_shortcuts_match(settings, db) -> None:
     listened = _listened(settings, db)
     manifest = {s["callback_id"] for s in MANIFEST["features"].get("shortcuts", [])}
     # app.shortcut() matches global and message shortcuts alike; app.message_shortcut() only the latter.

@@ -136,6 +136,6 @@ def test_the_procfile_and_compose_run_real_commands() -> None:
     commands += [found for found in re.findall(r'command: \["sogabot", ((?:"[a-z-]+"(?:, )?)+)\]',
                                                           (ROOT / "compose.yaml").read_text())]
     commands = [command.replace('"', "").replace(",", "") for command in commands]
-    assert len(commands) >= 5
+    assert len(commands) >= 2
     for command in commands:
         assert getattr(parser.parse_args(command.split()), "func", None), command

@@ -416,7 +416,7 @@ class Console:
             body = result.json if isinstance(result.json, dict) else {}
             if body.get("response_action") == "errors":
                 errors = body.get("errors") or {}
-                for block_id, message in errors.items():
+                for message in errors.values():
                     self.say(f"  ✗ {message}")
                 pending = [b for b in inputs if b.get("block_id") in errors]
                 if not pending:

@@ -121,8 +121,12 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of privacy settings
 
     port: int = Field(default=3000, ge=1, le=65535)
-    # Turn off when a separate `worker` process (Procfile) runs the scheduler.
+    # The web process runs the scheduled jobs while no `sogabot jobs` worker is up (it hands
+    # them over when one starts, jobs.keeper). `false`: never in this process.
     run_scheduler: bool = True
+    # How often the process running the jobs checks that the scheduler lock is still its own
+    # (and a web process whether a worker has come to take the jobs over).
+    scheduler_check_seconds: float = Field(default=10.0, gt=0, le=300)
     # "worker": `sogabot run` only verifies, stores and acks; `sogabot jobs` does the work
     # (answers, counts, replies), so acks never share a CPU with it (bot/core/worker.py).
     background_work: Literal["inline", "worker"] = "inline"

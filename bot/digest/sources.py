@@ -34,17 +34,17 @@ EventsSource = Callable[[date, date], list[dict[str, Any]]]
 CafesSource = Callable[[], list[dict[str, Any]]]
 
 
-def _counted():  # type: ignore[no-untyped-def]
+def _counted():
     """Members who count: people, not bots or Slackbot, still in the workspace."""
     return and_(Member.is_bot.is_(False), Member.is_deleted.is_(False), Member.user_id != "USLACKBOT")
 
 
-def _tracked():  # type: ignore[no-untyped-def]
+def _tracked():
     """Opted-out members count in the member total and nowhere else."""
     return and_(_counted(), Member.analytics_opt_out.is_(False))
 
 
-def _join_column(db: Database):  # type: ignore[no-untyped-def]
+def _join_column(db: Database):
     """`members.joined_at` once growth adds it; `created_at` (first seen by the bot) until then."""
     columns = {column["name"] for column in inspect(db.engine).get_columns("members")}
     if "joined_at" in columns:
@@ -91,7 +91,7 @@ def figures_from_db(db: Database) -> FiguresSource:
     return figures
 
 
-def _actives_from_growth(session, start: datetime) -> int | None:  # type: ignore[no-untyped-def]
+def _actives_from_growth(session, start: datetime) -> int | None:
     """The week's active members as /stats counts them (growth's activity, every channel the
     bot follows, imports included), so the digest and the figures staff read agree; None when
     growth recorded nothing that week (then the digest's own posters count)."""

@@ -95,6 +95,7 @@ def sync_documents(
             continue
         seen.add(document.key)
         with db.session() as session:
+            _lock_index(db, session)
             existing = session.scalar(select(KbDocument).where(KbDocument.key == document.key))
             if existing is not None and existing.content_hash == document.content_hash:
                 report.unchanged += 1
@@ -122,6 +123,7 @@ def sync_documents(
             session.add_all(rows)
             report.chunks += len(rows)
     with db.session() as session:
+        _lock_index(db, session)
         stale = [] if not remove_missing else [
             doc_id for doc_id, key in session.execute(select(KbDocument.id, KbDocument.key).where(KbDocument.source == source))
             if key not in seen
@@ -133,6 +135,20 @@ def sync_documents(
     if report.added or report.updated or report.removed:
         STATS.invalidate()
     return report
+
+
+# Another process (the web process and a worker, two web dynos on a fresh database) may index
+# the same files at the same moment: each document's check-then-write runs under one database
+# lock, so the second sees the first's rows (same hash: unchanged) instead of inserting the
+# document again (a UniqueViolation) or adding its chunks a second time. On SQLite the
+# session's BEGIN IMMEDIATE is that lock already (bot.store.db); on PostgreSQL a transaction
+# advisory lock, released at commit.
+INDEX_LOCK_KEY = 0x50_6A_0C
+
+
+def _lock_index(db: Database, session) -> None:
+    if not db.is_sqlite:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK_KEY})
 
 
 def remove_document(db: Database, key: str) -> bool:
@@ -354,7 +370,7 @@ _POSTGRESQL_CANDIDATES = text(
 )
 
 
-def _candidates(db: Database, terms: list[str], language: str | None = None):  # type: ignore[no-untyped-def]
+def _candidates(db: Database, terms: list[str], language: str | None = None):
     with reading(db) as connection:
         if db.is_sqlite:
             match = " OR ".join(f'"{term}"' for term in terms)
@@ -362,7 +378,7 @@ def _candidates(db: Database, terms: list[str], language: str | None = None):  #
         return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES, "lang": language}).all()
 
 
-def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:  # type: ignore[no-untyped-def]
+def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:
     return Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, matched, position=row.position,
                language=row.language, source=row.source)
 

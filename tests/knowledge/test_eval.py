@@ -15,7 +15,7 @@ DECLINE_FLOOR = 0.80
 ENGLISH_FLOOR = 0.95
 
 
-def test_development_set_meets_its_floors(db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_development_set_meets_its_floors(db, clock) -> None:
     report = score(KnowledgeBase(db, clock=clock), load("dev"))
     assert report.hits >= HIT_FLOOR * report.answerable, report.misses
     assert report.declined >= DECLINE_FLOOR * report.decline, report.misses

@@ -17,12 +17,12 @@ def acting_user(body: dict[str, Any]) -> str | None:
     return body.get("user_id") or (user if isinstance(user, str) else None) or event.get("user")
 
 
-def failure_reporter(services):  # type: ignore[no-untyped-def]
+def failure_reporter(services):
     """Tells the member something went wrong (for `bot.core.runtime.reported` around lazy listeners)."""
 
     def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
         user = acting_user(body)
-        text = CORE("error", services.members.cached_language(user))
+        text = CORE("error", services.members.known_language(user))  # the database may be what failed
         response_url = body.get("response_url") or next(
             (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
         )

@@ -20,7 +20,7 @@ NOT_IN_MODELS = {
 FTS_TABLE_PREFIXES = ("kb_chunks_fts", "kb_chunks_vocab")
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj, name, type_, reflected, compare_to):
     if not reflected:
         return True
     if (type_, name) in NOT_IN_MODELS:

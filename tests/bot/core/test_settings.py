@@ -55,7 +55,7 @@ def test_lists_and_urls_are_normalised() -> None:
     assert settings.slack_api_url.endswith("/")
 
 
-def _next_digest(cron: str):  # type: ignore[no-untyped-def]
+def _next_digest(cron: str):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

@@ -16,7 +16,7 @@ def _member(user_id: str, *, opted_out: bool = False) -> Member:
                   created_at=now, updated_at=now)
 
 
-def test_actives_come_from_growth_and_skip_opted_out_members(db) -> None:  # type: ignore[no-untyped-def]
+def test_actives_come_from_growth_and_skip_opted_out_members(db) -> None:
     monday = date(2026, 11, 16)
     with db.session() as session:
         session.add_all([_member("UA"), _member("UB"), _member("UC", opted_out=True), _member("UD")])
@@ -29,7 +29,7 @@ def test_actives_come_from_growth_and_skip_opted_out_members(db) -> None:  # typ
     assert figures_from_db(db)(start, end)["actives"] == 2
 
 
-def test_without_growth_data_the_digest_counts_its_own_posters(db) -> None:  # type: ignore[no-untyped-def]
+def test_without_growth_data_the_digest_counts_its_own_posters(db) -> None:
     with db.session() as session:
         session.add(_member("UA"))
         session.flush()
