@@ -16,6 +16,7 @@ from bot.core.runtime import TrackingExecutor
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
 from bot.store.db import Database
+from bot.web import build_web_app
 
 SIGNING_SECRET = "test-signing-secret"
 MEMBER = "U0MEMBER"
@@ -90,7 +91,8 @@ class BotHarness:
         if queue_work:
             self.worker_services = build_services(settings, db=db, **kwargs)
             self.worker = build_app(self.worker_services, token_verification=False).stored_work  # type: ignore[attr-defined]
-        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0).start()
+        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0,
+                                 web=build_web_app(self.services)).start()
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.client = SignedSlackClient(self.url, SIGNING_SECRET, response_url_base=slack.url + "/response")
 

@@ -69,6 +69,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     from bot.core.health import health_report
     from bot.slack.app import build_app, start_recovery_loop
     from bot.slack.http_server import HttpServer
+    from bot.web import build_web_app
 
     services = ctx.services
     queue_work = settings.background_work == "worker"
@@ -98,11 +99,11 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         if mode == "socket":
             handler = make_socket_mode_handler(app, settings)
-            HttpServer(app, health, port=settings.port).start()  # /healthz for the platform
+            HttpServer(app, health, port=settings.port, web=build_web_app(services)).start()  # /healthz, café pages
             log.info("Socket Mode; health check on port %s", settings.port)
             handler.start()
         else:
-            server = HttpServer(app, health, port=settings.port)
+            server = HttpServer(app, health, port=settings.port, web=build_web_app(services))
             log.info("HTTP mode on port %s: POST /slack/events, GET /healthz", server.port)
             server.serve_forever()
     except KeyboardInterrupt:
