@@ -142,7 +142,7 @@ WORKER_NICENESS = 10
 
 
 def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
-    from jobs.scheduler import list_jobs, start_scheduler
+    from jobs.scheduler import list_jobs
 
     if args.jobs_action == "list":
         for line in list_jobs(ctx.services):
@@ -159,13 +159,11 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         os.nice(WORKER_NICENESS)
     except OSError:
         pass  # not allowed here: run at normal priority
+    from jobs.keeper import SchedulerKeeper
+
     stop = threading.Event()
-    schedulers: list = []
-
-    def run_scheduler() -> None:  # waits for the lock while another process holds it
-        schedulers.append(start_scheduler(services, background=False))
-
-    threading.Thread(target=run_scheduler, name="sogabot-scheduler-lock", daemon=True).start()
+    # Takes the scheduler lock when it is free (from a web process too: it hands it over).
+    keeper = SchedulerKeeper(services, "worker", check_seconds=ctx.settings.scheduler_check_seconds).start()
 
     def shutdown(*_args: object) -> None:
         stop.set()
@@ -178,8 +176,7 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         log.info("stopping")
     finally:
         stop.set()
-        for scheduler in schedulers:
-            scheduler.shutdown(wait=True)
+        keeper.stop(wait=True)
         services.executor.wait_idle(timeout=20)
     return 0
 

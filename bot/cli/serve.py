@@ -45,14 +45,18 @@ class RunningBot:
             sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.app = build_app(services, queue_work=self.queue_work)
         self._stop = threading.Event()
-        self.scheduler = None
-        if settings.run_scheduler:
-            from jobs.scheduler import start_scheduler
+        from jobs.keeper import SchedulerKeeper
 
-            self.scheduler = start_scheduler(services, background=True)
+        # The web process runs the jobs while no worker does: a Procfile's worker scaled to 0 must
+        # not mean no digest (jobs.keeper).
+        self.keeper = SchedulerKeeper(services, "web", check_seconds=settings.scheduler_check_seconds).start() if settings.run_scheduler else None
         self.app.recover_abandoned()  # type: ignore[attr-defined]
         start_recovery_loop(self.app, self._stop, take_over_stale=self.queue_work)
         self.web = web_pages(services)
+        from bot.core.health import health_report
+        from jobs.keeper import scheduler_report
+
+        self._health = health_report(services, mode, queue_work=self.queue_work, scheduler=lambda: scheduler_report(services))
         self.wsgi = make_wsgi_app(self.app if mode == "http" else None, self.health, web=self.web)
         # What start-up built (the app, the capabilities, the knowledge index) lives as long as the
         # process: leave it out of the garbage collector's full passes, which otherwise walk it
@@ -60,23 +64,13 @@ class RunningBot:
         gc.freeze()
 
     def health(self) -> dict[str, Any]:
-        services = self.services
-        try:
-            services.db.check()
-            report: dict[str, Any] = {"status": "ok", "mode": self.mode, "database": "ok"}
-            if self.queue_work:  # what waits for the worker: a growing age means it is missing
-                waiting, oldest = services.ledger.queue_depth()
-                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
-                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
-            return report
-        except DatabaseUnavailable:
-            return {"status": "degraded", "mode": self.mode, "database": "unreachable"}
+        return self._health()
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Stop taking work, then let what was acked finish (at most `timeout` seconds)."""
         self._stop.set()
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+        if self.keeper is not None:
+            self.keeper.stop(wait=False)
         drained = self.services.executor.wait_idle(timeout=max(timeout, 0.0))
         if not drained:
             log.warning("stopped with work still running after %.0f s", timeout)
