@@ -43,17 +43,14 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped
     try:
         report = import_slack_export(
             services.db, args.path, settings.tz, settings.help_channel_ids, services.clock(), progress=progress,
+            include_private=args.include_private,
         )
     except ExportError as exc:
         print(f"sogabot import-slack-export: {exc}", file=sys.stderr)
         return 2
     for skipped in report.skipped_files:
         print(f"import: skipped {skipped}", file=sys.stderr)
-    print(
-        f"imported {report.users} users, {report.channels} channels, {report.files} day files, "
-        f"{report.messages_counted} member messages, {report.joins} dated joins"
-        + (f"; {len(report.skipped_files)} file(s) skipped" if report.skipped_files else "")
-    )
+    print(report.summary())
     return 0
 
 
@@ -63,6 +60,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of the end of that day (default: today)")
     stats.set_defaults(func=cmd_stats)
 
-    imp = subparsers.add_parser("import-slack-export", help="backfill members and activity from a Slack export zip")
-    imp.add_argument("path", metavar="PATH.zip")
+    imp = subparsers.add_parser("import-slack-export", help="backfill members and activity from a Slack export (zip or folder)")
+    imp.add_argument("path", metavar="PATH.zip", help="the export: a zip file or its unzipped folder")
+    imp.add_argument("--include-private", action="store_true",
+                     help="count private channels (groups.json) too; DMs and group DMs never count")
     imp.set_defaults(func=cmd_import)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
-from bot.digest.models import DigestIssue, DigestLink, DigestPoster, DigestThread, SENT, SKIPPED
-from bot.digest.weeks import ts_to_datetime, week_of, week_of_ts
+from bot.digest.models import DigestIssue, DigestLink, DigestThread, SENT, SKIPPED
+from bot.digest.weeks import ts_to_datetime, week_of_ts
 from bot.store.db import Database
 
 EXCERPT_CHARS = 220
@@ -82,8 +82,6 @@ class DigestRecorder:
         thread_ts = event.get("thread_ts")
         text = event.get("text") or ""
         with self._db.session() as session:
-            if session.get(DigestPoster, (week, user_id)) is None:
-                session.add(DigestPoster(iso_week=week, user_id=user_id))
             if thread_ts and thread_ts != ts:
                 changed = session.execute(
                     update(DigestThread)
@@ -162,6 +160,4 @@ def purge_expired(db: Database, now: datetime, retention_days: int, tz: ZoneInfo
         # Metadata of old weeks is no use to any digest either.
         old = cutoff - timedelta(days=60)
         session.execute(delete(DigestThread).where(DigestThread.posted_at < old))
-        # ISO week labels sort in time order ("2026-W09" < "2026-W10").
-        session.execute(delete(DigestPoster).where(DigestPoster.iso_week < week_of(old, tz)))
     return cleared

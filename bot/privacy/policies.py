@@ -225,6 +225,7 @@ REGISTRY.declare_not_personal(
     "growth_weeks", "how many members posted in each ISO week (a count kept for the weekly actives; no member id)"
 )
 REGISTRY.declare_not_personal("growth_state", "small facts of the growth capability, e.g. when the member list was first read")
+REGISTRY.declare_not_personal("growth_channels", "channel ids, names and kinds (public or private), from an export or from Slack")
 
 
 # -- knowledge and Q&A (bot/knowledge) ----------------------------------------------------------
@@ -326,13 +327,6 @@ REGISTRY.cover(TablePolicy(
     on_erase="delete",
     retention=Retention(column="posted_at", max_age=_excerpt_age),
     note="links shared in public channels; purged once the digest is sent",
-))
-REGISTRY.cover(TablePolicy(
-    "digest_posters",
-    member_columns=("user_id",),
-    # Who posted in a week gives the week's count of active members: keep the count, not the person.
-    on_erase="pseudonymise",
-    note="who posted in public channels each week, for the digest's figure of active members",
 ))
 REGISTRY.declare_not_personal("newsletter_reports", "Mailchimp campaign totals: emails sent, open and click rates")
 

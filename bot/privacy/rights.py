@@ -24,7 +24,7 @@ from bot.privacy.policy import PolicyRegistry, TablePolicy, member_columns_in
 from bot.store.db import Database
 from bot.store.registry import metadata as schema
 
-ERASED_PREFIX = "ERASED-"
+from bot.privacy.names import ERASED_PREFIX
 EXPORT_FORMAT = "sogabot-privacy-export/1"
 
 
