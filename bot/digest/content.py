@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digest.observe import make_excerpt
+from bot.digest.untrusted import no_merge_tags
 from bot.digest.sources import DigestSources, display_names, shared_links, top_threads
 from bot.digest.weeks import monday
 from prompts import read_prompt
@@ -165,7 +166,7 @@ def build_digest(
             channel_names[thread.channel_id] = lookups.channel_name(thread.channel_id)
         thread_items.append({
             "channel_id": thread.channel_id,
-            "channel_name": channel_names[thread.channel_id] or thread.channel_id,
+            "channel_name": no_merge_tags(channel_names[thread.channel_id] or thread.channel_id),
             "ts": thread.ts,
             "user_id": thread.user_id,
             "author": names.get(thread.user_id or "", None),
@@ -182,7 +183,7 @@ def build_digest(
         week_end=(first_day + timedelta(days=6)).isoformat(),
         intro="",
         intro_source="fixed",
-        new_members=sources.new_members(first_day),
+        new_members=[dict(m, name=no_merge_tags(str(m.get("name") or ""))) for m in sources.new_members(first_day)],
         threads=thread_items,
         links=shared_links(db, iso_week),
         events=sources.upcoming_events(next_monday, next_monday + timedelta(days=events_horizon_days)),

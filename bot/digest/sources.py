@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, or_, select
 
 from bot.digest.models import DigestLink, DigestThread
+from bot.digest.untrusted import no_merge_tags
+from bot.privacy.names import ERASED_PREFIX
 from bot.store.db import Database
 from bot.store.models import Member
 
@@ -89,11 +91,16 @@ def shared_links(db: Database, iso_week: str, limit: int = 8) -> list[dict[str, 
 
 
 def display_names(db: Database, user_ids: list[str]) -> dict[str, str]:
+    """Names to show for these members; none for those who opted out or were erased, whose
+    mentions then read "@membre" (bot.digest.observe.make_excerpt)."""
     if not user_ids:
         return {}
     with db.session() as session:
-        rows = session.execute(select(Member.user_id, Member.display_name).where(Member.user_id.in_(user_ids))).all()
-    return {user_id: name for user_id, name in rows if name}
+        rows = session.execute(
+            select(Member.user_id, Member.display_name)
+            .where(Member.user_id.in_(user_ids), Member.analytics_opt_out.is_(False), ~Member.user_id.startswith(ERASED_PREFIX))
+        ).all()
+    return {user_id: no_merge_tags(name) for user_id, name in rows if name}
 
 
 # -- events from knowledge files ---------------------------------------------------------------

@@ -26,7 +26,7 @@ def register(app: App, services: Services) -> None:
     """Attach this capability's listeners, router handlers and App Home section."""
 
     tell = failure_reporter(services)
-    recorder = DigestRecorder(services.db, services.settings.tz)
+    recorder = DigestRecorder(services.db, services.settings.tz, frozenset({services.settings.staff_channel or ""}))
     services.extras.setdefault("newsletter_figures", newsletter_provider(services))
     services.router.observe("message", lambda event: recorder.record_message(event.event))
     services.router.observe("reaction_added", lambda event: recorder.record_reaction(event.event, +1))
