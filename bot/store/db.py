@@ -40,10 +40,12 @@ class Database:
                 self.url,
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": 30},
+                hide_parameters=True,  # a failed statement's error names no member text
             )
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                        hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(read_only=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
@@ -56,7 +58,8 @@ class Database:
         replaced and the statement tried again. SQLite: the engine (one statement autocommits)."""
         if self.is_sqlite:
             return self.engine
-        return create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8, pool_recycle=600)
+        return create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8, pool_recycle=600,
+                             hide_parameters=True)
 
     @property
     def safe_url(self) -> str:
