@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from slack_bolt import App
 
-from bot.slack.blocks.growth import ask_blocks, home_blocks, stats_blocks
+from bot.core.roles import Permission
+from bot.core.runtime import SlackEvent
+from bot.core.services import Services
+from bot.core.texts import CORE
 from bot.growth.chart import weekly_chart_png
 from bot.growth.csv_export import cohorts_csv, weekly_csv
 from bot.growth.days import parse_day, ts_to_datetime
@@ -20,11 +24,9 @@ from bot.growth.report import build_report
 from bot.growth.stats import today
 from bot.growth.texts import GROWTH
 from bot.growth.welcome import send_welcome
+from bot.slack.blocks.growth import ask_blocks, home_blocks, stats_blocks
 from bot.slack.listeners.failures import failure_reporter
-from bot.core.roles import Permission
-from bot.core.runtime import SlackEvent, reported
-from bot.core.services import Services
-from bot.core.texts import CORE
+from bot.slack.listeners.wiring import command, install, observe
 
 log = logging.getLogger(__name__)
 
@@ -34,129 +36,157 @@ ASK_ORDER = 10
 DASHBOARD_ORDER = 30
 
 
+@dataclass
+class GrowthContext:
+    services: Services
+    activity: ActivityRecorder
+    membership: MembershipRecorder
+    general_channels: dict[str, bool] = field(default_factory=dict)
+    # The Home chart, uploaded once a day per language (not at every Home opening).
+    chart_cache: dict[str, Any] = field(default_factory=dict)
+    chart_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 def _bot_user(event: SlackEvent) -> str | None:
     authorizations = event.body.get("authorizations") or []
     return authorizations[0].get("user_id") if authorizations else None
 
 
+# -- events -------------------------------------------------------------------------------------
+def count_message(ctx: GrowthContext, event: SlackEvent) -> None:
+    ctx.activity.message(event.event, _bot_user(event))
+
+
+def count_reaction(ctx: GrowthContext, event: SlackEvent) -> None:
+    ctx.activity.reaction(event.event, _bot_user(event))
+
+
+def on_user_change(ctx: GrowthContext, event: SlackEvent) -> None:
+    ctx.membership.user_change(event.event["user"])
+
+
+def on_team_join(ctx: GrowthContext, event: SlackEvent) -> None:
+    user = event.event["user"]
+    outcome = ctx.membership.team_join(user)
+    if outcome in ("joined", "rejoined") and ctx.services.settings.welcome_enabled and not user.get("is_bot"):
+        send_welcome(ctx.services, event.client, user, _bot_user(event))
+
+
+def _is_general(ctx: GrowthContext, client: Any, channel_id: str) -> bool:
+    if channel_id not in ctx.general_channels:
+        info = client.conversations_info(channel=channel_id)["channel"]
+        ctx.general_channels[channel_id] = bool(info.get("is_general"))
+    return ctx.general_channels[channel_id]
+
+
+def on_channel_join(ctx: GrowthContext, event: SlackEvent) -> None:
+    # Everyone lands in the general channel when they join the workspace: a join that
+    # team_join missed (the bot was down) still gets its date.
+    data = event.event
+    if data.get("channel") and data.get("user") and _is_general(ctx, event.client, data["channel"]):
+        at = ts_to_datetime(data.get("event_ts") or ctx.services.clock().timestamp())
+        ctx.membership.joined_general(data["user"], at)
+
+
+# -- /stats -------------------------------------------------------------------------------------
+def ack_stats(ctx: GrowthContext, ack, command):  # type: ignore[no-untyped-def]
+    user_id = command.get("user_id")
+    lang = ctx.services.members.cached_language(user_id)
+    if not ctx.services.roles.can(user_id, Permission.VIEW_STATS):
+        ack(response_type="ephemeral", text=CORE("refused", lang, who=CORE("who_staff", lang)))
+        return
+    ack(response_type="ephemeral", text=GROWTH("working", lang))
+
+
+def run_stats(ctx: GrowthContext, command, client, respond):  # type: ignore[no-untyped-def]
+    services, settings = ctx.services, ctx.services.settings
+    user_id = command.get("user_id")
+    if not services.roles.can(user_id, Permission.VIEW_STATS):
+        return
+    lang = services.members.language(user_id)
+    text = (command.get("text") or "").strip()
+    as_of = today(services.clock(), settings.tz)
+    wants_export = text.lower() in ("export", "csv")
+    if text and not wants_export:
+        try:
+            as_of = parse_day(text)
+        except ValueError:
+            respond(response_type="ephemeral", replace_original=False,
+                    text=GROWTH("bad_date", lang, text=text[:40]) + GROWTH("usage", lang))
+            return
+    dm = client.conversations_open(users=user_id)["channel"]["id"]
+    report = build_report(services.db, settings.tz, as_of)
+    if wants_export:
+        _send_csv(client, dm, report.stats.figures, as_of, lang)
+    else:
+        blocks = stats_blocks(report.stats, report.previous, report.previous_week, lang,
+                              newsletter_figures(services.extras), qa_gaps(services.extras))
+        client.chat_postMessage(channel=dm, text=GROWTH("title", lang, day=as_of.isoformat()), blocks=blocks)
+        client.files_upload_v2(
+            channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
+            filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
+            initial_comment=GROWTH("chart_comment", lang),
+        )
+    if command.get("channel_id") != dm:
+        respond(response_type="ephemeral", replace_original=False, text=GROWTH("sent_to_dm", lang))
+
+
+def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, lang: str) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        initial_comment=GROWTH("export_comment", lang, day=as_of.isoformat()),  # type: ignore[arg-type]
+        file_uploads=[
+            {"content": weekly_csv(figures), "filename": f"soga-weekly-{as_of.isoformat()}.csv", "title": "weekly"},
+            {"content": cohorts_csv(figures), "filename": f"soga-cohorts-{as_of.isoformat()}.csv", "title": "cohorts"},
+        ],
+    )
+
+
+# -- App Home: how to ask (everyone), the dashboard (staff) -------------------------------------
+def _home_chart(ctx: GrowthContext, weekly: list[dict[str, Any]], day: date, lang: str) -> str | None:
+    key = f"{day.isoformat()}:{lang}"
+    with ctx.chart_lock:
+        if key in ctx.chart_cache:
+            return ctx.chart_cache[key]
+    try:
+        upload = ctx.services.slack.files_upload_v2(
+            content=weekly_chart_png(weekly, lang),  # type: ignore[arg-type]
+            filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),  # type: ignore[arg-type]
+        )
+        file_id = (upload.get("files") or [upload.get("file") or {}])[0].get("id")
+    except Exception:
+        log.warning("could not upload the Home chart", exc_info=True)
+        return None
+    with ctx.chart_lock:
+        ctx.chart_cache.clear()
+        ctx.chart_cache[key] = file_id
+    return file_id
+
+
+def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
+    services = ctx.services
+    if not services.roles.can(user_id, Permission.VIEW_STATS):
+        return []
+    day = today(services.clock(), services.settings.tz)
+    report = build_report(services.db, services.settings.tz, day)
+    chart = _home_chart(ctx, report.stats["weekly"], day, lang)
+    return home_blocks(report.stats, report.previous, report.previous_week, lang, chart)  # type: ignore[arg-type]
+
+
+def how_to_ask(_user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
+    return ask_blocks(lang)  # type: ignore[arg-type]
+
+
 def register(app: App, services: Services) -> None:
     settings = services.settings
-    recorder = ActivityRecorder(services.db, settings.tz, settings.help_channel_ids, services.clock)
-    membership = MembershipRecorder(services.db, services.clock)
-    general_channels: dict[str, bool] = {}
-
-    # -- events ---------------------------------------------------------------------------------
-    services.router.observe("message", lambda e: recorder.message(e.event, _bot_user(e)))
-    services.router.observe("reaction_added", lambda e: recorder.reaction(e.event, _bot_user(e)))
-    services.router.observe("user_change", lambda e: membership.user_change(e.event["user"]))
-
-    def on_team_join(event: SlackEvent) -> None:
-        user = event.event["user"]
-        outcome = membership.team_join(user)
-        if outcome in ("joined", "rejoined") and settings.welcome_enabled and not user.get("is_bot"):
-            send_welcome(services, event.client, user, _bot_user(event))
-
-    services.router.observe("team_join", on_team_join)
-
-    def is_general(client: Any, channel_id: str) -> bool:
-        if channel_id not in general_channels:
-            info = client.conversations_info(channel=channel_id)["channel"]
-            general_channels[channel_id] = bool(info.get("is_general"))
-        return general_channels[channel_id]
-
-    def on_channel_join(event: SlackEvent) -> None:
-        # Everyone lands in the general channel when they join the workspace: a join that
-        # team_join missed (the bot was down) still gets its date.
-        data = event.event
-        if data.get("channel") and data.get("user") and is_general(event.client, data["channel"]):
-            at = ts_to_datetime(data.get("event_ts") or services.clock().timestamp())
-            membership.joined_general(data["user"], at)
-
-    services.router.observe("member_joined_channel", on_channel_join)
-
-    # -- /stats ---------------------------------------------------------------------------------
-    def ack_stats(ack, command):  # type: ignore[no-untyped-def]
-        user_id = command.get("user_id")
-        lang = services.members.cached_language(user_id)
-        if not services.roles.can(user_id, Permission.VIEW_STATS):
-            ack(response_type="ephemeral", text=CORE("refused", lang, who=CORE("who_staff", lang)))
-            return
-        ack(response_type="ephemeral", text=GROWTH("working", lang))
-
-    def run_stats(command, client, respond):  # type: ignore[no-untyped-def]
-        user_id = command.get("user_id")
-        if not services.roles.can(user_id, Permission.VIEW_STATS):
-            return
-        lang = services.members.language(user_id)
-        text = (command.get("text") or "").strip()
-        as_of = today(services.clock(), settings.tz)
-        wants_export = text.lower() in ("export", "csv")
-        if text and not wants_export:
-            try:
-                as_of = parse_day(text)
-            except ValueError:
-                respond(response_type="ephemeral", replace_original=False,
-                        text=GROWTH("bad_date", lang, text=text[:40]) + GROWTH("usage", lang))
-                return
-        dm = client.conversations_open(users=user_id)["channel"]["id"]
-        report = build_report(services.db, settings.tz, as_of)
-        if wants_export:
-            send_csv(client, dm, report.stats.figures, as_of, lang)
-        else:
-            blocks = stats_blocks(report.stats, report.previous, report.previous_week, lang,
-                                  newsletter_figures(services.extras), qa_gaps(services.extras))
-            client.chat_postMessage(channel=dm, text=GROWTH("title", lang, day=as_of.isoformat()), blocks=blocks)
-            client.files_upload_v2(
-                channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
-                filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
-                initial_comment=GROWTH("chart_comment", lang),
-            )
-        if command.get("channel_id") != dm:
-            respond(response_type="ephemeral", replace_original=False, text=GROWTH("sent_to_dm", lang))
-
-    def send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, lang: str) -> None:
-        client.files_upload_v2(
-            channel=channel,
-            initial_comment=GROWTH("export_comment", lang, day=as_of.isoformat()),  # type: ignore[arg-type]
-            file_uploads=[
-                {"content": weekly_csv(figures), "filename": f"soga-weekly-{as_of.isoformat()}.csv", "title": "weekly"},
-                {"content": cohorts_csv(figures), "filename": f"soga-cohorts-{as_of.isoformat()}.csv", "title": "cohorts"},
-            ],
-        )
-
-    app.command("/stats")(ack=ack_stats, lazy=[reported(run_stats, failure_reporter(services))])
-
-    # -- App Home: how to ask (everyone), the dashboard (staff) ---------------------------------
-    chart_cache: dict[str, Any] = {}
-    chart_lock = threading.Lock()
-
-    def home_chart(weekly: list[dict[str, Any]], day: date, lang: str) -> str | None:
-        """Upload the chart once a day per language (not at every Home opening)."""
-        key = f"{day.isoformat()}:{lang}"
-        with chart_lock:
-            if key in chart_cache:
-                return chart_cache[key]
-        try:
-            upload = services.slack.files_upload_v2(
-                content=weekly_chart_png(weekly, lang),  # type: ignore[arg-type]
-                filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),  # type: ignore[arg-type]
-            )
-            file_id = (upload.get("files") or [upload.get("file") or {}])[0].get("id")
-        except Exception:
-            log.warning("could not upload the Home chart", exc_info=True)
-            return None
-        with chart_lock:
-            chart_cache.clear()
-            chart_cache[key] = file_id
-        return file_id
-
-    def staff_home(user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
-        if not services.roles.can(user_id, Permission.VIEW_STATS):
-            return []
-        day = today(services.clock(), settings.tz)
-        report = build_report(services.db, settings.tz, day)
-        chart = home_chart(report.stats["weekly"], day, lang)
-        return home_blocks(report.stats, report.previous, report.previous_week, lang, chart)  # type: ignore[arg-type]
-
-    services.add_home_section(ASK_ORDER, lambda _user_id, _role, lang: ask_blocks(lang))
-    services.add_home_section(DASHBOARD_ORDER, staff_home)
+    ctx = GrowthContext(services, ActivityRecorder(services.db, settings.tz, settings.help_channel_ids, services.clock),
+                        MembershipRecorder(services.db, services.clock))
+    install(app, services, ctx, failure_reporter(services), listeners=[
+        command("/stats", ack_stats, run_stats),
+    ], events=[
+        observe("message", count_message),
+        observe("reaction_added", count_reaction),
+        observe("user_change", on_user_change),
+        observe("team_join", on_team_join),
+        observe("member_joined_channel", on_channel_join),
+    ], home=[(ASK_ORDER, how_to_ask), (DASHBOARD_ORDER, staff_home)])
