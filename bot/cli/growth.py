@@ -54,7 +54,24 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped
     return 0
 
 
+def cmd_sync(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from jobs.growth import reconcile_members_job
+
+    if ctx.settings.slack_bot_token is None:
+        print("sogabot growth sync: SLACK_BOT_TOKEN is not set, so there is no workspace to read the members of",
+              file=sys.stderr)
+        return 2
+    outcomes = reconcile_members_job(ctx.services)
+    print(json.dumps(outcomes, sort_keys=True))
+    return 0
+
+
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    growth = subparsers.add_parser("growth", help="community growth: the member list")
+    actions = growth.add_subparsers(dest="growth_action", required=True)
+    actions.add_parser("sync", help="read the workspace's member list now (users.list), as the nightly job does"
+                       ).set_defaults(func=cmd_sync)
+
     stats = subparsers.add_parser("stats", help="community growth figures (members, activity, retention)")
     stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
     stats.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of the end of that day (default: today)")
