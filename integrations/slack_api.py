@@ -70,3 +70,11 @@ def iter_pages(method, key: str, limit: int = 200, **params: Any):  # type: igno
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def permalink(client: Any, channel: str, ts: str) -> str | None:
+    """A message's permalink; None when Slack refuses (message gone, channel out of reach)."""
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError:
+        return None

@@ -21,10 +21,9 @@ def send_cafe_reminders(services) -> int:  # type: ignore[no-untyped-def]
     from bot.cafe.notify import refresh_announcement, send_due_reminders
 
     cafes = cafe_service(services)
-    tz = services.settings.tz
     for cafe in cafes.close_expired():
-        refresh_announcement(cafes, services.slack, cafe.id, tz)
-    sent = send_due_reminders(cafes, services.slack, tz)
+        refresh_announcement(cafes, services.publishers.cafe, cafe.id)
+    sent = send_due_reminders(cafes, services.publishers.cafe)
     if sent:
         log.info("sent %s café reminder(s)", sent)
     return sent

@@ -55,7 +55,7 @@ def welcome_arrivals(services, arrivals: list[dict]) -> None:  # type: ignore[no
     bot_user_id = services.slack.auth_test().get("user_id")
     for user in people:
         try:
-            send_welcome(services, services.slack, user, bot_user_id)
+            send_welcome(services, services.publishers.direct_message, user, bot_user_id)
         except Exception:
             log.exception("could not welcome %s", user["id"])
 

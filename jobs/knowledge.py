@@ -18,10 +18,9 @@ def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-
     """Ingest new messages of KNOWLEDGE_SLACK_CHANNELS (paginated conversations.history from
     each channel's cursor) and the threads with new replies (paginated conversations.replies).
     Idempotent: a second run finds nothing newer."""
-    from slack_sdk.errors import SlackApiError
-
     from bot.knowledge.channels import default_link, sync_channels
     from integrations.slack_api import iter_pages
+    from integrations.slack_api import permalink as slack_permalink
 
     client = services.slack
 
@@ -35,10 +34,7 @@ def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-
         return iter_pages(client.conversations_replies, "messages", channel=channel_id, ts=thread_ts)
 
     def permalink(channel_id: str, ts: str) -> str:
-        try:
-            return client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
-        except SlackApiError:
-            return default_link(channel_id, ts)
+        return slack_permalink(client, channel_id, ts) or default_link(channel_id, ts)
 
     llm = services.llm
     embed = llm.embed if llm is not None and llm.embeddings_enabled else None

@@ -1,33 +1,42 @@
-"""Posting a café's announcement and reminders. Takes any Web API client object (duck-typed),
-so the listeners and the jobs share it without this package importing Slack."""
+"""Posting a café's announcement and reminders, through a CafePublisher given by the composition
+root (the Slack side renders: bot.slack.publishing), so that the listeners, the web pages and
+the jobs share it without this package knowing Slack."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Protocol
 
-from bot.slack.blocks.cafe import announcement, reminder_blocks, reminder_text
-from bot.cafe.service import CafeService
+from bot.cafe.service import CafeInfo, CafeService
 
 log = logging.getLogger(__name__)
 
 
-def refresh_announcement(cafes: CafeService, client: Any, cafe_id: int, tz: ZoneInfo) -> bool:
-    """Bring the announcement's live count and buttons up to date (chat.update)."""
+class CafePublisher(Protocol):
+    def announce(self, cafe: CafeInfo) -> tuple[str, str]:
+        """Post the café's announcement in its channel; the message's (channel, ts)."""
+
+    def update_announcement(self, cafe: CafeInfo) -> None:
+        """Redraw the posted announcement (its live count and buttons)."""
+
+    def remind(self, kind: str, cafe: CafeInfo) -> None:
+        """Post a reminder (closing, morning), under the announcement when there is one."""
+
+
+def refresh_announcement(cafes: CafeService, publisher: CafePublisher, cafe_id: int) -> bool:
+    """Bring the announcement's live count and buttons up to date."""
     cafe = cafes.get(cafe_id)
     if not (cafe.announcement_channel and cafe.announcement_ts):
         return False
-    text, blocks = announcement(cafe, tz)
     try:
-        client.chat_update(channel=cafe.announcement_channel, ts=cafe.announcement_ts, text=text, blocks=blocks)
+        publisher.update_announcement(cafe)
     except Exception:  # the count is cosmetic: the next change updates it again
         log.warning("could not update the announcement of café %s", cafe_id, exc_info=True)
         return False
     return True
 
 
-def send_due_reminders(cafes: CafeService, client: Any, tz: ZoneInfo, *, cafe_id: int | None = None) -> int:
+def send_due_reminders(cafes: CafeService, publisher: CafePublisher, *, cafe_id: int | None = None) -> int:
     """Send every reminder that is due and not sent yet; idempotent. Each reminder is claimed
     (sent_at set under a conditional update) before it is posted, so two runs never both
     post it; a failed post releases the claim for the next run."""
@@ -47,13 +56,9 @@ def send_due_reminders(cafes: CafeService, client: Any, tz: ZoneInfo, *, cafe_id
             continue
         try:
             if kind == "announce":
-                text, blocks = announcement(cafe, tz)
-                response = client.chat_postMessage(channel=cafe.announce_channel, text=text, blocks=blocks)
-                cafes.record_announcement(cafe.id, response["channel"], response["ts"])
+                cafes.record_announcement(cafe.id, *publisher.announce(cafe))
             else:
-                thread = {"thread_ts": cafe.announcement_ts, "reply_broadcast": True} if cafe.announcement_ts and cafe.announcement_channel == cafe.announce_channel else {}
-                client.chat_postMessage(channel=cafe.announce_channel, text=reminder_text(kind, cafe, tz),
-                                        blocks=reminder_blocks(kind, cafe, tz), **thread)
+                publisher.remind(kind, cafe)
             sent += 1
         except Exception:
             log.warning("could not send the %s reminder of café %s; will retry", kind, cafe.id, exc_info=True)

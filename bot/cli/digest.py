@@ -13,6 +13,7 @@ from bot.digest.weeks import BadWeek, parse_week
 def cmd_preview(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     from bot.digest.service import build_for, last_week
     from bot.digest.workflow import write_files
+    from bot.slack.blocks.digest import digest_blocks
 
     if args.week:
         try:
@@ -27,7 +28,7 @@ def cmd_preview(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untype
     services = ctx.services
     week = args.week.strip() if args.week else last_week(services)
     content = build_for(services, week, use_llm=not args.no_llm)
-    write_files(content, out)
+    write_files(content, out, digest_blocks(content))
     print(json.dumps({
         "week": week, "out": str(out), "intro_source": content.intro_source,
         "new_members": len(content.new_members), "threads": len(content.threads), "links": len(content.links),

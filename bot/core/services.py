@@ -14,6 +14,7 @@ from bot.core.members import MemberDirectory
 from bot.core.roles import Roles
 from bot.core.runtime import EventRouter, HomeSection, TrackingExecutor
 from bot.core.settings import Settings
+from bot.slack.publishing import Publishers, slack_publishers
 from bot.store.db import Database
 from integrations.llm import LLM, make_llm
 from integrations.slack_api import SlackDirectory, make_web_client
@@ -34,6 +35,8 @@ class Services:
     ledger: EventLedger
     llm: LLM | None
     executor: TrackingExecutor
+    # What domain workflows post through (the digest, café reminders, the welcome DM).
+    publishers: Publishers
     clock: Callable[[], datetime] = system_clock
     router: EventRouter = field(default_factory=EventRouter)
     # (order, section): the App Home is these sections, in order, for the viewing member.
@@ -71,5 +74,6 @@ def build_services(
         ledger=EventLedger(db, clock),
         llm=llm if llm is not None else make_llm(settings),
         executor=TrackingExecutor(),
+        publishers=slack_publishers(slack, settings.tz),
         clock=clock,
     )

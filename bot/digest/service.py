@@ -11,7 +11,7 @@ from bot.digest.content import DigestContent, SlackLookups, build_digest
 from bot.digest.newsletter import newsletter_figures, sync_reports
 from bot.digest.sources import sources_for
 from bot.digest.weeks import previous_week
-from bot.digest.workflow import DigestWorkflow, SlackPort
+from bot.digest.workflow import DigestWorkflow
 from bot.knowledge.loader import BUNDLED_DIR
 from integrations.mailchimp import make_mailchimp
 
@@ -37,17 +37,6 @@ def slack_lookups(client: Any) -> SlackLookups:
             return None
 
     return SlackLookups(channel_name=channel_name, permalink=permalink)
-
-
-def slack_port(client: Any) -> SlackPort:
-    def post(channel: str, text: str, blocks: list, thread_ts: str | None = None) -> str | None:
-        kwargs = {"thread_ts": thread_ts} if thread_ts else {}
-        return client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)["ts"]
-
-    def update(channel: str, ts: str, text: str, blocks: list) -> None:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-
-    return SlackPort(post=post, update=update)
 
 
 def knowledge_folders(settings: Any) -> list[Path]:
@@ -90,7 +79,7 @@ def workflow_for(services: Any) -> DigestWorkflow:
     workflow = services.extras.get(EXTRA_KEY)
     if workflow is None:
         workflow = DigestWorkflow(
-            services.db, services.settings, services.clock, slack_port(services.slack),
+            services.db, services.settings, services.clock, services.publishers.digest,
             make_mailchimp(services.settings), lambda week: build_for(services, week),
         )
         services.extras[EXTRA_KEY] = workflow

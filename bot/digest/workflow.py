@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.slack.blocks.digest import digest_blocks, preview_blocks, retry_blocks
 from bot.digest.content import DigestContent
 from bot.digest.models import APPROVED, DRAFT, FAILED, SCHEDULED, SENT, SKIPPED, DigestIssue
 from bot.digest.observe import purge_week_text
@@ -56,22 +55,35 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
-def write_files(content: DigestContent, folder: Path) -> Path:
+def write_files(content: DigestContent, folder: Path, blocks: list[dict[str, Any]]) -> Path:
+    """The outbox: the email as HTML and text, and `blocks` (the digest as Slack shows it)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "digest.html").write_text(render_html(content), encoding="utf-8")
     (folder / "digest.txt").write_text(render_text(content), encoding="utf-8")
     (folder / "digest.json").write_text(
-        json.dumps({"blocks": digest_blocks(content)}, ensure_ascii=False, indent=2), encoding="utf-8"
+        json.dumps({"blocks": blocks}, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     return folder
 
 
-@dataclass
-class SlackPort:
-    """The Slack calls the workflow makes; each returns None (or raises) when Slack refuses."""
+class DigestPublisher(Protocol):
+    """What the workflow posts, given by the composition root (the Slack side renders:
+    bot.slack.publishing). Each call raises when Slack refuses."""
 
-    post: Callable[..., str | None]  # (channel, text, blocks, thread_ts=None) -> ts
-    update: Callable[[str, str, str, list], None]  # (channel, ts, text, blocks)
+    def post_preview(self, channel: str, content: DigestContent, view: dict[str, Any]) -> str | None:
+        """The staff preview, with the buttons `view` (DigestWorkflow.view) allows; its ts."""
+
+    def update_preview(self, channel: str, ts: str, content: DigestContent, view: dict[str, Any]) -> None:
+        """Redraw the preview after a change of state or of intro."""
+
+    def post_digest(self, channel: str, content: DigestContent) -> str | None:
+        """The digest itself, in DIGEST_CHANNEL; its ts."""
+
+    def tell_staff(self, channel: str, thread_ts: str | None, week: str, text: str) -> None:
+        """A failure note for staff, with a retry button."""
+
+    def rendered(self, content: DigestContent) -> list[dict[str, Any]]:
+        """The digest as post_digest shows it (for the outbox)."""
 
 
 @dataclass
@@ -88,11 +100,11 @@ class DigestWorkflow:
         db: Database,
         settings: Settings,
         clock: Callable[[], datetime],
-        slack: SlackPort,
+        publisher: DigestPublisher,
         mailchimp: Mailchimp | None,
         build: Callable[[str], DigestContent],
     ) -> None:
-        self.db, self.settings, self.clock, self.slack, self.mailchimp, self.build = db, settings, clock, slack, mailchimp, build
+        self.db, self.settings, self.clock, self.publisher, self.mailchimp, self.build = db, settings, clock, publisher, mailchimp, build
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, week: str) -> DigestIssue | None:
@@ -161,7 +173,7 @@ class DigestWorkflow:
         assert issue is not None
         content = DigestContent.from_json(issue.content_json)
         try:
-            ts = self.slack.post(channel, DIGEST("preview_title", "fr", week=week), preview_blocks(content, self.view(issue)))
+            ts = self.publisher.post_preview(channel, content, self.view(issue))
         except Exception:
             self._set(week, preview_ts=None)
             raise
@@ -174,19 +186,18 @@ class DigestWorkflow:
             return
         content = DigestContent.from_json(issue.content_json)
         try:
-            self.slack.update(issue.preview_channel, issue.preview_ts, DIGEST("preview_title", "fr", week=week),
-                              preview_blocks(content, self.view(issue)))
+            self.publisher.update_preview(issue.preview_channel, issue.preview_ts, content, self.view(issue))
         except Exception:
             log.warning("could not update the preview of digest %s", week, exc_info=True)
 
-    def _tell_staff(self, week: str, blocks: list, text: str) -> None:
+    def _tell_staff(self, week: str, text: str) -> None:
         issue = self.get(week)
         channel = (issue.preview_channel if issue else None) or self.settings.staff_channel
         if not channel:
             return
         thread = issue.preview_ts if issue and issue.preview_ts not in (None, PENDING) else None
         try:
-            self.slack.post(channel, text, blocks, thread)
+            self.publisher.tell_staff(channel, thread, week, text)
         except Exception:
             log.warning("could not tell staff about digest %s", week, exc_info=True)
 
@@ -262,7 +273,7 @@ class DigestWorkflow:
             if self.mailchimp is not None:
                 self._publish_mailchimp(issue, content, send_now if send_now is not None else self.settings.digest_send_mode == "now")
             else:
-                folder = write_files(content, Path(self.settings.outbox_dir) / week)
+                folder = write_files(content, Path(self.settings.outbox_dir) / week, self.publisher.rendered(content))
                 self._transition(week, (APPROVED,), state=SENT, outbox_path=str(folder), sent_at=self.clock())
         except MailchimpFailure as failure:
             return self._failed(week, issue.attempts + 1, str(failure), failure.retryable)
@@ -324,7 +335,7 @@ class DigestWorkflow:
         if not claimed:
             return
         try:
-            ts = self.slack.post(channel, content.subject, digest_blocks(content))
+            ts = self.publisher.post_digest(channel, content)
         except Exception:
             log.exception("could not post digest %s to %s", week, channel)
             self._set(week, slack_ts=None, slack_channel=None)
@@ -342,7 +353,7 @@ class DigestWorkflow:
             text = DIGEST("error_gave_up", "fr", week=week, error=error)
         else:
             text = DIGEST("error_in_thread", "fr", week=week, error=error, next=next_at.strftime("%H:%M"))
-        self._tell_staff(week, retry_blocks(text, week, "fr"), text)
+        self._tell_staff(week, text)
         self.refresh_preview(week)
         return Outcome(week, FAILED if give_up else APPROVED, False, error)
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
 
-from bot.slack.blocks import sections
 from bot.growth.texts import GROWTH
 from bot.core.i18n import Lang
 from bot.store.db import Database
 from bot.store.models import Member
 
 log = logging.getLogger(__name__)
+
+# (user_id, text): post the text in the person's DM; given by the composition root
+# (services.publishers.direct_message), rendered by the Slack side.
+DirectMessage = Callable[[str, str], None]
 
 
 def claim_welcome(db: Database, user_id: str, now: datetime) -> bool:
@@ -47,7 +51,7 @@ def welcome_text(lang: Lang, name: str, channel_ids: tuple[str, ...], bot_user_i
     return GROWTH("welcome", lang, **values)
 
 
-def send_welcome(services: Any, client: Any, user: dict[str, Any], bot_user_id: str | None) -> bool:
+def send_welcome(services: Any, direct_message: DirectMessage, user: dict[str, Any], bot_user_id: str | None) -> bool:
     """Post the welcome DM to a Slack user object, unless they already had it; True if posted.
     A failed post releases the claim, so the next join or reconciliation tries again."""
     settings = services.settings
@@ -60,7 +64,7 @@ def send_welcome(services: Any, client: Any, user: dict[str, Any], bot_user_id: 
         name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
         text = welcome_text(lang, name, settings.welcome_channel_ids, bot_user_id,
                             settings.welcome_template_fr, settings.welcome_template_en)
-        client.chat_postMessage(channel=user_id, text=text, blocks=sections(text))
+        direct_message(user_id, text)
     except Exception:
         release_welcome(services.db, user_id)
         raise

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, update
 
+from bot.privacy.erasure import ERASED_PREFIX, erase_in
 from bot.privacy.policy import Kind, PolicyRegistry, Retention, TablePolicy
 
 REGISTRY = PolicyRegistry()
@@ -137,19 +138,17 @@ def count_profile_fields(connection: Connection, table: Table, user_id: str) -> 
 
 def purge_departed_members(connection: Connection, table: Table, now: datetime, settings: Any) -> int:
     """Members who left Slack long ago lose their profile the way an erase does (see erase)."""
-    from bot.privacy.rights import erase_in
-
     # A deleted member whose leaving date is unknown (e.g. from a Slack export) ages from their
     # last profile update.
     left_at = func.coalesce(table.c["left_at"], table.c.updated_at) if "left_at" in table.c else table.c.updated_at
     cutoff = now - timedelta(days=settings.retention_departed_member_days)
     departed = connection.execute(
         select(table.c.user_id).where(
-            table.c.is_deleted.is_(True), left_at < cutoff, ~table.c.user_id.startswith("ERASED-")
+            table.c.is_deleted.is_(True), left_at < cutoff, ~table.c.user_id.startswith(ERASED_PREFIX)
         )
     ).scalars().all()
     for user_id in departed:
-        erase_in(connection, user_id, now=now, via="retention")
+        erase_in(connection, user_id, now=now, via="retention", registry=REGISTRY)
     return len(departed)
 
 

@@ -6,9 +6,7 @@ from typing import Any
 
 from bot.slack.blocks import Block, actions, button, context, header, section, truncate
 from bot.core.i18n import Lang
-from bot.privacy.policy import PolicyRegistry
-from bot.privacy.policies import REGISTRY, retention_values
-from bot.privacy.rights import Summary
+from bot.privacy.rights import KeptKind, Summary
 from bot.privacy.texts import TEXTS
 
 EXPORT, OPT_OUT, OPT_IN, ERASE = "privacy_export", "privacy_opt_out", "privacy_opt_in", "privacy_erase"
@@ -35,26 +33,21 @@ def _policy(settings: Any, lang: Lang) -> str:
     return TEXTS("policy_file", lang)
 
 
-def privacy_blocks(summary: Summary, lang: Lang, settings: Any, registry: PolicyRegistry = REGISTRY) -> list[Block]:
+def privacy_blocks(summary: Summary, kinds: list[KeptKind], lang: Lang, settings: Any) -> list[Block]:
     """The `/privacy` answer: each kind with its count, why it is kept and for how long."""
-    values = retention_values(settings, lang)
     blocks: list[Block] = [header(TEXTS("title", lang)), section(TEXTS("intro", lang))]
-    for key, kind in registry.kinds.items():
+    for kind in kinds:
         blocks.append(section(TEXTS(
-            "kind", lang, label=kind.label[lang], count=summary.counts.get(key, 0),
-            purpose=kind.purpose[lang], retention=kind.retention[lang].format(**values),
+            "kind", lang, label=kind.label, count=kind.count, purpose=kind.purpose, retention=kind.retention,
         )))
     blocks.append(context(_status(summary, lang), _policy(settings, lang)))
     blocks.append(_buttons(summary, lang))
     return blocks
 
 
-def home_blocks(summary: Summary, lang: Lang, settings: Any, registry: PolicyRegistry = REGISTRY) -> list[Block]:
+def home_blocks(summary: Summary, kinds: list[KeptKind], lang: Lang, settings: Any) -> list[Block]:
     """The App Home section: the counts in one section, the same buttons."""
-    lines = [TEXTS("home_intro", lang)] + [
-        TEXTS("kind_short", lang, label=kind.label[lang], count=summary.counts.get(key, 0))
-        for key, kind in registry.kinds.items()
-    ]
+    lines = [TEXTS("home_intro", lang)] + [TEXTS("kind_short", lang, label=kind.label, count=kind.count) for kind in kinds]
     return [
         header(TEXTS("title", lang)),
         section("\n".join(lines)),

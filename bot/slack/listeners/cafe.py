@@ -57,7 +57,7 @@ class CafeContext:
         return CORE("refused", lang, who=CORE("who_facilitators", lang))
 
     def refresh(self, cafe_id: int) -> None:
-        refresh_announcement(self.cafes, self.services.slack, cafe_id, self.tz)
+        refresh_announcement(self.cafes, self.services.publishers.cafe, cafe_id)
 
 
 def dm_question(text: str) -> str | None:
@@ -405,11 +405,11 @@ def run_cafe(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-d
         if meta.get("cafe_id"):
             cafe = cafes.update_cafe(payload_id(meta["cafe_id"]), draft)
             ctx.refresh(cafe.id)
-            send_due_reminders(cafes, client, ctx.tz, cafe_id=cafe.id)
+            send_due_reminders(cafes, ctx.services.publishers.cafe, cafe_id=cafe.id)
             message = CAFE("updated", lang, title=escape_mrkdwn(cafe.title))
         else:
             cafe = cafes.create_cafe(user_id, draft)
-            send_due_reminders(cafes, client, ctx.tz, cafe_id=cafe.id)
+            send_due_reminders(cafes, ctx.services.publishers.cafe, cafe_id=cafe.id)
             message = CAFE("created", lang, title=escape_mrkdwn(cafe.title), id=cafe.id, channel=cafe.announce_channel)
     except CafeError as exc:
         message = error_text(exc, lang)

@@ -69,7 +69,7 @@ def on_team_join(ctx: GrowthContext, event: SlackEvent) -> None:
     user = event.event["user"]
     outcome = ctx.membership.team_join(user)
     if outcome in ("joined", "rejoined") and ctx.services.settings.welcome_enabled and not user.get("is_bot"):
-        send_welcome(ctx.services, event.client, user, _bot_user(event))
+        send_welcome(ctx.services, ctx.services.publishers.direct_message, user, _bot_user(event))
 
 
 def _is_general(ctx: GrowthContext, client: Any, channel_id: str) -> bool:

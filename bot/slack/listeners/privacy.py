@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.privacy.rights import erase, export, export_json, opt_in, opt_out, what_we_keep
+from bot.privacy.rights import KeptKind, Summary, erase, export, export_json, kinds_kept, opt_in, opt_out, what_we_keep
 from bot.privacy.texts import TEXTS
 from bot.slack.blocks import section
 from bot.slack.blocks.privacy import (
@@ -26,6 +26,11 @@ def _from_home(body: dict[str, Any]) -> bool:
     return (body.get("container") or {}).get("type") == "view"
 
 
+def _kept(ctx: Services, user_id: str, lang: Any) -> tuple[Summary, list[KeptKind]]:
+    summary = what_we_keep(ctx.db, user_id)
+    return summary, kinds_kept(summary, lang, ctx.settings)
+
+
 def _dm_channel(client: Any, user_id: str) -> str:
     return client.conversations_open(users=user_id)["channel"]["id"]
 
@@ -33,7 +38,7 @@ def _dm_channel(client: Any, user_id: str) -> str:
 def show(ctx: Services, command, respond):  # type: ignore[no-untyped-def]
     user_id = command["user_id"]
     lang = ctx.members.language(user_id)
-    blocks = privacy_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)
+    blocks = privacy_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)
     respond(response_type="ephemeral", text=TEXTS("title", lang), blocks=blocks)
 
 
@@ -81,7 +86,7 @@ def _redraw(ctx: Services, body: dict[str, Any], client: Any, respond: Any, *, o
         return
     lang = ctx.members.language(user_id)
     done = TEXTS("opted_out" if opted_out else "opted_in", lang)
-    blocks = [section(done), *privacy_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)]
+    blocks = [section(done), *privacy_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)]
     respond(response_type="ephemeral", replace_original=True, text=done, blocks=blocks)
 
 
@@ -115,7 +120,7 @@ def erase_member(ctx: Services, body, client, view):  # type: ignore[no-untyped-
 
 
 def home_section(ctx: Services, user_id: str, _role: Any, lang: Any) -> list[dict[str, Any]]:
-    return home_blocks(what_we_keep(ctx.db, user_id), lang, ctx.settings)
+    return home_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)
 
 
 def register(app: App, services: Services) -> None:
