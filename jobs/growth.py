@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.growth.ingest import SLACKBOT
-from bot.growth.sync import members_synced, reconcile_members
+from bot.growth.sync import reconcile_members
 from bot.growth.welcome import send_welcome
 from integrations.slack_api import iter_pages
 from jobs.spec import JobSpec
@@ -38,14 +38,6 @@ def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[s
     return dict(outcomes)
 
 
-def first_member_sync(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Run at each start: a bot that has never read the member list reads it now, so its first
-    figures count everyone present instead of waiting for the nightly reconciliation."""
-    if members_synced(services.db) or services.settings.slack_bot_token is None:
-        return {}
-    return reconcile_members_job(services)
-
-
 def welcome_arrivals(services, arrivals: list[dict]) -> None:  # type: ignore[no-untyped-def]
     """Members whose team_join never reached the bot (it was down) get the welcome a live join
     gets, once (bot.growth.welcome). One that fails doesn't keep the others from theirs."""
@@ -66,11 +58,5 @@ JOBS: list[JobSpec] = [
         func="jobs.growth:reconcile_members_job",
         trigger=lambda settings: {"trigger": "cron", "hour": settings.growth_sync_hour, "minute": 20},
         description="catch joins, leaves and profile changes that events missed (users.list)",
-    ),
-    JobSpec(
-        id="growth_first_sync",
-        func="jobs.growth:first_member_sync",
-        trigger=lambda settings: {"trigger": "date"},  # once, as soon as the scheduler starts
-        description="on start, read the member list if it was never read",
     ),
 ]

@@ -8,16 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.growth.ingest import apply_user, baseline_taken, mark_baseline
-from bot.growth.models import GrowthState
 from bot.store.db import Database
-
-SYNCED_KEY = "members_synced_at"
-
-
-def members_synced(db: Database) -> bool:
-    """True once the workspace's member list (users.list) has been taken in at least once."""
-    with db.session() as session:
-        return session.get(GrowthState, SYNCED_KEY) is not None
 
 
 def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: datetime,
@@ -38,9 +29,4 @@ def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: dateti
                 if arrivals is not None and outcome in ("joined", "rejoined"):
                     arrivals.append(user)
         mark_baseline(session, now)
-        state = session.get(GrowthState, SYNCED_KEY)
-        if state is None:
-            session.add(GrowthState(key=SYNCED_KEY, value=now.isoformat()))
-        else:
-            state.value = now.isoformat()
     return outcomes
