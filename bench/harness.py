@@ -279,7 +279,7 @@ def open_loop(port: int, requests: list[tuple[str, Body]], rate: float) -> list[
     return asyncio.run(_open_loop(port, requests, rate))
 
 
-def run_alone(benchmark) -> None:  # type: ignore[no-untyped-def]
+def run_alone(benchmark) -> None:
     """`python -m bench.<name>`: one benchmark in a fresh environment, figures as JSON."""
     env = Environment(make_workdir()).start()
     try:

@@ -71,7 +71,7 @@ def synthesise(db: Database, chunks: int, seed: int = 7) -> None:
     STATS.invalidate()
 
 
-def run(db: Database, questions: list[tuple[str, str]], args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def run(db: Database, questions: list[tuple[str, str]], args: argparse.Namespace):
     upgrade(db)
     kb = KnowledgeBase(db, clock=lambda: NOW)
     started = time.perf_counter()

@@ -35,7 +35,7 @@ class BenchStandin(SlackStandin):
             found.append({"method": method, "at": call.at, "channel": p.get("channel") or p.get("channel_id")})
         return {"calls": found, "next": total}
 
-    def route(self, call):  # type: ignore[no-untyped-def]
+    def route(self, call):
         response = super().route(call)
         if call.path.endswith("/bench.calls"):
             with self._lock:  # the polling itself is not a call of the bot's

@@ -84,7 +84,7 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}{f' ({status})' if status else ''}"
 
 
-def make_llm(settings) -> LLM | None:  # type: ignore[no-untyped-def]
+def make_llm(settings) -> LLM | None:
     if settings.openai_api_key is None:
         return None
     return LLM(

@@ -64,7 +64,7 @@ class Mailchimp:
         if api_url:
             self._client.api_client.host = api_host(api_url)
 
-    def _call(self, what: str, fn, *args: Any) -> Any:  # type: ignore[no-untyped-def]
+    def _call(self, what: str, fn, *args: Any) -> Any:
         try:
             return fn(*args)
         except ApiClientError as exc:
@@ -120,7 +120,7 @@ class Mailchimp:
         while True:
             page = self._call(
                 "reports.get_all_campaign_reports",
-                lambda: self._client.reports.get_all_campaign_reports(since_send_time=stamp, count=count, offset=offset),
+                lambda offset=offset: self._client.reports.get_all_campaign_reports(since_send_time=stamp, count=count, offset=offset),
             )
             reports = page.get("reports") or []
             found.extend(reports)
@@ -129,7 +129,7 @@ class Mailchimp:
                 return found
 
 
-def make_mailchimp(settings) -> Mailchimp | None:  # type: ignore[no-untyped-def]
+def make_mailchimp(settings) -> Mailchimp | None:
     if not settings.mailchimp_enabled:
         return None
     return Mailchimp(

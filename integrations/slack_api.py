@@ -61,7 +61,7 @@ class SlackDirectory:
         return set(self._client.usergroups_users_list(usergroup=usergroup_id)["users"])
 
 
-def iter_pages(method, key: str, limit: int = 200, **params: Any):  # type: ignore[no-untyped-def]
+def iter_pages(method, key: str, limit: int = 200, **params: Any):
     """Follow `response_metadata.next_cursor` through a paginated Web API method."""
     cursor = None
     while True:

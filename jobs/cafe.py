@@ -9,14 +9,14 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def cafe_service(services):  # type: ignore[no-untyped-def]
+def cafe_service(services):
     from bot.cafe.service import CafeService
 
     existing = services.extras.get("cafe")
     return existing if existing is not None else CafeService(services.db, services.clock, services.settings.tz, services.llm)
 
 
-def send_cafe_reminders(services) -> int:  # type: ignore[no-untyped-def]
+def send_cafe_reminders(services) -> int:
     """Close intakes whose time has passed, then post the reminders that are due (idempotent)."""
     from bot.cafe.notify import refresh_announcement, send_due_reminders
 

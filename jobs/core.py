@@ -9,7 +9,7 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def prune_processed_events(services) -> int:  # type: ignore[no-untyped-def]
+def prune_processed_events(services) -> int:
     removed = services.ledger.prune()
     log.info("pruned %s processed events", removed)
     return removed

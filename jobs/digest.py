@@ -16,7 +16,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def digest_trigger(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def digest_trigger(settings) -> dict[str, Any]:
     """DIGEST_CRON ("0 9 * * mon") wins; otherwise DIGEST_DAY and DIGEST_TIME (default Monday 09:00)."""
     cron = (settings.digest_cron or "").strip()
     if cron:
@@ -34,7 +34,7 @@ def digest_trigger(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {"trigger": "cron", **trigger, "misfire_grace_time": DIGEST_MISFIRE_GRACE_SECONDS}
 
 
-def weekly_digest(services) -> str:  # type: ignore[no-untyped-def]
+def weekly_digest(services) -> str:
     from bot.digest.service import last_week, workflow_for
 
     week = last_week(services)
@@ -43,19 +43,19 @@ def weekly_digest(services) -> str:  # type: ignore[no-untyped-def]
     return week
 
 
-def retry_digests(services) -> int:  # type: ignore[no-untyped-def]
+def retry_digests(services) -> int:
     from bot.digest.service import workflow_for
 
     return len(workflow_for(services).retry_due())
 
 
-def sync_newsletter_reports(services) -> int:  # type: ignore[no-untyped-def]
+def sync_newsletter_reports(services) -> int:
     from bot.digest.service import sync_newsletter_reports as sync
 
     return sync(services)
 
 
-def purge_digest_text(services) -> int:  # type: ignore[no-untyped-def]
+def purge_digest_text(services) -> int:
     from bot.digest.observe import purge_expired
 
     settings = services.settings

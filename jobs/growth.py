@@ -28,7 +28,7 @@ def _paced(pages: Iterator[dict[str, Any]], pause: float, page_size: int) -> Ite
             time.sleep(pause)
 
 
-def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[str, int]:
     # Read every page first: the database write lock is then held for one short transaction.
     users = list(_paced(iter_pages(services.slack.users_list, "members", limit=PAGE_SIZE), pause, PAGE_SIZE))
     arrivals: list[dict] = []
@@ -38,7 +38,7 @@ def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS) -> dict[s
     return dict(outcomes)
 
 
-def welcome_arrivals(services, arrivals: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def welcome_arrivals(services, arrivals: list[dict]) -> None:
     """Members whose team_join never reached the bot (it was down) get the welcome a live join
     gets, once (bot.growth.welcome). One that fails doesn't keep the others from theirs."""
     people = [user for user in arrivals if not user.get("is_bot") and user.get("id") != SLACKBOT]

@@ -10,11 +10,11 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def slack_channel_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]
+def slack_channel_ids(settings) -> list[str]:
     return [part.strip() for part in (settings.knowledge_slack_channels or "").split(",") if part.strip()]
 
 
-def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def sync_slack_channels(services) -> dict[str, Any]:
     """Ingest new messages of KNOWLEDGE_SLACK_CHANNELS (paginated conversations.history from
     each channel's cursor) and the threads with new replies (paginated conversations.replies).
     Idempotent: a second run finds nothing newer."""
@@ -24,13 +24,13 @@ def sync_slack_channels(services) -> dict[str, Any]:  # type: ignore[no-untyped-
 
     client = services.slack
 
-    def history(channel_id: str, oldest: str | None):  # type: ignore[no-untyped-def]
+    def history(channel_id: str, oldest: str | None):
         params = {"channel": channel_id}
         if oldest is not None:
             params["oldest"] = oldest
         return iter_pages(client.conversations_history, "messages", **params)
 
-    def replies(channel_id: str, thread_ts: str):  # type: ignore[no-untyped-def]
+    def replies(channel_id: str, thread_ts: str):
         return iter_pages(client.conversations_replies, "messages", channel=channel_id, ts=thread_ts)
 
     def permalink(channel_id: str, ts: str) -> str:

@@ -9,7 +9,7 @@ from jobs.spec import JobSpec
 log = logging.getLogger(__name__)
 
 
-def purge_expired_data(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def purge_expired_data(services) -> dict[str, int]:
     from bot.privacy.retention import purge_expired
 
     purged = purge_expired(services.db, services.settings, now=services.clock())
@@ -17,7 +17,7 @@ def purge_expired_data(services) -> dict[str, int]:  # type: ignore[no-untyped-d
     return purged
 
 
-def _daily_at(settings) -> dict:  # type: ignore[no-untyped-def]
+def _daily_at(settings) -> dict:
     hour, minute = settings.retention_purge_time.split(":")
     return {"trigger": "cron", "hour": int(hour), "minute": int(minute)}
 

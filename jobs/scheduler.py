@@ -144,7 +144,7 @@ def start_scheduler(services: Any, *, background: bool = True) -> BackgroundSche
         original_shutdown(wait=wait)
         lock.release()
 
-    scheduler.shutdown = shutdown  # type: ignore[method-assign]
+    scheduler.shutdown = shutdown
     return scheduler
 
 

@@ -79,12 +79,12 @@ def slack() -> Iterator[SlackStandin]:
 
 
 @pytest.fixture
-def settings(slack: SlackStandin, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def settings(slack: SlackStandin, database_url: str, tmp_path: Path):
     return make_settings(slack, database_url, outbox_dir=tmp_path / "outbox")
 
 
 @pytest.fixture
-def bot(settings, db: Database, slack: SlackStandin, clock: FakeClock) -> Iterator[BotHarness]:  # type: ignore[no-untyped-def]
+def bot(settings, db: Database, slack: SlackStandin, clock: FakeClock) -> Iterator[BotHarness]:
     harness = BotHarness(settings, db, slack, clock)
     yield harness
     harness.close()

@@ -106,21 +106,21 @@ class BotHarness:
         return done
 
     # Conveniences that read like what a member does in Slack.
-    def dm(self, user: str, text: str, **extra: Any):  # type: ignore[no-untyped-def]
+    def dm(self, user: str, text: str, **extra: Any):
         message = self.slack.add_message(self.slack.dm_channel(user), user, text, **extra)
         event = dict(message, channel=self.slack.dm_channel(user), channel_type="im", event_ts=message["ts"])
         result = self.client.send_event(event)
         self.wait_idle()
         return result
 
-    def post(self, user: str, channel: str, text: str, thread_ts: str | None = None):  # type: ignore[no-untyped-def]
+    def post(self, user: str, channel: str, text: str, thread_ts: str | None = None):
         message = self.slack.add_message(channel, user, text, thread_ts=thread_ts)
         event = dict(message, channel=channel, channel_type="channel", event_ts=message["ts"])
         result = self.client.send_event(event)
         self.wait_idle()
         return result
 
-    def command(self, user: str, command: str, text: str = "", channel: str | None = None):  # type: ignore[no-untyped-def]
+    def command(self, user: str, command: str, text: str = "", channel: str | None = None):
         result, key = self.client.command(command, text, user, channel or self.slack.dm_channel(user))
         self.wait_idle()
         return result, key

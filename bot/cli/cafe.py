@@ -9,12 +9,12 @@ from bot.cafe.export import FORMATS, render_export
 from bot.cafe.service import CafeError, CafeService
 
 
-def _service(ctx) -> CafeService:  # type: ignore[no-untyped-def]
+def _service(ctx) -> CafeService:
     services = ctx.services
     return CafeService(services.db, services.clock, services.settings.tz, services.llm)
 
 
-def _display_name(ctx):  # type: ignore[no-untyped-def]
+def _display_name(ctx):
     def name(user_id: str) -> str:
         # Names as last seen; no Slack call, so the export works offline.
         member = ctx.services.members.get(user_id, refresh=False)
@@ -23,7 +23,7 @@ def _display_name(ctx):  # type: ignore[no-untyped-def]
     return name
 
 
-def cmd_export(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_export(args: argparse.Namespace, ctx) -> int:
     cafes = _service(ctx)
     try:
         cafe = cafes.get(args.cafe_id)
@@ -36,7 +36,7 @@ def cmd_export(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped
     return 0
 
 
-def cmd_list(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_list(args: argparse.Namespace, ctx) -> int:
     cafes = _service(ctx)
     tz = ctx.settings.tz
     rows = cafes.cafes()

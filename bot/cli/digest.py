@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.digest.weeks import BadWeek, parse_week
 
 
-def cmd_preview(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_preview(args: argparse.Namespace, ctx) -> int:
     from bot.digest.service import build_for, last_week
     from bot.digest.workflow import write_files
     from bot.slack.blocks.digest import digest_blocks
@@ -37,7 +37,7 @@ def cmd_preview(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untype
     return 0
 
 
-def cmd_sync_reports(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_sync_reports(args: argparse.Namespace, ctx) -> int:
     from bot.digest.service import sync_newsletter_reports
     from integrations.mailchimp import MailchimpFailure
 

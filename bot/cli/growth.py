@@ -11,7 +11,7 @@ from bot.growth.export_import import ExportError, import_slack_export
 from bot.growth.stats import compute_stats, today
 
 
-def cmd_stats(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_stats(args: argparse.Namespace, ctx) -> int:
     settings = ctx.settings
     try:
         as_of = parse_day(args.as_of) if args.as_of else None
@@ -33,7 +33,7 @@ def cmd_stats(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-
     return 0
 
 
-def cmd_import(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_import(args: argparse.Namespace, ctx) -> int:
     settings = ctx.settings
     services = ctx.services
 

@@ -24,12 +24,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         func=cmd_sync_slack)
 
 
-def knowledge_base(ctx) -> KnowledgeBase:  # type: ignore[no-untyped-def]
+def knowledge_base(ctx) -> KnowledgeBase:
     services = ctx.services
     return KnowledgeBase(services.db, llm=services.llm, extra_dir=services.settings.knowledge_dir, clock=services.clock)
 
 
-def cmd_ask(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_ask(args: argparse.Namespace, ctx) -> int:
     if args.question == "-":
         questions = (line.strip() for line in sys.stdin)
     else:
@@ -54,13 +54,13 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-de
     return 0
 
 
-def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_reindex(args: argparse.Namespace, ctx) -> int:
     report = knowledge_base(ctx).reindex()
     print(json.dumps(report.as_dict()))
     return 0
 
 
-def cmd_sync_slack(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_sync_slack(args: argparse.Namespace, ctx) -> int:
     from jobs.knowledge import slack_channel_ids, sync_slack_channels
 
     if not slack_channel_ids(ctx.settings):

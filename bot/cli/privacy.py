@@ -18,7 +18,7 @@ def _user_id(value: str) -> str:
     return value
 
 
-def cmd_export(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_export(args: argparse.Namespace, ctx) -> int:
     from bot.privacy.rights import export, export_json
 
     services = ctx.services
@@ -40,7 +40,7 @@ def _confirmed(user_id: str, total: int) -> bool | None:
     return sys.stdin.readline().strip() == user_id
 
 
-def cmd_erase(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_erase(args: argparse.Namespace, ctx) -> int:
     from bot.privacy.rights import erase, what_we_keep
 
     services = ctx.services
@@ -59,7 +59,7 @@ def cmd_erase(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-
     return 0
 
 
-def cmd_report(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_report(args: argparse.Namespace, ctx) -> int:
     from bot.privacy.retention import report
 
     services = ctx.services
@@ -77,7 +77,7 @@ def cmd_report(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped
     return 0
 
 
-def cmd_purge(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_purge(args: argparse.Namespace, ctx) -> int:
     from bot.privacy.retention import purge_expired
 
     services = ctx.services

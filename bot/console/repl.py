@@ -51,7 +51,7 @@ Local console: you are a member of a local Slack workspace; the bot is the real 
   press N             press button (N) (also: just type (N))
   react NAME          add a reaction (e.g. react white_check_mark) to the bot's last message
   shortcut ID         a message shortcut on the last message shown
-                      (kb_save_message: "Ajouter à la base de connaissances",
+                      (kb_save_message: "Ajouter à la base SOGA",
                        cafe_submit_message: "Proposer pour le café IA")
   home                open the bot's App Home
   as NAME             speak as someone else: {people}
@@ -416,7 +416,7 @@ class Console:
             body = result.json if isinstance(result.json, dict) else {}
             if body.get("response_action") == "errors":
                 errors = body.get("errors") or {}
-                for block_id, message in errors.items():
+                for message in errors.values():
                     self.say(f"  ✗ {message}")
                 pending = [b for b in inputs if b.get("block_id") in errors]
                 if not pending:

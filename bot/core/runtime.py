@@ -33,7 +33,7 @@ class TrackingExecutor(ThreadPoolExecutor):
         self._lanes.append(lane)
         return lane
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, override]
+    def submit(self, fn, /, *args, **kwargs) -> Future:
         tracker = self._parent or self
         with tracker._idle:
             tracker._pending += 1

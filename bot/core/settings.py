@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 Mode = Literal["socket", "http", "console"]
+_CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class ConfigError(Exception):
@@ -81,7 +83,9 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of growth settings
 
     # ---------------------------------------------------------------- digest settings
-    # When set, a 5-field cron expression ("0 9 * * mon") overrides DIGEST_DAY/DIGEST_TIME.
+    # When set, a 5-field cron expression overrides DIGEST_DAY/DIGEST_TIME. Read as cron reads
+    # it ("0 9 * * 1": Mondays; 0 and 7: Sunday) and kept in APScheduler's spelling, whose
+    # day-of-week numbers start at Monday = 0 ("0 9 * * mon").
     digest_cron: str | None = None
     digest_day: str = "mon"
     digest_time: str = "09:00"
@@ -133,6 +137,25 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("digest_cron")
+    @classmethod
+    def _standard_cron(cls, value: str | None) -> str | None:
+        return scheduler_cron(value) if value and value.strip() else None
+
+    @field_validator("digest_day")
+    @classmethod
+    def _week_day(cls, value: str) -> str:
+        if value.strip().lower()[:3] not in _CRON_DAYS:
+            raise ValueError(f"{value!r} is not a day of the week (mon, tue, … or monday, tuesday, …)")
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.match(value.strip()):
+            raise ValueError(f"{value!r} is not a time of day like 09:00")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -180,23 +203,86 @@ class Settings(BaseSettings):
             return "http"
         return "console"
 
-    def require_for_mode(self, mode: Mode) -> None:
-        """Stop start-up with one clear line when the chosen mode lacks a value it needs."""
+    def require_for_mode(self, mode: Mode | Literal["worker"]) -> None:
+        """Stop start-up with one line naming every value the chosen mode lacks."""
+        missing: list[str] = []
         if mode == "socket":
             token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
             if not token.startswith("xapp-"):
-                raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+                missing.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
             if self.slack_bot_token is None:
-                raise ConfigError("SLACK_BOT_TOKEN is required for Socket Mode (SLACK_APP_TOKEN is set)")
+                missing.append("SLACK_BOT_TOKEN is required for Socket Mode (SLACK_APP_TOKEN is set)")
         elif mode == "http":
             if self.slack_bot_token is None:
-                raise ConfigError("SLACK_BOT_TOKEN is required for HTTP mode (SLACK_SIGNING_SECRET is set)")
+                missing.append("SLACK_BOT_TOKEN is required for HTTP mode (SLACK_SIGNING_SECRET is set)")
             if self.slack_signing_secret is None:
-                raise ConfigError("SLACK_SIGNING_SECRET is required for HTTP mode (SLACK_BOT_TOKEN is set)")
+                missing.append("SLACK_SIGNING_SECRET is required for HTTP mode (SLACK_BOT_TOKEN is set)")
+        elif mode == "worker" and self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN is required for the worker (`sogabot jobs` posts to Slack)")
         if self.mailchimp_api_key is not None and self.mailchimp_list_id is None:
-            raise ConfigError("MAILCHIMP_LIST_ID is required when MAILCHIMP_API_KEY is set")
+            missing.append("MAILCHIMP_LIST_ID is required when MAILCHIMP_API_KEY is set")
         if self.mailchimp_api_key is not None and not (self.mailchimp_server_prefix or self.mailchimp_api_url):
-            raise ConfigError("MAILCHIMP_SERVER_PREFIX (or MAILCHIMP_API_URL) is required when MAILCHIMP_API_KEY is set")
+            missing.append("MAILCHIMP_SERVER_PREFIX (or MAILCHIMP_API_URL) is required when MAILCHIMP_API_KEY is set")
+        if missing:
+            raise ConfigError("; ".join(missing))
+
+
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _cron_days(field: str) -> str:
+    """A cron day-of-week field (numbers 0-7, names, ranges, lists, steps) as APScheduler's
+    comma-separated day names; "*" stays "*"."""
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        span, _, step_text = part.partition("/")
+        if not step_text.isdigit() and step_text:
+            raise ValueError(f"day of week {part!r}: the step must be a number")
+        step = int(step_text or 1)
+        start_text, _, end_text = span.partition("-")
+        if span == "*":
+            start, end = 0, 6
+        else:
+            start = _cron_day(start_text)
+            end = _cron_day(end_text) if end_text else (6 if step_text else start)
+            if end_text == "7" or (end_text and end == 0 and start > 0):
+                end = 7  # "5-7", "fri-sun": up to Sunday
+        if start > end or step < 1:
+            raise ValueError(f"day of week {part!r} is not a range cron accepts")
+        days.update(day % 7 for day in range(start, end + 1, step))
+    # Monday first, as APScheduler counts.
+    return ",".join(_CRON_DAYS[day] for day in sorted(days, key=lambda day: (day - 1) % 7))
+
+
+def _cron_day(text: str) -> int:
+    if text.isdigit() and 0 <= int(text) <= 7:
+        return int(text) % 7 if text != "7" else 7
+    if text[:3] in _CRON_DAYS:
+        return _CRON_DAYS.index(text[:3])
+    raise ValueError(f"day of week {text!r}: use 0-7 (0 and 7 are Sunday) or mon…sun")
+
+
+def scheduler_cron(expression: str) -> str:
+    """Standard 5-field cron -> the same schedule in APScheduler's CronTrigger fields, checked.
+    ValueError names what is wrong in one line."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"{expression!r} must have 5 fields (minute hour day month day-of-week), like '0 9 * * 1'")
+    minute, hour, day, month, day_of_week = fields
+    if day not in ("*", "?") and day_of_week not in ("*", "?"):
+        # cron runs when either matches, APScheduler only when both do: say which one is meant.
+        raise ValueError(f"{expression!r} restricts both the day of the month and the day of the week: keep one")
+    day = "*" if day == "?" else day
+    weekdays = _cron_days("*" if day_of_week == "?" else day_of_week)
+    try:
+        CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekdays, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{expression!r}: {exc}") from None
+    return " ".join((minute, hour, day, month, weekdays))
 
 
 def load_settings(**overrides: object) -> Settings:

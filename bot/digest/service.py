@@ -46,7 +46,7 @@ def knowledge_folders(settings: Any) -> list[Path]:
     return folders
 
 
-def newsletter_provider(services: Any):  # type: ignore[no-untyped-def]
+def newsletter_provider(services: Any):
     def figures() -> dict[str, Any] | None:
         return newsletter_figures(services.db, services.clock(), services.settings.tz)
 

@@ -55,7 +55,8 @@ class MemberMonth(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     # Bit n-1 is set when the member posted on day n of the month (31 bits: fits a signed INTEGER).
-    days: Mapped[int] = mapped_column(Integer, default=0)
+    # The server default is migration 0007's, which filled the rows that existed then.
+    days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Week(Base):

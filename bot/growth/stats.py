@@ -63,11 +63,11 @@ class GrowthStats:
         return self.figures[key]
 
 
-def _human():  # type: ignore[no-untyped-def]
+def _human():
     return and_(Member.is_bot.is_(False), Member.user_id != "USLACKBOT")
 
 
-def _not_counted_ids():  # type: ignore[no-untyped-def]
+def _not_counted_ids():
     """Members whose activity never counts (bots, opted out). Few, so `NOT IN` beats a join."""
     return select(Member.user_id).where(or_(Member.is_bot.is_(True), Member.analytics_opt_out.is_(True),
                                             Member.user_id == "USLACKBOT"))
@@ -79,7 +79,7 @@ class _Bounds:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
 
-    def present(self, day: date):  # type: ignore[no-untyped-def]
+    def present(self, day: date):
         end = end_of_day(day, self.tz)
         return and_(
             not_(and_(Member.is_deleted.is_(True), Member.left_at.is_(None))),  # deleted, date unknown: gone
@@ -87,11 +87,11 @@ class _Bounds:
             or_(Member.left_at.is_(None), Member.left_at >= end),
         )
 
-    def joined(self, first: date, last: date):  # type: ignore[no-untyped-def]
+    def joined(self, first: date, last: date):
         return and_(Member.analytics_opt_out.is_(False), Member.joined_at >= start_of_day(first, self.tz),
                     Member.joined_at < end_of_day(last, self.tz))
 
-    def left(self, first: date, last: date):  # type: ignore[no-untyped-def]
+    def left(self, first: date, last: date):
         return and_(Member.analytics_opt_out.is_(False), Member.left_at >= start_of_day(first, self.tz),
                     Member.left_at < end_of_day(last, self.tz))
 
@@ -220,12 +220,12 @@ def _member_counts(session: Session, bounds: _Bounds, weeks: list[date], week_en
     return _MemberCounts(int(present_before or 0), joins, leaves, counted_joins, counted_leaves)
 
 
-def _channels(session: Session, first: date, week: date, last: date, excluded) -> list[tuple[str, int, int, int]]:  # type: ignore[no-untyped-def]
+def _channels(session: Session, first: date, week: date, last: date, excluded) -> list[tuple[str, int, int, int]]:
     """Per channel over first..last: messages, messages since `week`, reactions.
 
     Everyone's counts, less those of the few members who don't count, read by day and member
     through the primary key: cheaper than testing every row against that list."""
-    def sums(*conditions):  # type: ignore[no-untyped-def]
+    def sums(*conditions):
         return {channel: (int(m or 0), int(m7 or 0), int(r or 0)) for channel, m, m7, r in session.execute(
             select(Activity.channel_id, func.sum(Activity.messages),
                    func.sum(case((Activity.day >= week, Activity.messages), else_=literal(0))), func.sum(Activity.reactions))
@@ -237,17 +237,17 @@ def _channels(session: Session, first: date, week: date, last: date, excluded) -
     if uncounted:
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         for channel, less in sums(Activity.day.in_(days), Activity.user_id.in_(uncounted)).items():
-            totals[channel] = tuple(a - b for a, b in zip(totals[channel], less))  # type: ignore[assignment]
+            totals[channel] = tuple(a - b for a, b in zip(totals[channel], less))
     return [(channel, *counts) for channel, counts in totals.items()]
 
 
-def _month_key(month):  # type: ignore[no-untyped-def]
+def _month_key(month):
     """A rollup month selected as text: SQLite hands back its stored 'YYYY-MM-DD' (no date parsing
     per row), PostgreSQL a date; `str()` makes both 'YYYY-MM-DD'."""
     return type_coerce(month, String)
 
 
-def _recent(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
+def _recent(session: Session, first: date, last: date, excluded) -> Recent:
     """Per member with a message in first..last: how many days they posted on, and the last one.
 
     Read from the monthly rollup's day masks: one row per member and month instead of one per
@@ -275,7 +275,7 @@ def _recent(session: Session, first: date, last: date, excluded) -> Recent:  # t
     return recent
 
 
-def _recent_postgresql(session: Session, first: date, last: date, excluded) -> Recent:  # type: ignore[no-untyped-def]
+def _recent_postgresql(session: Session, first: date, last: date, excluded) -> Recent:
     """`_recent` with the per-member sums done by PostgreSQL (one row per member comes back
     instead of one per member and month). The last day travels packed with its month:
     index * 2^31 + the month's masked days, whose maximum is the latest month with a message
@@ -305,7 +305,7 @@ def _months_between(first: date, last: date) -> list[date]:
     return months
 
 
-def _weekly_active(session: Session, d: date, recent: Recent, excluded) -> dict[date, int]:  # type: ignore[no-untyped-def]
+def _weekly_active(session: Session, d: date, recent: Recent, excluded) -> dict[date, int]:
     """Distinct active members per ISO week: complete weeks from growth_weeks (members with a
     week rollup row) less the rows of members who no longer count; D's week from `recent`."""
     current = week_start(d)
@@ -385,7 +385,7 @@ def _cohorts(session: Session, tz: ZoneInfo, d: date, recent: Recent) -> list[di
     return result
 
 
-def _first_response_minutes(session: Session, tz: ZoneInfo, first: date, last: date, excluded) -> list[float]:  # type: ignore[no-untyped-def]
+def _first_response_minutes(session: Session, tz: ZoneInfo, first: date, last: date, excluded) -> list[float]:
     """Minutes to the first reply of each question asked in the window and answered by the end of D."""
     end = end_of_day(last, tz)
     rows = session.execute(

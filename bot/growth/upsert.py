@@ -8,6 +8,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_for(session: Session, table: Any):  # type: ignore[no-untyped-def]
+def insert_for(session: Session, table: Any):
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

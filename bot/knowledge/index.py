@@ -310,7 +310,7 @@ _POSTGRESQL_CANDIDATES = text(
 )
 
 
-def _candidates(db: Database, terms: list[str]):  # type: ignore[no-untyped-def]
+def _candidates(db: Database, terms: list[str]):
     with reading(db) as connection:
         if db.is_sqlite:
             match = " OR ".join(f'"{term}"' for term in terms)
@@ -318,7 +318,7 @@ def _candidates(db: Database, terms: list[str]):  # type: ignore[no-untyped-def]
         return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES}).all()
 
 
-def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:  # type: ignore[no-untyped-def]
+def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:
     return Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, matched, position=row.position)
 
 

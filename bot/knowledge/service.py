@@ -98,7 +98,7 @@ class KnowledgeBase:
         self._index_lock = threading.Lock()
 
     # -- indexing ------------------------------------------------------------------------------
-    def _embedder(self):  # type: ignore[no-untyped-def]
+    def _embedder(self):
         return self.llm.embed if self.llm is not None and self.llm.embeddings_enabled else None
 
     def reindex(self) -> index.ReindexReport:

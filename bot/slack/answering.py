@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 STREAM_BUFFER = 40
 
 
-def quietly(method, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def quietly(method, **kwargs: Any) -> None:
     """A courtesy call (reaction, status): its failure must not stop the answer."""
     try:
         method(**kwargs)

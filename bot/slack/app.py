@@ -23,7 +23,7 @@ RECOVERY_INTERVAL_SECONDS = 60.0
 ACK_THREADS = 8  # ack functions are short; the few non-lazy listeners only open a modal or post once
 
 
-def _ack_event(ack) -> None:  # type: ignore[no-untyped-def]
+def _ack_event(ack) -> None:
     ack()
 
 
@@ -61,7 +61,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     tell_member = failure_reporter(services)
 
     @app.middleware
-    def claim_event_once(body, request, next):  # type: ignore[no-untyped-def]
+    def claim_event_once(body, request, next):
         if body.get("type") != "event_callback" or request.lazy_only:
             return next()  # lazy only: a stored event, claimed when it was stored (bot.core.worker)
         event_id, event = body.get("event_id"), body.get("event")
@@ -83,7 +83,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.middleware
-    def require_acting_user(body, next):  # type: ignore[no-untyped-def]
+    def require_acting_user(body, next):
         """Commands and interactions always name who acted; every permission check and reply
         depends on it, so a request without one is refused before any listener runs."""
         if body.get("type") == "event_callback" or "challenge" in body or body.get("type") == "url_verification":
@@ -95,7 +95,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.middleware
-    def reject_malformed_requests(body, next):  # type: ignore[no-untyped-def]
+    def reject_malformed_requests(body, next):
         """Slack always sends these fields; a request without them is forged or broken, and the
         listeners (which answer through response_url, act for body.user.id) can't serve it."""
         if "command" in body:
@@ -111,7 +111,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.middleware
-    def respond_in_dm_without_response_url(body, context, next):  # type: ignore[no-untyped-def]
+    def respond_in_dm_without_response_url(body, context, next):
         """Buttons in App Home and in modals, and global shortcuts, come with no response_url:
         there `respond(...)` would raise, so it answers the person in their DM instead."""
         if body.get("type") in ("block_actions", "shortcut") and not body.get("response_url"):
@@ -119,7 +119,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.error
-    def on_error(error, body, logger):  # type: ignore[no-untyped-def]
+    def on_error(error, body, logger):
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
         try:
             tell_member(error, body, services.slack)
@@ -129,7 +129,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
             logger.exception("could not tell the member about the failure")
         return BoltResponse(status=200, body="")
 
-    def handle(body, client, event):  # type: ignore[no-untyped-def]
+    def handle(body, client, event):
         event_id = body.get("event_id")
         failed = True  # a handler that raised is recorded as failed (the member was told)
         try:

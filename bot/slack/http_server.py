@@ -33,10 +33,10 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: ignore[no-untyped-def]
+def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):
     slack = SlackRequestHandler(app, path=SLACK_PATH)
 
-    def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:  # type: ignore[no-untyped-def]
+    def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
@@ -76,7 +76,7 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):  # type: igno
     return wsgi
 
 
-def _drain(stream, length: int) -> None:  # type: ignore[no-untyped-def]
+def _drain(stream, length: int) -> None:
     remaining = min(length, MAX_DRAINED_BYTES)
     while remaining > 0:
         chunk = stream.read(min(remaining, 65536))

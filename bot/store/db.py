@@ -117,7 +117,7 @@ class Database:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit handling.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -128,7 +128,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection):
         # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
         # writes can fail at once with "database is locked" (no busy wait is possible when it
         # must upgrade its snapshot); taking the lock first makes writers queue on busy_timeout.

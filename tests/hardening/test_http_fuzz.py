@@ -55,7 +55,7 @@ def _retype(data: object, path_choice: int, value: object) -> object:
 
 
 @st.composite
-def hostile_bodies(draw) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+def hostile_bodies(draw) -> tuple[bytes, str]:
     name, generator = draw(st.sampled_from(ENTRY_POINTS + PRIVILEGED))
     body, content_type = generator(draw(st.integers(0, 10_000)), "Z", draw(hostile_text))
     kind = draw(st.sampled_from(["text", "retyped", "dropped", "garbage", "json_value", "form"]))
@@ -102,7 +102,7 @@ def _something_to_act_on(bot: BotHarness) -> None:
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(request=hostile_bodies())
-def test_signed_hostile_bodies_never_get_a_5xx_or_an_unhandled_error(bot: BotHarness, caplog, request) -> None:  # type: ignore[no-untyped-def]
+def test_signed_hostile_bodies_never_get_a_5xx_or_an_unhandled_error(bot: BotHarness, caplog, request) -> None:
     body, content_type = request
     # The payloads' response_url points nowhere; aim it at the stand-in, as Slack's would work.
     for nowhere, standin in ((b"http://127.0.0.1:9", bot.slack.url), (b"http%3A%2F%2F127.0.0.1%3A9", quote(bot.slack.url, safe=""))):

@@ -171,7 +171,7 @@ def knowledge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def llm_bot(slack, database_url, db, clock, openai, tmp_path, knowledge_dir) -> Iterator[BotHarness]:  # type: ignore[no-untyped-def]
+def llm_bot(slack, database_url, db, clock, openai, tmp_path, knowledge_dir) -> Iterator[BotHarness]:
     extra = knowledge_dir
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key=SecretStr("test-key"),
                              openai_base_url=openai.url + "/v1", openai_timeout_seconds=2, knowledge_dir=extra)

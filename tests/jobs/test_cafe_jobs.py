@@ -24,7 +24,7 @@ def test_the_reminder_job_is_in_the_job_table() -> None:
     assert JOBS[0].trigger(None) == {"trigger": "interval", "minutes": 5}  # type: ignore[arg-type]
 
 
-def test_reminders_are_sent_once_each_when_due(bot: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_are_sent_once_each_when_due(bot: BotHarness, clock) -> None:
     cafe = make_cafe(cafes(bot))
     assert send_cafe_reminders(bot.services) == 1  # the announcement
     assert send_cafe_reminders(bot.services) == 0
@@ -46,7 +46,7 @@ def test_reminders_are_sent_once_each_when_due(bot: BotHarness, clock) -> None: 
     assert any(item.kind == "update" and "terminée" in str(item.data.get("blocks")) for item in bot.slack.feed)
 
 
-def test_reminders_move_when_the_dates_change(bot: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_move_when_the_dates_change(bot: BotHarness, clock) -> None:
     cafe = make_cafe(cafes(bot))
     send_cafe_reminders(bot.services)
     clock.set((CLOSES - timedelta(hours=47)).astimezone(timezone.utc))
@@ -73,7 +73,7 @@ def test_a_failed_post_is_retried_on_the_next_run(bot: BotHarness) -> None:
     assert len(channel_texts(bot)) == 1
 
 
-def test_a_reminder_overdue_past_its_moment_is_dropped_not_sent_late(bot: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_reminder_overdue_past_its_moment_is_dropped_not_sent_late(bot: BotHarness, clock) -> None:
     make_cafe(cafes(bot))
     send_cafe_reminders(bot.services)
     clock.set((STARTS + timedelta(hours=1)).astimezone(timezone.utc))  # the scheduler was down for days

@@ -20,20 +20,21 @@ from tests.support import STAFF_CHANNEL, FakeClock, make_settings
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def test_digest_trigger_from_settings(slack, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_digest_trigger_from_settings(slack, database_url) -> None:
     assert digest_trigger(make_settings(slack, database_url)) == {
         "trigger": "cron", "day_of_week": "mon", "hour": 9, "minute": 0, "misfire_grace_time": 12 * 3600}
     moved = digest_trigger(make_settings(slack, database_url, digest_day="Friday", digest_time="16:30"))
     assert (moved["day_of_week"], moved["hour"], moved["minute"]) == ("fri", 16, 30)
     cron = digest_trigger(make_settings(slack, database_url, digest_cron="15 8 * * tue"))
     assert (cron["minute"], cron["hour"], cron["day_of_week"]) == ("15", "8", "tue")
-    with pytest.raises(ValueError, match="DIGEST_CRON"):
+    # Refused when the settings are read (tests/bot/core/test_settings.py has the messages).
+    with pytest.raises(ValueError, match="(?i)digest_cron"):
         digest_trigger(make_settings(slack, database_url, digest_cron="every monday"))
-    with pytest.raises(ValueError, match="DIGEST_DAY"):
+    with pytest.raises(ValueError, match="(?i)digest_time"):
         digest_trigger(make_settings(slack, database_url, digest_time="25:00"))
 
 
-def run_after_downtime(services, down_at: datetime, back_at: datetime, wait_for: str) -> list:  # type: ignore[no-untyped-def]
+def run_after_downtime(services, down_at: datetime, back_at: datetime, wait_for: str) -> list:
     """Store the job table at `down_at`, then start the scheduler at `back_at` and collect the
     job events until `wait_for` has one."""
     with time_machine.travel(down_at, tick=False):
@@ -44,7 +45,7 @@ def run_after_downtime(services, down_at: datetime, back_at: datetime, wait_for:
     events: list = []
     seen = threading.Event()
 
-    def listen(event) -> None:  # type: ignore[no-untyped-def]
+    def listen(event) -> None:
         events.append(event)
         if event.job_id == wait_for:
             seen.set()
@@ -60,14 +61,14 @@ def run_after_downtime(services, down_at: datetime, back_at: datetime, wait_for:
 
 
 @pytest.fixture
-def services(slack, database_url, db, tmp_path):  # type: ignore[no-untyped-def]
+def services(slack, database_url, db, tmp_path):
     clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=PARIS))
     services = build_services(make_settings(slack, database_url, outbox_dir=tmp_path / "outbox"), db=db, clock=clock)
     yield services
     services.executor.shutdown()
 
 
-def test_a_digest_missed_within_the_grace_runs_once_when_the_bot_is_back(services, slack) -> None:  # type: ignore[no-untyped-def]
+def test_a_digest_missed_within_the_grace_runs_once_when_the_bot_is_back(services, slack) -> None:
     events = run_after_downtime(services, datetime(2026, 11, 22, 20, 0, tzinfo=PARIS),
                                 datetime(2026, 11, 23, 11, 0, tzinfo=PARIS), "digest_weekly")
     ran = [e for e in events if e.job_id == "digest_weekly"]
@@ -76,7 +77,7 @@ def test_a_digest_missed_within_the_grace_runs_once_when_the_bot_is_back(service
     assert len(slack.bot_messages(STAFF_CHANNEL)) == 1
 
 
-def test_a_digest_missed_beyond_the_grace_is_skipped_not_run_late(services, slack) -> None:  # type: ignore[no-untyped-def]
+def test_a_digest_missed_beyond_the_grace_is_skipped_not_run_late(services, slack) -> None:
     events = run_after_downtime(services, datetime(2026, 11, 22, 20, 0, tzinfo=PARIS),
                                 datetime(2026, 11, 23, 23, 30, tzinfo=PARIS), "digest_weekly")
     assert [e.code for e in events if e.job_id == "digest_weekly"] == [EVENT_JOB_MISSED]
@@ -85,7 +86,7 @@ def test_a_digest_missed_beyond_the_grace_is_skipped_not_run_late(services, slac
     assert any(line.startswith("digest_weekly") and "2026-11-30T09:00:00+01:00" in line for line in lines)
 
 
-def test_several_missed_runs_are_coalesced_into_one(services) -> None:  # type: ignore[no-untyped-def]
+def test_several_missed_runs_are_coalesced_into_one(services) -> None:
     # Down from 20:00 to 20:40: eight runs of the five-minute retry job were missed.
     events = run_after_downtime(services, datetime(2026, 11, 22, 20, 0, tzinfo=PARIS),
                                 datetime(2026, 11, 22, 20, 40, tzinfo=PARIS), "digest_retry")
@@ -93,7 +94,7 @@ def test_several_missed_runs_are_coalesced_into_one(services) -> None:  # type: 
     assert not [e for e in events if e.job_id == "digest_weekly"]
 
 
-def test_jobs_list_shows_the_digest_jobs(services) -> None:  # type: ignore[no-untyped-def]
+def test_jobs_list_shows_the_digest_jobs(services) -> None:
     with time_machine.travel(datetime(2026, 11, 24, 12, 1, tzinfo=PARIS), tick=False):
         lines = list_jobs(services)
     starts = {line.split()[0]: line for line in lines}

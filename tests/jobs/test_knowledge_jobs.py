@@ -12,7 +12,7 @@ from jobs.knowledge import JOBS, sync_slack_channels
 from tests.support import MEMBER, STAFF, make_settings
 
 
-def test_opt_in_channels_are_ingested_paginated_incrementally_and_without_authors(slack: SlackStandin, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_opt_in_channels_are_ingested_paginated_incrementally_and_without_authors(slack: SlackStandin, database_url, db, clock, tmp_path) -> None:
     slack.page_size = 2  # several pages of conversations.history
     slack.add_message("C0ENTRAIDE", MEMBER, "Le local de Roubaix prête une imprimante 3D aux membres le samedi matin.")
     slack.add_message("C0ENTRAIDE", STAFF, f"Merci <@{MEMBER}> ! La clé de l'atelier est à l'accueil du local de Roubaix.")
@@ -43,7 +43,7 @@ def test_opt_in_channels_are_ingested_paginated_incrementally_and_without_author
     assert any(job.id == "knowledge_sync_slack" for job in JOBS)
 
 
-def test_thread_replies_are_followed_paginated_and_only_when_new(slack: SlackStandin, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_thread_replies_are_followed_paginated_and_only_when_new(slack: SlackStandin, database_url, db, clock, tmp_path) -> None:
     slack.page_size = 2  # several pages of conversations.replies too
     drill = slack.add_message("C0ENTRAIDE", MEMBER, "Quelqu'un sait où trouver une perceuse au local de Roubaix ?")
     slack.add_message("C0ENTRAIDE", STAFF, f"<@{MEMBER}> la perceuse est rangée dans l'armoire bleue de l'atelier.", thread_ts=drill["ts"])

@@ -14,12 +14,12 @@ from tests.bot.privacy.support import extra_tables
 from tests.support import FakeClock
 
 
-def _count(db, table) -> int:  # type: ignore[no-untyped-def]
+def _count(db, table) -> int:
     with db.engine.connect() as c:
         return c.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_rows_go_exactly_when_they_pass_their_retention(db, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_rows_go_exactly_when_they_pass_their_retention(db, settings, clock: FakeClock) -> None:
     now = clock()
     with extra_tables(db) as (schema, registry, t):
         with db.engine.begin() as c:
@@ -44,7 +44,7 @@ def test_rows_go_exactly_when_they_pass_their_retention(db, settings, clock: Fak
         assert _count(db, t["activity"]) == 0
 
 
-def test_retention_follows_the_settings(db, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_retention_follows_the_settings(db, settings, clock: FakeClock) -> None:
     short = settings.model_copy(update={"retention_qa_days": 7})
     with extra_tables(db) as (schema, registry, t):
         with db.engine.begin() as c:
@@ -53,7 +53,7 @@ def test_retention_follows_the_settings(db, settings, clock: FakeClock) -> None:
         assert purge_expired(db, short, now=clock(), registry=registry, metadata=schema)["privacy_test_qa_log"] == 1
 
 
-def test_the_daily_job_erases_the_profile_of_members_who_left_long_ago(db, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_the_daily_job_erases_the_profile_of_members_who_left_long_ago(db, settings, clock: FakeClock) -> None:
     services = build_services(settings, db=db, clock=clock)
     try:
         with db.session() as session:
@@ -71,7 +71,7 @@ def test_the_daily_job_erases_the_profile_of_members_who_left_long_ago(db, setti
     assert JOBS[0].trigger(settings) == {"trigger": "cron", "hour": 3, "minute": 40}
 
 
-def test_report_gives_rows_and_oldest_row_per_table(db, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_report_gives_rows_and_oldest_row_per_table(db, settings, clock: FakeClock) -> None:
     with db.session() as session:
         session.add(Member(user_id="U0A", role="member", created_at=clock() - timedelta(days=10), updated_at=clock()))
         session.add(Member(user_id="U0B", role="member", created_at=clock() - timedelta(days=3), updated_at=clock()))

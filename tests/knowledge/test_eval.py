@@ -35,7 +35,7 @@ def score(kb: KnowledgeBase) -> tuple[float, float, list[str]]:
     return good / len(EVAL["answerable"]), declined / len(EVAL["decline"]), misses
 
 
-def test_evaluation_set_meets_the_targets(db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_evaluation_set_meets_the_targets(db, clock) -> None:
     assert len(EVAL["answerable"]) + len(EVAL["decline"]) >= 40
     answerable, declined, misses = score(KnowledgeBase(db, clock=clock))
     assert answerable >= ANSWERABLE_FLOOR, misses

@@ -137,12 +137,12 @@ def _member_list(ctx: CafeContext, user_id: str, cafe_id: int) -> tuple[str, lis
             ui.member_questions(cafe, ctx.cafes.questions(cafe_id, viewer=user_id), lang, ctx.display_name))
 
 
-def whispering_errors(handler):  # type: ignore[no-untyped-def]
+def whispering_errors(handler):
     """Button handlers let a CafeError (closed intake, unknown question…) through; the member
     who pressed gets its message privately, in their language."""
 
     @functools.wraps(handler)
-    def run(ctx, **kwargs):  # type: ignore[no-untyped-def]
+    def run(ctx, **kwargs):
         try:
             return handler(ctx, **kwargs)
         except CafeError as exc:
@@ -153,7 +153,7 @@ def whispering_errors(handler):  # type: ignore[no-untyped-def]
 
 
 # -- /cafe --------------------------------------------------------------------------------------
-def run_command(ctx: CafeContext, command, client, respond):  # type: ignore[no-untyped-def]
+def run_command(ctx: CafeContext, command, client, respond):
     user_id = command["user_id"]
     lang = ctx.lang(user_id)
     words = (command.get("text") or "").strip().split(maxsplit=1)
@@ -232,20 +232,20 @@ def _export(ctx: CafeContext, rest: str, client: Any, user_id: str, lang: str) -
 
 
 # -- member buttons -----------------------------------------------------------------------------
-def on_ask(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_ask(ctx: CafeContext, body, action, client, respond):
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), cafe_id=payload_id(action.get("value")))
     if problem:
         whisper(respond, problem)
 
 
 @whispering_errors
-def on_list(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_list(ctx: CafeContext, body, action, respond):
     text, blocks = _member_list(ctx, _user(body), payload_id(action.get("value")))
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
 @whispering_errors
-def on_vote(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_vote(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     result = ctx.cafes.toggle_vote(payload_id(action.get("value")), user_id)
@@ -257,7 +257,7 @@ def on_vote(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped
         respond(text=message, blocks=[section(message)], replace_original=True)
 
 
-def on_add_anyway(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_add_anyway(ctx: CafeContext, body, action, respond):
     data = payload_json(action.get("value"))
     text, blocks = _submit_and_render(ctx, _user(body), payload_id(data.get("cafe_id")), str(data.get("text") or ""),
                                       bool(data.get("anonymous")), force=True)
@@ -265,7 +265,7 @@ def on_add_anyway(ctx: CafeContext, body, action, respond):  # type: ignore[no-u
 
 
 @whispering_errors
-def on_edit(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_edit(ctx: CafeContext, body, action, client, respond):
     user_id = _user(body)
     question = ctx.cafes.question(payload_id(action.get("value")), user_id)
     if not question.mine:
@@ -275,7 +275,7 @@ def on_edit(ctx: CafeContext, body, action, client, respond):  # type: ignore[no
 
 
 @whispering_errors
-def on_withdraw(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_withdraw(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     question = ctx.cafes.withdraw(payload_id(action.get("value")), user_id)
@@ -286,7 +286,7 @@ def on_withdraw(ctx: CafeContext, body, action, respond):  # type: ignore[no-unt
 
 # -- facilitator buttons ------------------------------------------------------------------------
 @whispering_errors
-def on_moderate(ctx: CafeContext, body, action, respond):  # type: ignore[no-untyped-def]
+def on_moderate(ctx: CafeContext, body, action, respond):
     user_id = _user(body)
     lang = ctx.lang(user_id)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
@@ -301,7 +301,7 @@ def on_moderate(ctx: CafeContext, body, action, respond):  # type: ignore[no-unt
 
 
 @whispering_errors
-def on_merge(ctx: CafeContext, body, action, client, respond):  # type: ignore[no-untyped-def]
+def on_merge(ctx: CafeContext, body, action, client, respond):
     user_id = _user(body)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
         whisper(respond, ctx.refused(user_id))
@@ -312,7 +312,7 @@ def on_merge(ctx: CafeContext, body, action, client, respond):  # type: ignore[n
 
 
 # -- modals -------------------------------------------------------------------------------------
-def ack_ask(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def ack_ask(ctx: CafeContext, ack, body, view):
     lang = ctx.cached_lang(_user(body))
     text = (_value(view["state"]["values"], "cafe_question") or "").strip()
     if not text:
@@ -323,7 +323,7 @@ def ack_ask(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
         ack()
 
 
-def run_ask(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-def]
+def run_ask(ctx: CafeContext, body, view, client):
     user_id = _user(body)
     values = view["state"]["values"]
     text = (_value(values, "cafe_question") or "").strip()
@@ -336,7 +336,7 @@ def run_ask(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-de
     _dm(client, user_id, message, blocks)
 
 
-def on_edit_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def on_edit_submit(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     meta = payload_json(view.get("private_metadata"))
     text = _value(view["state"]["values"], "cafe_question")
@@ -372,7 +372,7 @@ def parse_cafe_view(view: dict, tz: tzinfo) -> tuple[CafeDraft | None, dict[str,
     ), {}
 
 
-def ack_cafe(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def ack_cafe(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     lang = ctx.cached_lang(user_id)
     if not ctx.can(user_id, Permission.MANAGE_CAFE):
@@ -391,7 +391,7 @@ def ack_cafe(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
     ack()
 
 
-def run_cafe(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-def]
+def run_cafe(ctx: CafeContext, body, view, client):
     user_id = _user(body)
     if not ctx.can(user_id, Permission.MANAGE_CAFE):
         return
@@ -416,7 +416,7 @@ def run_cafe(ctx: CafeContext, body, view, client):  # type: ignore[no-untyped-d
     _dm(client, user_id, message)
 
 
-def on_merge_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def on_merge_submit(ctx: CafeContext, ack, body, view):
     user_id = _user(body)
     lang = ctx.cached_lang(user_id)
     if not ctx.can(user_id, Permission.MODERATE_CAFE):
@@ -433,7 +433,7 @@ def on_merge_submit(ctx: CafeContext, ack, body, view):  # type: ignore[no-untyp
 
 
 # -- message shortcut and DM intake -------------------------------------------------------------
-def on_shortcut(ctx: CafeContext, body, client, respond):  # type: ignore[no-untyped-def]
+def on_shortcut(ctx: CafeContext, body, client, respond):
     text = ((body.get("message") or {}).get("text") or "")[:MAX_QUESTION_CHARS]
     problem = _open_ask(ctx, client, body["trigger_id"], _user(body), text=text)
     if problem:

@@ -50,7 +50,7 @@ def on_home_opened(ctx: Services, event: SlackEvent) -> bool:
     return True
 
 
-def unknown_command(ctx: Services, ack, command):  # type: ignore[no-untyped-def]
+def unknown_command(ctx: Services, ack, command):
     lang = ctx.members.cached_language(command.get("user_id"))
     ack(response_type="ephemeral", text=unknown_command_text(command.get("command", "?"), lang))
 

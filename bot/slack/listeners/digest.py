@@ -49,7 +49,7 @@ def _tell_user(client: Any, body: dict[str, Any], user_id: str, text: str) -> No
 
 
 def _state_name(lang: str, state: str) -> str:
-    return STATE_NAMES[lang].get(state, state)  # type: ignore[index]
+    return STATE_NAMES[lang].get(state, state)
 
 
 # -- what the digest notices in public channels -----------------------------------------------
@@ -66,7 +66,7 @@ def record_reaction_removed(ctx: DigestContext, event: Any) -> None:
 
 
 # -- preview buttons ----------------------------------------------------------------------------
-def decide(ctx: DigestContext, body, client, action):  # type: ignore[no-untyped-def]
+def decide(ctx: DigestContext, body, client, action):
     user_id = body["user"]["id"]
     if not ctx.is_staff(user_id):
         _refuse(ctx, client, body, user_id)
@@ -80,7 +80,7 @@ def decide(ctx: DigestContext, body, client, action):  # type: ignore[no-untyped
         _tell_user(client, body, user_id, DIGEST("already_done", lang, state=_state_name(lang, outcome.state)))
 
 
-def open_intro_modal(ctx: DigestContext, ack, body, client, action):  # type: ignore[no-untyped-def]
+def open_intro_modal(ctx: DigestContext, ack, body, client, action):
     ack()
     user_id = body["user"]["id"]
     if not ctx.is_staff(user_id):
@@ -102,7 +102,7 @@ def _intro(view: dict[str, Any]) -> str:
     return (view["state"]["values"].get(INTRO_BLOCK, {}).get(INTRO_INPUT, {}).get("value") or "").strip()
 
 
-def check_intro(ctx: DigestContext, ack, body, view):  # type: ignore[no-untyped-def]
+def check_intro(ctx: DigestContext, ack, body, view):
     user_id = body["user"]["id"]
     lang = ctx.services.members.cached_language(user_id)
     if not ctx.is_staff(user_id):
@@ -114,7 +114,7 @@ def check_intro(ctx: DigestContext, ack, body, view):  # type: ignore[no-untyped
     ack()
 
 
-def save_intro(ctx: DigestContext, body, view, client):  # type: ignore[no-untyped-def]
+def save_intro(ctx: DigestContext, body, view, client):
     user_id = body["user"]["id"]
     if not ctx.is_staff(user_id):  # checked at the ack too; a lazy listener runs regardless
         return
@@ -129,7 +129,7 @@ def save_intro(ctx: DigestContext, body, view, client):  # type: ignore[no-untyp
 
 
 # -- /digest ------------------------------------------------------------------------------------
-def digest_command(ctx: DigestContext, command, respond):  # type: ignore[no-untyped-def]
+def digest_command(ctx: DigestContext, command, respond):
     services = ctx.services
     user_id = command["user_id"]
     lang = services.members.language(user_id)

@@ -17,7 +17,7 @@ def acting_user(body: dict[str, Any]) -> str | None:
     return body.get("user_id") or (user if isinstance(user, str) else None) or event.get("user")
 
 
-def failure_reporter(services):  # type: ignore[no-untyped-def]
+def failure_reporter(services):
     """Tells the member something went wrong (for `bot.core.runtime.reported` around lazy listeners)."""
 
     def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:

@@ -89,7 +89,7 @@ def on_channel_join(ctx: GrowthContext, event: SlackEvent) -> None:
 
 
 # -- /stats -------------------------------------------------------------------------------------
-def ack_stats(ctx: GrowthContext, ack, command):  # type: ignore[no-untyped-def]
+def ack_stats(ctx: GrowthContext, ack, command):
     user_id = command.get("user_id")
     lang = ctx.services.members.cached_language(user_id)
     if not ctx.services.roles.can(user_id, Permission.VIEW_STATS):
@@ -98,7 +98,7 @@ def ack_stats(ctx: GrowthContext, ack, command):  # type: ignore[no-untyped-def]
     ack(response_type="ephemeral", text=GROWTH("working", lang))
 
 
-def run_stats(ctx: GrowthContext, command, client, respond):  # type: ignore[no-untyped-def]
+def run_stats(ctx: GrowthContext, command, client, respond):
     services, settings = ctx.services, ctx.services.settings
     user_id = command.get("user_id")
     if not services.roles.can(user_id, Permission.VIEW_STATS):

@@ -155,7 +155,7 @@ def on_reaction(ctx: KnowledgeContext, event: SlackEvent) -> bool:
 
 
 # -- /ask ---------------------------------------------------------------------------------------
-def ack_ask(ctx: KnowledgeContext, ack, command):  # type: ignore[no-untyped-def]
+def ack_ask(ctx: KnowledgeContext, ack, command):
     lang = ctx.services.members.cached_language(command.get("user_id"))
     text = (command.get("text") or "").strip()
     if not text:
@@ -166,7 +166,7 @@ def ack_ask(ctx: KnowledgeContext, ack, command):  # type: ignore[no-untyped-def
         ack(response_type="ephemeral", text=KB_SLACK("searching", lang))
 
 
-def run_ask(ctx: KnowledgeContext, command, respond, client):  # type: ignore[no-untyped-def]
+def run_ask(ctx: KnowledgeContext, command, respond, client):
     user, text = command["user_id"], (command.get("text") or "").strip()
     if not text:
         return
@@ -190,7 +190,7 @@ def _set_mode(ctx: KnowledgeContext, respond: Any, user: str, channel: str, args
 
 
 # -- buttons ------------------------------------------------------------------------------------
-def feedback(ctx: KnowledgeContext, body, action, client):  # type: ignore[no-untyped-def]
+def feedback(ctx: KnowledgeContext, body, action, client):
     user = body["user"]["id"]
     lang = ctx.lang(user)
     value = "up" if action["action_id"] == FEEDBACK_UP else "down"
@@ -203,7 +203,7 @@ def feedback(ctx: KnowledgeContext, body, action, client):  # type: ignore[no-un
         )
 
 
-def hand_off(ctx: KnowledgeContext, body, action, client):  # type: ignore[no-untyped-def]
+def hand_off(ctx: KnowledgeContext, body, action, client):
     db, settings = ctx.services.db, ctx.services.settings
     user = body["user"]["id"]
     lang = ctx.lang(user)
@@ -241,7 +241,7 @@ def _open_save_modal(ctx: KnowledgeContext, client: Any, trigger_id: str, user: 
     client.views_open(trigger_id=trigger_id, view=save_modal(default_title(text), text, ctx.lang(user), metadata))
 
 
-def on_shortcut(ctx: KnowledgeContext, ack, shortcut, client):  # type: ignore[no-untyped-def]
+def on_shortcut(ctx: KnowledgeContext, ack, shortcut, client):
     user = shortcut["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
         ack()
@@ -252,7 +252,7 @@ def on_shortcut(ctx: KnowledgeContext, ack, shortcut, client):  # type: ignore[n
     _open_save_modal(ctx, client, shortcut["trigger_id"], user, shortcut["channel"]["id"], message.get("ts", ""), message_text(message))
 
 
-def on_save_button(ctx: KnowledgeContext, ack, body, action, client):  # type: ignore[no-untyped-def]
+def on_save_button(ctx: KnowledgeContext, ack, body, action, client):
     ack()
     user = body["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
@@ -270,7 +270,7 @@ def _save_title(view: dict[str, Any]) -> str:
     return (view["state"]["values"].get(SAVE_TITLE_BLOCK, {}).get(SAVE_TITLE_INPUT, {}).get("value") or "").strip()
 
 
-def ack_save(ctx: KnowledgeContext, ack, body, view):  # type: ignore[no-untyped-def]
+def ack_save(ctx: KnowledgeContext, ack, body, view):
     user = body["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
         ack(response_action="errors", errors={SAVE_TITLE_BLOCK: ctx.refused(user, cached=True)})
@@ -281,7 +281,7 @@ def ack_save(ctx: KnowledgeContext, ack, body, view):  # type: ignore[no-untyped
     ack()
 
 
-def run_save(ctx: KnowledgeContext, body, view, client):  # type: ignore[no-untyped-def]
+def run_save(ctx: KnowledgeContext, body, view, client):
     user = body["user"]["id"]
     if not ctx.can(user, Permission.CURATE_KNOWLEDGE):
         return
@@ -324,7 +324,7 @@ def message_text(message: dict[str, Any]) -> str:
     return "\n".join(sections) if sections else message.get("text", "")
 
 
-def _replier(body: dict[str, Any], client: Any, user: str):  # type: ignore[no-untyped-def]
+def _replier(body: dict[str, Any], client: Any, user: str):
     def reply(text: str) -> None:
         if body.get("response_url"):
             WebhookClient(body["response_url"]).send(response_type="ephemeral", replace_original=False, text=text)

@@ -35,14 +35,14 @@ def _dm_channel(client: Any, user_id: str) -> str:
     return client.conversations_open(users=user_id)["channel"]["id"]
 
 
-def show(ctx: Services, command, respond):  # type: ignore[no-untyped-def]
+def show(ctx: Services, command, respond):
     user_id = command["user_id"]
     lang = ctx.members.language(user_id)
     blocks = privacy_blocks(*_kept(ctx, user_id, lang), lang, ctx.settings)
     respond(response_type="ephemeral", text=TEXTS("title", lang), blocks=blocks)
 
 
-def send_export(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def send_export(ctx: Services, body, client, respond):
     user_id = body["user"]["id"]
     lang = ctx.members.language(user_id)
     now = ctx.clock()
@@ -60,21 +60,21 @@ def send_export(ctx: Services, body, client, respond):  # type: ignore[no-untype
 # Opting out or in switches before the ack, so that the very next event already sees the new
 # choice. Bolt starts lazy listeners alongside the ack function, so the redraw switches too (it
 # is idempotent): what it draws can't predate the choice.
-def opt_out_then_ack(ctx: Services, ack, body):  # type: ignore[no-untyped-def]
+def opt_out_then_ack(ctx: Services, ack, body):
     opt_out(ctx.members, body["user"]["id"])
     ack()
 
 
-def opt_in_then_ack(ctx: Services, ack, body):  # type: ignore[no-untyped-def]
+def opt_in_then_ack(ctx: Services, ack, body):
     opt_in(ctx.members, body["user"]["id"])
     ack()
 
 
-def redraw_opted_out(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def redraw_opted_out(ctx: Services, body, client, respond):
     _redraw(ctx, body, client, respond, opted_out=True)
 
 
-def redraw_opted_in(ctx: Services, body, client, respond):  # type: ignore[no-untyped-def]
+def redraw_opted_in(ctx: Services, body, client, respond):
     _redraw(ctx, body, client, respond, opted_out=False)
 
 
@@ -90,14 +90,14 @@ def _redraw(ctx: Services, body: dict[str, Any], client: Any, respond: Any, *, o
     respond(response_type="ephemeral", replace_original=True, text=done, blocks=blocks)
 
 
-def ask_to_confirm_erase(ctx: Services, ack, body, client):  # type: ignore[no-untyped-def]
+def ask_to_confirm_erase(ctx: Services, ack, body, client):
     ack()
     user_id = body["user"]["id"]
     lang = ctx.members.language(user_id)
     client.views_open(trigger_id=body["trigger_id"], view=erase_modal(what_we_keep(ctx.db, user_id), lang, user_id))
 
 
-def check_erase(ctx: Services, ack, body, view):  # type: ignore[no-untyped-def]
+def check_erase(ctx: Services, ack, body, view):
     user_id = body["user"]["id"]
     if view.get("private_metadata") != user_id:
         lang = ctx.members.language(user_id)
@@ -106,7 +106,7 @@ def check_erase(ctx: Services, ack, body, view):  # type: ignore[no-untyped-def]
     ack()
 
 
-def erase_member(ctx: Services, body, client, view):  # type: ignore[no-untyped-def]
+def erase_member(ctx: Services, body, client, view):
     user_id = body["user"]["id"]
     if view.get("private_metadata") != user_id:
         return

@@ -69,7 +69,7 @@ def respond(event_type: str, handler: Callable[..., Any], priority: int = 50) ->
     return EventHandler(event_type, handler, priority)
 
 
-def ack_only(ack):  # type: ignore[no-untyped-def]
+def ack_only(ack):
     ack()
 
 

@@ -72,11 +72,11 @@ def all_text(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def cafes(bot: BotHarness):  # type: ignore[no-untyped-def]
+def cafes(bot: BotHarness):
     return bot.services.extras["cafe"]
 
 
-def create_cafe(bot: BotHarness, **form) -> int:  # type: ignore[no-untyped-def]
+def create_cafe(bot: BotHarness, **form) -> int:
     bot.command(FACILITATOR, "/cafe", "new", channel="C0GENERAL")
     result = bot.client.view_submission(FACILITATOR, last_view(bot), cafe_form(**form))
     assert result.status == 200 and not result.body, result.body

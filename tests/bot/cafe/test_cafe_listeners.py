@@ -17,11 +17,11 @@ OTHER = "U0OTHER"
 
 
 @pytest.fixture(autouse=True)
-def other_member(slack) -> None:  # type: ignore[no-untyped-def]
+def other_member(slack) -> None:
     slack.add_user(OTHER, "dominique")
 
 
-def ask_by_modal(bot: BotHarness, user: str, cafe_id: int, text: str, anonymous: bool = False):  # type: ignore[no-untyped-def]
+def ask_by_modal(bot: BotHarness, user: str, cafe_id: int, text: str, anonymous: bool = False):
     bot.client.block_action(user, {"action_id": "cafe_ask", "value": str(cafe_id), "type": "button"}, channel_id="C0GENERAL",
                             message=announcement(bot))
     bot.wait_idle()

@@ -16,11 +16,11 @@ from tests.bot.cafe.cafe_support import CLOSES, PARIS, STARTS, draft, make_cafe
 
 
 @pytest.fixture
-def cafes(db, clock) -> CafeService:  # type: ignore[no-untyped-def]
+def cafes(db, clock) -> CafeService:
     return CafeService(db, clock, PARIS)
 
 
-def count(db, model) -> int:  # type: ignore[no-untyped-def]
+def count(db, model) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(model))
 
@@ -29,7 +29,7 @@ def count(db, model) -> int:  # type: ignore[no-untyped-def]
     ("text", "code"),
     [("   ", "question_empty"), ("x" * 1001, "question_too_long")],
 )
-def test_empty_or_overlong_questions_are_refused_and_nothing_is_saved(cafes, db, text, code) -> None:  # type: ignore[no-untyped-def]
+def test_empty_or_overlong_questions_are_refused_and_nothing_is_saved(cafes, db, text, code) -> None:
     cafe = make_cafe(cafes)
     with pytest.raises(CafeError) as refused:
         cafes.submit(cafe.id, "U1", text)
@@ -37,12 +37,12 @@ def test_empty_or_overlong_questions_are_refused_and_nothing_is_saved(cafes, db,
     assert count(db, Question) == 0
 
 
-def test_a_question_of_exactly_1000_characters_is_accepted(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_of_exactly_1000_characters_is_accepted(cafes) -> None:
     cafe = make_cafe(cafes)
     assert cafes.submit(cafe.id, "U1", "é" * 1000).question is not None
 
 
-def test_late_questions_and_votes_on_a_closed_cafe_are_refused(cafes, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_late_questions_and_votes_on_a_closed_cafe_are_refused(cafes, db, clock) -> None:
     cafe = make_cafe(cafes)
     question = cafes.submit(cafe.id, "U1", "Quelle place pour l'éthique ?").question
     clock.set(CLOSES.astimezone(timezone.utc) + timedelta(minutes=1))
@@ -55,7 +55,7 @@ def test_late_questions_and_votes_on_a_closed_cafe_are_refused(cafes, db, clock)
     assert count(db, Question) == 1 and count(db, Vote) == 0
 
 
-def test_closing_by_hand_refuses_questions_and_reopening_takes_them_again(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_closing_by_hand_refuses_questions_and_reopening_takes_them_again(cafes) -> None:
     cafe = make_cafe(cafes)
     cafes.set_status(cafe.id, "closed")
     with pytest.raises(CafeError):
@@ -64,7 +64,7 @@ def test_closing_by_hand_refuses_questions_and_reopening_takes_them_again(cafes)
     assert cafes.submit(cafe.id, "U1", "Pas trop tard").question is not None
 
 
-def test_a_vote_toggles_and_counts_once_per_member(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_a_vote_toggles_and_counts_once_per_member(cafes) -> None:
     cafe = make_cafe(cafes)
     q = cafes.submit(cafe.id, "U1", "Comment former les bénévoles ?").question
     assert cafes.toggle_vote(q.id, "U2").votes == 1
@@ -73,7 +73,7 @@ def test_a_vote_toggles_and_counts_once_per_member(cafes) -> None:  # type: igno
     assert (again.voted, again.votes) == (False, 1)
 
 
-def test_pending_questions_need_approval_before_members_see_or_vote(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_pending_questions_need_approval_before_members_see_or_vote(cafes) -> None:
     cafe = make_cafe(cafes, approval_required=True)
     q = cafes.submit(cafe.id, "U1", "Faut-il une charte IA ?").question
     assert q.status == "pending"
@@ -84,7 +84,7 @@ def test_pending_questions_need_approval_before_members_see_or_vote(cafes) -> No
     assert [v.id for v in cafes.questions(cafe.id)] == [q.id]
 
 
-def test_a_near_duplicate_is_offered_instead_of_saved_unless_forced(cafes, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_near_duplicate_is_offered_instead_of_saved_unless_forced(cafes, db) -> None:
     cafe = make_cafe(cafes)
     first = cafes.submit(cafe.id, "U1", "Comment l'IA peut-elle aider les petites associations ?").question
     offer = cafes.submit(cafe.id, "U2", "Comment les petites associations peuvent-elles utiliser l'IA ?")
@@ -96,13 +96,13 @@ def test_a_near_duplicate_is_offered_instead_of_saved_unless_forced(cafes, db) -
     assert forced.question is not None and count(db, Question) == 3
 
 
-def test_similarity_folds_accents_and_case(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_similarity_folds_accents_and_case(cafes) -> None:
     cafe = make_cafe(cafes)
     cafes.submit(cafe.id, "U1", "Éthique et données des bénéficiaires")
     assert cafes.submit(cafe.id, "U2", "ETHIQUE des DONNEES beneficiaires ?").similar
 
 
-def test_merge_keeps_every_distinct_voter_exactly_once(cafes, db) -> None:  # type: ignore[no-untyped-def]
+def test_merge_keeps_every_distinct_voter_exactly_once(cafes, db) -> None:
     cafe = make_cafe(cafes)
     target = cafes.submit(cafe.id, "U1", "Comment financer un projet IA ?").question
     source = cafes.submit(cafe.id, "U2", "Quelles subventions pour l'IA solidaire ?").question
@@ -122,7 +122,7 @@ def test_merge_keeps_every_distinct_voter_exactly_once(cafes, db) -> None:  # ty
         cafes.merge(source.id, target.id)
 
 
-def test_members_edit_and_withdraw_only_their_own_questions_before_closing(cafes, clock) -> None:  # type: ignore[no-untyped-def]
+def test_members_edit_and_withdraw_only_their_own_questions_before_closing(cafes, clock) -> None:
     cafe = make_cafe(cafes)
     q = cafes.submit(cafe.id, "U1", "Première version").question
     with pytest.raises(CafeError) as other:
@@ -135,7 +135,7 @@ def test_members_edit_and_withdraw_only_their_own_questions_before_closing(cafes
     assert late.value.code == "intake_closed"
 
 
-def test_cafe_dates_are_checked(cafes, clock) -> None:  # type: ignore[no-untyped-def]
+def test_cafe_dates_are_checked(cafes, clock) -> None:
     with pytest.raises(CafeError) as after:
         cafes.create_cafe("U0FACIL", draft(closes_at=STARTS + timedelta(hours=1)))
     assert after.value.code == "closes_after_start"
@@ -144,7 +144,7 @@ def test_cafe_dates_are_checked(cafes, clock) -> None:  # type: ignore[no-untype
     assert past.value.code == "starts_in_past"
 
 
-def test_reminders_are_scheduled_and_move_with_the_dates(cafes, clock) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_are_scheduled_and_move_with_the_dates(cafes, clock) -> None:
     cafe = make_cafe(cafes)
     due = {kind: at for kind, (at, _sent) in cafes.reminders(cafe.id).items()}
     assert due["announce"] == clock()
@@ -158,12 +158,12 @@ def test_reminders_are_scheduled_and_move_with_the_dates(cafes, clock) -> None: 
     assert moved["announce"] == due["announce"]
 
 
-def test_a_short_intake_gets_no_48_hour_reminder(cafes, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_intake_gets_no_48_hour_reminder(cafes, clock) -> None:
     cafe = make_cafe(cafes, closes_at=clock() + timedelta(hours=20), starts_at=clock() + timedelta(hours=30))
     assert "closing" not in cafes.reminders(cafe.id)
 
 
-def test_reminder_claim_is_once_only(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_reminder_claim_is_once_only(cafes) -> None:
     make_cafe(cafes)
     (reminder_id, kind, _cafe), = cafes.due_reminders()
     assert kind == "announce"
@@ -172,7 +172,7 @@ def test_reminder_claim_is_once_only(cafes) -> None:  # type: ignore[no-untyped-
     assert cafes.due_reminders() == []
 
 
-def test_export_ranks_by_votes_and_never_names_an_anonymous_author(cafes) -> None:  # type: ignore[no-untyped-def]
+def test_export_ranks_by_votes_and_never_names_an_anonymous_author(cafes) -> None:
     cafe = make_cafe(cafes)
     named = cafes.submit(cafe.id, "U0CAMILLE", "Quels usages de l'IA dans l'insertion ?").question
     secret = cafes.submit(cafe.id, "U0SECRET", "Peut-on refuser l'IA au travail ?", anonymous=True).question

@@ -29,7 +29,7 @@ def openai_server() -> Iterator[OpenAIStandin]:
 
 
 @pytest.fixture
-def llm_bot(slack, database_url, db, clock, tmp_path, openai_server) -> Iterator[BotHarness]:  # type: ignore[no-untyped-def]
+def llm_bot(slack, database_url, db, clock, tmp_path, openai_server) -> Iterator[BotHarness]:
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key="test",
                              openai_base_url=openai_server.url + "/v1", openai_embedding_model="text-embedding-3-small")
     harness = BotHarness(settings, db, slack, clock)

@@ -11,7 +11,7 @@ from bot.core.members import MemberDirectory
 from tests.bot.cafe.cafe_support import PARIS, make_cafe
 
 
-def seed(db, clock) -> int:  # type: ignore[no-untyped-def]
+def seed(db, clock) -> int:
     directory = MemberDirectory(db, lambda _uid: None, clock)
     directory.upsert({"user_id": "U0CAMILLE", "display_name": "camille"})
     directory.upsert({"user_id": "U0SECRET", "display_name": "dominique"})
@@ -23,7 +23,7 @@ def seed(db, clock) -> int:  # type: ignore[no-untyped-def]
     return cafe.id
 
 
-def test_export_markdown_ranks_and_hides_the_anonymous_author(settings, db, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_export_markdown_ranks_and_hides_the_anonymous_author(settings, db, clock, capsys) -> None:
     cafe_id = seed(db, clock)
     assert main(["cafe", "export", str(cafe_id), "--format", "md"], settings=settings) == 0
     out = capsys.readouterr().out
@@ -34,7 +34,7 @@ def test_export_markdown_ranks_and_hides_the_anonymous_author(settings, db, cloc
     assert "dominique" not in out and "U0SECRET" not in out
 
 
-def test_export_csv(settings, db, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_export_csv(settings, db, clock, capsys) -> None:
     cafe_id = seed(db, clock)
     assert main(["cafe", "export", str(cafe_id), "--format", "csv"], settings=settings) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -42,13 +42,13 @@ def test_export_csv(settings, db, clock, capsys) -> None:  # type: ignore[no-unt
     assert all(r["theme"] for r in rows)
 
 
-def test_unknown_cafe_is_a_clear_message_and_exit_2(settings, db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_cafe_is_a_clear_message_and_exit_2(settings, db, capsys) -> None:
     assert main(["cafe", "export", "999", "--format", "md"], settings=settings) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "no café with id 999" in captured.err and "Traceback" not in captured.err
 
 
-def test_list(settings, db, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_list(settings, db, clock, capsys) -> None:
     cafe_id = seed(db, clock)
     assert main(["cafe", "list"], settings=settings) == 0
     line = capsys.readouterr().out.strip()

@@ -10,7 +10,7 @@ from tests.bot.digest.helpers import WEEK, seed_week
 from tests.support import make_settings
 
 
-def test_preview_writes_the_three_files(slack, database_url, db, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_preview_writes_the_three_files(slack, database_url, db, tmp_path, capsys) -> None:
     settings = make_settings(slack, database_url)
     seed_week(db, DigestRecorder(db, settings.tz))
     out = tmp_path / "preview"
@@ -23,7 +23,7 @@ def test_preview_writes_the_three_files(slack, database_url, db, tmp_path, capsy
     assert json.loads((out / "digest.json").read_text())["blocks"][0]["type"] == "header"
 
 
-def test_a_bad_week_is_a_clear_error(slack, database_url, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_week_is_a_clear_error(slack, database_url, tmp_path, capsys) -> None:
     settings = make_settings(slack, database_url)
     assert main(["digest", "preview", "--out", str(tmp_path / "x"), "--week", "2026-13"], settings=settings) == 2
     err = capsys.readouterr().err

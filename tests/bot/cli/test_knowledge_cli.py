@@ -9,7 +9,7 @@ from bot.cli.main import main
 from bot.core.settings import Settings
 
 
-def test_ask_json_one_question_and_stdin_lines(database_url, tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_one_question_and_stdin_lines(database_url, tmp_path, capsys, monkeypatch) -> None:
     settings = Settings(_env_file=None, database_url=database_url)
     assert main(["ask", "--json", "Qui finance DIGISET ?"], settings=settings) == 0
     [line] = capsys.readouterr().out.splitlines()
@@ -24,7 +24,7 @@ def test_ask_json_one_question_and_stdin_lines(database_url, tmp_path, capsys, m
     assert (first["language"], first["answered"], second["answered"]) == ("en", True, False)
 
 
-def test_reindex_reports_unchanged_files_the_second_time(database_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_reindex_reports_unchanged_files_the_second_time(database_url, capsys) -> None:
     settings = Settings(_env_file=None, database_url=database_url)
     assert main(["knowledge", "reindex"], settings=settings) == 0
     assert main(["knowledge", "reindex"], settings=settings) == 0

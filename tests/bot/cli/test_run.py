@@ -119,7 +119,7 @@ def test_missing_credential_names_the_variable(tmp_path: Path) -> None:
     assert result.stderr.strip() == "sogabot: configuration error: SLACK_BOT_TOKEN is required for HTTP mode (SLACK_SIGNING_SECRET is set)"
 
 
-def test_socket_mode_opens_its_connection_through_slack_api_url(slack: SlackStandin, settings) -> None:  # type: ignore[no-untyped-def]
+def test_socket_mode_opens_its_connection_through_slack_api_url(slack: SlackStandin, settings) -> None:
     from pydantic import SecretStr
 
     from bot.slack.app import build_app

@@ -9,14 +9,14 @@ from bot.console.repl import run_console
 from bot.core.settings import Settings
 
 
-def _run(script: str, database_url: str, tmp_path, role: str = "member") -> str:  # type: ignore[no-untyped-def]
+def _run(script: str, database_url: str, tmp_path, role: str = "member") -> str:
     out = io.StringIO()
     settings = Settings(_env_file=None, database_url=database_url, outbox_dir=tmp_path / "outbox")
     assert run_console(settings, role=role, stdin=io.StringIO(script), stdout=out) == 0
     return out.getvalue()
 
 
-def test_help_dm_and_unknown_command(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_help_dm_and_unknown_command(database_url: str, tmp_path) -> None:
     shown = _run("help\nbonjour\n/nimportequoi\nquit\n", database_url, tmp_path)
     assert "a direct message to the bot" in shown
     assert "── SOGA in your DMs ──" in shown
@@ -24,14 +24,14 @@ def test_help_dm_and_unknown_command(database_url: str, tmp_path) -> None:  # ty
     assert "Traceback" not in shown
 
 
-def test_roles_and_people(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_roles_and_people(database_url: str, tmp_path) -> None:
     shown = _run("whoami\nas sofia\nwhoami\nas nobody\n", database_url, tmp_path, role="facilitator")
     assert "(U0CONSOLE, fr-FR, facilitator)" in shown
     assert "you are now sofia (staff)" in shown
     assert "unknown person 'nobody'" in shown
 
 
-def test_english_member_gets_english(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_english_member_gets_english(database_url: str, tmp_path) -> None:
     shown = _run("as alex\nhello\n", database_url, tmp_path)
     assert "Hello, I'm the SOGA bot" in shown or "HELLO, I'M THE SOGA BOT" in shown
 

@@ -6,7 +6,7 @@ from bot.core.event_ledger import EventLedger
 from tests.support import FakeClock
 
 
-def test_claim_once_then_take_over_after_the_lease(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_claim_once_then_take_over_after_the_lease(db, clock: FakeClock) -> None:
     ledger = EventLedger(db, clock)
     assert ledger.claim("Ev1", "message", payload="{}")
     assert not ledger.claim("Ev1", "message")
@@ -17,7 +17,7 @@ def test_claim_once_then_take_over_after_the_lease(db, clock: FakeClock) -> None
     assert not ledger.claim("Ev1", "message")
 
 
-def test_abandoned_events_are_given_up_after_three_attempts(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_abandoned_events_are_given_up_after_three_attempts(db, clock: FakeClock) -> None:
     ledger = EventLedger(db, clock)
     ledger.claim("Ev2", "message", payload="{}")
     taken = []
@@ -28,7 +28,7 @@ def test_abandoned_events_are_given_up_after_three_attempts(db, clock: FakeClock
     assert ledger.status("Ev2") == "failed"
 
 
-def test_prune_keeps_a_week(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_prune_keeps_a_week(db, clock: FakeClock) -> None:
     ledger = EventLedger(db, clock)
     ledger.claim("Ev3", "message")
     ledger.complete("Ev3")
@@ -39,13 +39,13 @@ def test_prune_keeps_a_week(db, clock: FakeClock) -> None:  # type: ignore[no-un
     assert ledger.status("Ev3") is None
 
 
-def test_effects_are_claimed_once(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_effects_are_claimed_once(db, clock: FakeClock) -> None:
     ledger = EventLedger(db, clock)
     assert ledger.claim_effect("Ev4", "reply")
     assert not ledger.claim_effect("Ev4", "reply")
 
 
-def test_queued_items_are_taken_once_by_concurrent_workers(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_queued_items_are_taken_once_by_concurrent_workers(db, clock: FakeClock) -> None:
     import threading
 
     ledger = EventLedger(db, clock)
@@ -71,7 +71,7 @@ def test_queued_items_are_taken_once_by_concurrent_workers(db, clock: FakeClock)
     assert {ledger.status(event_id) for event_id in taken} == {"processing"}
 
 
-def test_take_serves_the_oldest_first_and_can_wait_for_a_grace_period(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_take_serves_the_oldest_first_and_can_wait_for_a_grace_period(db, clock: FakeClock) -> None:
     ledger = EventLedger(db, clock)
     ledger.enqueue("EvOLD", "message", "{}")
     clock.advance(seconds=30)
@@ -81,7 +81,7 @@ def test_take_serves_the_oldest_first_and_can_wait_for_a_grace_period(db, clock:
     assert ledger.take(5) == [("EvNEW", "{}")]
 
 
-def test_a_pooled_connection_the_server_closed_is_replaced(db, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_a_pooled_connection_the_server_closed_is_replaced(db, clock: FakeClock) -> None:
     """The ack path's statements skip the checkout ping (one round trip, not three)."""
     import pytest
     from sqlalchemy import text

@@ -14,7 +14,7 @@ from tests.support import MEMBER, BotHarness
 
 
 @pytest.fixture
-def web(settings, db, slack, clock):  # type: ignore[no-untyped-def]
+def web(settings, db, slack, clock):
     harness = BotHarness(settings, db, slack, clock, queue_work=True)
     yield harness
     harness.close()
@@ -78,7 +78,7 @@ def test_a_request_claiming_to_be_stored_work_is_handled_as_any_other(web: BotHa
     assert web.responses("forged")
 
 
-def test_without_a_worker_the_web_process_runs_what_waited_too_long(web: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_worker_the_web_process_runs_what_waited_too_long(web: BotHarness, clock) -> None:
     assert web.client.send_event(_dm(web, "Qui finance DIGISET ?"), event_id="Ev0NOWORKER").status == 200
     assert web.app.stored_work.take_over_stale() == 0  # a worker may still take it
     clock.advance(minutes=2)
@@ -88,7 +88,7 @@ def test_without_a_worker_the_web_process_runs_what_waited_too_long(web: BotHarn
     assert web.run_worker() == 0
 
 
-def test_an_item_whose_worker_died_is_run_once_by_recovery(web: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_item_whose_worker_died_is_run_once_by_recovery(web: BotHarness, clock) -> None:
     result, key = web.client.command("/ask", "Qui finance DIGISET ?", MEMBER, web.slack.dm_channel(MEMBER))
     assert result.status == 200
     [(item_id, _payload)] = web.services.ledger.take(10)  # a worker took it, then was killed

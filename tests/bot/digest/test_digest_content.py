@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +22,7 @@ from tests.bot.digest.helpers import IN_WEEK, WEEK, message, seed_week, ts_at
 TZ = ZoneInfo("Europe/Paris")
 
 
-def build(db, tmp_path, **kwargs):  # type: ignore[no-untyped-def]
+def build(db, tmp_path, **kwargs):
     return build_digest(
         WEEK, db=db, tz=TZ, sources=sources_for(db, TZ, kwargs.pop("extras", {}), [tmp_path / "none"]),
         lookups=SlackLookups(channel_name=lambda c: {"C0ENTRAIDE": "entraide", "C0GENERAL": "general"}.get(c),
@@ -42,7 +42,7 @@ def test_weeks_are_iso_weeks_in_the_community_time_zone() -> None:
         parse_week("2025-W53")
 
 
-def test_only_public_channels_are_recorded_and_replies_count_on_their_thread(db) -> None:  # type: ignore[no-untyped-def]
+def test_only_public_channels_are_recorded_and_replies_count_on_their_thread(db) -> None:
     seeds = seed_week(db, DigestRecorder(db, TZ))
     with db.session() as session:
         threads = {t.ts: t for t in session.execute(select(DigestThread)).scalars()}
@@ -54,7 +54,7 @@ def test_only_public_channels_are_recorded_and_replies_count_on_their_thread(db)
     assert urls == ["https://example.org/crm", "https://outils.example.net/guide"]
 
 
-def test_a_deleted_message_leaves_the_digest(db) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_message_leaves_the_digest(db) -> None:
     recorder = DigestRecorder(db, TZ)
     seeds = seed_week(db, recorder)
     recorder.record_message({"type": "message", "subtype": "message_deleted", "channel": "C0ENTRAIDE",
@@ -64,7 +64,7 @@ def test_a_deleted_message_leaves_the_digest(db) -> None:  # type: ignore[no-unt
         assert session.execute(select(DigestLink).where(DigestLink.url == "https://example.org/crm")).first() is None
 
 
-def test_digest_ranks_threads_welcomes_by_name_and_respects_opt_out(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_digest_ranks_threads_welcomes_by_name_and_respects_opt_out(db, tmp_path) -> None:
     seeds = seed_week(db, DigestRecorder(db, TZ))
     content = build(db, tmp_path)
     assert [t["ts"] for t in content.threads] == [seeds["busy"], seeds["small"]]
@@ -76,7 +76,7 @@ def test_digest_ranks_threads_welcomes_by_name_and_respects_opt_out(db, tmp_path
     assert "1 nouveau membre" in content.intro and "3 membres" in content.intro and content.intro_source == "fixed"
 
 
-def test_an_empty_week_gives_a_short_digest(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_week_gives_a_short_digest(db, tmp_path) -> None:
     content = build(db, tmp_path)
     assert content.is_quiet and content.threads == [] and "calme" in content.intro
     html, text = render_html(content), render_text(content)
@@ -84,7 +84,7 @@ def test_an_empty_week_gives_a_short_digest(db, tmp_path) -> None:  # type: igno
     assert len(digest_blocks(content)) <= 5
 
 
-def test_email_escapes_member_text_and_blocks_stay_within_limits(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_email_escapes_member_text_and_blocks_stay_within_limits(db, tmp_path) -> None:
     recorder = DigestRecorder(db, TZ)
     for n in range(60):
         ts = ts_at(IN_WEEK, n)
@@ -99,20 +99,20 @@ def test_email_escapes_member_text_and_blocks_stay_within_limits(db, tmp_path) -
     assert not any("<script>" in json.dumps(b) for b in blocks)
 
 
-def test_llm_intro_is_used_and_one_inventing_numbers_falls_back(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_llm_intro_is_used_and_one_inventing_numbers_falls_back(db, tmp_path) -> None:
     seed_week(db, DigestRecorder(db, TZ))
     warm = build(db, tmp_path, complete=lambda messages: "Une belle semaine : 3 membres et 1 nouvelle arrivée, bienvenue !")
     assert warm.intro_source == "llm" and warm.intro.startswith("Une belle semaine")
     invented = build(db, tmp_path, complete=lambda messages: "Bravo aux 500 participants du hackathon !")
     assert invented.intro_source == "fixed"
 
-    def down(messages):  # type: ignore[no-untyped-def]
+    def down(messages):
         raise LLMUnavailable("timeout")
 
     assert build(db, tmp_path, complete=down).intro_source == "fixed"
 
 
-def test_providers_from_other_capabilities_win(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_providers_from_other_capabilities_win(db, tmp_path) -> None:
     extras = {
         "digest_figures": lambda monday: {"members": 138, "joins": 4, "actives": 31},
         "open_cafes": lambda: [{"title": "Café IAssos de décembre", "when": "12 décembre"}],
@@ -122,7 +122,7 @@ def test_providers_from_other_capabilities_win(db, tmp_path) -> None:  # type: i
     assert "Café IAssos de décembre" in render_text(content)
 
 
-def test_upcoming_events_come_from_knowledge_files_of_kind_event(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_upcoming_events_come_from_knowledge_files_of_kind_event(tmp_path) -> None:
     (tmp_path / "agenda.md").write_text(
         "---\ntitle: Agenda\nkind: event\n---\n# Agenda\n- 3 décembre 2026, Lille : hackathon données sportives ;\n"
         "- 1er mars 2027 : assemblée générale\n- 2 novembre 2026 : déjà passé\n", encoding="utf-8")
@@ -137,7 +137,7 @@ def test_upcoming_events_come_from_knowledge_files_of_kind_event(tmp_path) -> No
     ]
 
 
-def test_retention_purges_text_once_sent_and_after_the_limit(db) -> None:  # type: ignore[no-untyped-def]
+def test_retention_purges_text_once_sent_and_after_the_limit(db) -> None:
     seeds = seed_week(db, DigestRecorder(db, TZ))
     assert purge_expired(db, IN_WEEK + timedelta(days=3), 21, TZ) == 0
     purge_expired(db, IN_WEEK + timedelta(days=22), 21, TZ)
@@ -147,7 +147,7 @@ def test_retention_purges_text_once_sent_and_after_the_limit(db) -> None:  # typ
         assert session.execute(select(DigestLink)).first() is None
 
 
-def test_purge_week_text_keeps_other_weeks(db) -> None:  # type: ignore[no-untyped-def]
+def test_purge_week_text_keeps_other_weeks(db) -> None:
     recorder = DigestRecorder(db, TZ)
     seeds = seed_week(db, recorder)
     later = ts_at(IN_WEEK + timedelta(days=7))

@@ -10,19 +10,19 @@ from tests.bot.digest.helpers import WEEK, seed_week
 from tests.support import MEMBER, STAFF, STAFF_CHANNEL, DIGEST_CHANNEL
 
 
-def preview_message(bot):  # type: ignore[no-untyped-def]
+def preview_message(bot):
     issue = workflow_for(bot.services).get(WEEK)
     return next(m for m in bot.slack.bot_messages(STAFF_CHANNEL) if m["ts"] == issue.preview_ts)
 
 
-def press(bot, user, action_id, message):  # type: ignore[no-untyped-def]
+def press(bot, user, action_id, message):
     result = bot.client.block_action(user, {"action_id": action_id, "value": WEEK, "type": "button"},
                                      channel_id=STAFF_CHANNEL, message=message)
     bot.wait_idle()
     return result
 
 
-def test_public_messages_become_thread_candidates(bot) -> None:  # type: ignore[no-untyped-def]
+def test_public_messages_become_thread_candidates(bot) -> None:
     parent = bot.post(MEMBER, "C0ENTRAIDE", "Un guide utile : https://guide.example.org")
     assert parent.status == 200
     ts = bot.slack.ws.messages["C0ENTRAIDE"][-1]["ts"]
@@ -34,7 +34,7 @@ def test_public_messages_become_thread_candidates(bot) -> None:  # type: ignore[
         assert thread.reply_count == 1 and thread.excerpt.startswith("Un guide utile")
 
 
-def test_a_member_pressing_approve_is_refused_and_nothing_happens(bot) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_pressing_approve_is_refused_and_nothing_happens(bot) -> None:
     seed_week(bot.services.db, DigestRecorder(bot.services.db, bot.settings.tz))
     workflow_for(bot.services).run_weekly(WEEK)
     message = preview_message(bot)
@@ -46,7 +46,7 @@ def test_a_member_pressing_approve_is_refused_and_nothing_happens(bot) -> None: 
     assert bot.slack.bot_messages(DIGEST_CHANNEL) == []
 
 
-def test_staff_approves_with_a_double_click_and_it_is_posted_once(bot) -> None:  # type: ignore[no-untyped-def]
+def test_staff_approves_with_a_double_click_and_it_is_posted_once(bot) -> None:
     workflow_for(bot.services).run_weekly(WEEK)
     message = preview_message(bot)
     press(bot, STAFF, "digest_approve", message)
@@ -58,7 +58,7 @@ def test_staff_approves_with_a_double_click_and_it_is_posted_once(bot) -> None: 
     assert told == ["Ce digest est déjà envoyé : rien n'a été renvoyé."]
 
 
-def test_intro_modal_refuses_members_and_saves_for_staff(bot) -> None:  # type: ignore[no-untyped-def]
+def test_intro_modal_refuses_members_and_saves_for_staff(bot) -> None:
     workflow_for(bot.services).run_weekly(WEEK)
     press(bot, STAFF, "digest_edit_intro", preview_message(bot))
     (opened,) = [i.data for i in bot.slack.feed if i.kind == "view_open"]
@@ -75,7 +75,7 @@ def test_intro_modal_refuses_members_and_saves_for_staff(bot) -> None:  # type: 
     assert "Intro de l'équipe" in json.dumps(preview_message(bot)["blocks"], ensure_ascii=False)
 
 
-def test_digest_command_is_for_staff(bot) -> None:  # type: ignore[no-untyped-def]
+def test_digest_command_is_for_staff(bot) -> None:
     _result, key = bot.command(MEMBER, "/digest", "status")
     assert "réservée" in bot.responses(key)[0]["text"]
     _result, key = bot.command(STAFF, "/digest", "preview")

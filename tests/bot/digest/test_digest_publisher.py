@@ -38,7 +38,7 @@ class RecordingPublisher:
         return [{"type": "section", "text": {"type": "mrkdwn", "text": content.subject}}]
 
 
-def test_a_week_from_draft_to_sent_goes_through_the_publisher(slack, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_week_from_draft_to_sent_goes_through_the_publisher(slack, database_url, db, clock, tmp_path) -> None:
     services = make_services(slack, database_url, db, clock, tmp_path)
     publisher = RecordingPublisher()
     workflow = DigestWorkflow(db, services.settings, clock, publisher, None, lambda week: build_for(services, week))

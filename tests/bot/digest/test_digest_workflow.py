@@ -20,13 +20,13 @@ from tests.support import STAFF, STAFF_CHANNEL, DIGEST_CHANNEL, make_settings
 
 
 @pytest.fixture
-def mailchimp(clock) -> Iterator[MailchimpStandin]:  # type: ignore[no-untyped-def]
+def mailchimp(clock) -> Iterator[MailchimpStandin]:
     with MailchimpStandin(member_count=140) as server:
         server.clock = clock
         yield server
 
 
-def make_services(slack, database_url, db, clock, tmp_path, mailchimp=None, **overrides):  # type: ignore[no-untyped-def]
+def make_services(slack, database_url, db, clock, tmp_path, mailchimp=None, **overrides):
     if mailchimp is not None:
         overrides.update(mailchimp_api_key=SecretStr("test-us1"), mailchimp_list_id="list123", mailchimp_api_url=mailchimp.url)
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", **overrides)
@@ -36,7 +36,7 @@ def make_services(slack, database_url, db, clock, tmp_path, mailchimp=None, **ov
 
 
 @pytest.fixture
-def services(slack, database_url, db, clock, tmp_path, mailchimp):  # type: ignore[no-untyped-def]
+def services(slack, database_url, db, clock, tmp_path, mailchimp):
     services = make_services(slack, database_url, db, clock, tmp_path, mailchimp, digest_test_emails="a@soga.org, b@soga.org")
     yield services
     services.executor.shutdown()
@@ -54,7 +54,7 @@ def test_next_quarter_hour_is_on_a_quarter_in_utc() -> None:
     assert next_quarter_hour(datetime(2026, 11, 23, 23, 50, tzinfo=timezone.utc)) == datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
 
 
-def test_approval_makes_exactly_these_mailchimp_calls(services, mailchimp, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_approval_makes_exactly_these_mailchimp_calls(services, mailchimp, slack, clock) -> None:
     clock.set(datetime(2026, 11, 23, 9, 7, tzinfo=timezone.utc))
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
@@ -97,7 +97,7 @@ def test_approval_makes_exactly_these_mailchimp_calls(services, mailchimp, slack
     assert not any(b["type"] == "actions" for b in preview["blocks"])  # no buttons once it is out
 
 
-def test_two_approvals_and_two_weekly_runs_send_once(services, mailchimp, slack) -> None:  # type: ignore[no-untyped-def]
+def test_two_approvals_and_two_weekly_runs_send_once(services, mailchimp, slack) -> None:
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
     workflow.run_weekly(WEEK)
@@ -111,7 +111,7 @@ def test_two_approvals_and_two_weekly_runs_send_once(services, mailchimp, slack)
     assert len(slack.bot_messages(DIGEST_CHANNEL)) == 1
 
 
-def test_a_mailchimp_500_leaves_it_approved_then_a_retry_sends_exactly_once(services, mailchimp, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_mailchimp_500_leaves_it_approved_then_a_retry_sends_exactly_once(services, mailchimp, slack, clock) -> None:
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
     mailchimp.fail("/actions/schedule", status=500)
@@ -137,7 +137,7 @@ def test_a_mailchimp_500_leaves_it_approved_then_a_retry_sends_exactly_once(serv
     assert workflow.retry_due() == []
 
 
-def test_a_checklist_not_ready_is_told_in_plain_words_and_nothing_is_lost(services, mailchimp, slack) -> None:  # type: ignore[no-untyped-def]
+def test_a_checklist_not_ready_is_told_in_plain_words_and_nothing_is_lost(services, mailchimp, slack) -> None:
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
     mailchimp.checklist_ready = False
@@ -150,7 +150,7 @@ def test_a_checklist_not_ready_is_told_in_plain_words_and_nothing_is_lost(servic
     assert len(mailchimp.campaigns) == 1 and len(schedules(mailchimp)) == 1
 
 
-def test_a_restart_mid_way_resumes_without_sending_twice(services, mailchimp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_restart_mid_way_resumes_without_sending_twice(services, mailchimp, clock) -> None:
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
     workflow.approve(WEEK, STAFF)
@@ -166,7 +166,7 @@ def test_a_restart_mid_way_resumes_without_sending_twice(services, mailchimp, cl
     assert len(schedules(mailchimp)) == 1 and list(mailchimp.campaigns) == [campaign_id]
 
 
-def test_send_now_setting_sends_instead_of_scheduling(slack, database_url, db, clock, tmp_path, mailchimp) -> None:  # type: ignore[no-untyped-def]
+def test_send_now_setting_sends_instead_of_scheduling(slack, database_url, db, clock, tmp_path, mailchimp) -> None:
     services = make_services(slack, database_url, db, clock, tmp_path, mailchimp, digest_send_mode="now")
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
@@ -175,7 +175,7 @@ def test_send_now_setting_sends_instead_of_scheduling(slack, database_url, db, c
     services.executor.shutdown()
 
 
-def test_without_mailchimp_the_digest_goes_to_the_outbox(slack, database_url, db, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_mailchimp_the_digest_goes_to_the_outbox(slack, database_url, db, clock, tmp_path) -> None:
     services = make_services(slack, database_url, db, clock, tmp_path)
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
@@ -190,7 +190,7 @@ def test_without_mailchimp_the_digest_goes_to_the_outbox(slack, database_url, db
     services.executor.shutdown()
 
 
-def test_skip_and_intro_edit(services, mailchimp) -> None:  # type: ignore[no-untyped-def]
+def test_skip_and_intro_edit(services, mailchimp) -> None:
     workflow = workflow_for(services)
     workflow.run_weekly(WEEK)
     assert workflow.edit_intro(WEEK, STAFF, "Une intro écrite par l'équipe.").changed
@@ -201,7 +201,7 @@ def test_skip_and_intro_edit(services, mailchimp) -> None:  # type: ignore[no-un
     assert mailchimp.calls == []
 
 
-def test_report_sync_stores_figures_and_compares_with_2024(services, mailchimp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_report_sync_stores_figures_and_compares_with_2024(services, mailchimp, clock) -> None:
     from bot.digest.service import newsletter_provider, sync_newsletter_reports
 
     mailchimp.add_report("c1", 1000, 0.45, 0.05, 0.30, send_time=clock() - timedelta(days=40), subject_line="Octobre")

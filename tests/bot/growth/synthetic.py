@@ -52,7 +52,6 @@ def _ts(moment: datetime) -> str:
 
 def build_history(seed: int = 7, members: int = 260, deleted_joiners: bool = True) -> History:
     rng = random.Random(seed)
-    span = (END - START).total_seconds()
     users: list[dict[str, Any]] = []
     messages: dict[str, list[dict[str, Any]]] = {c: [] for c in CHANNELS}
     joins: dict[str, float] = {}

@@ -25,15 +25,15 @@ AS_OF = [date(2026, 6, 30), date(2026, 5, 31), date(2026, 3, 29), date(2026, 4, 
 
 
 @pytest.fixture(scope="module")
-def history():  # type: ignore[no-untyped-def]
+def history():
     return build_history()
 
 
-def _import(db, path, progress=None):  # type: ignore[no-untyped-def]
+def _import(db, path, progress=None):
     return import_slack_export(db, str(path), PARIS, frozenset({HELP}), NOW, progress=progress)
 
 
-def test_history_is_big_enough_to_mean_something(history) -> None:  # type: ignore[no-untyped-def]
+def test_history_is_big_enough_to_mean_something(history) -> None:
     figures = expected_figures(history, AS_OF[0])
     assert len(history.users) > 250
     assert figures["joined_28d"] > 5 and figures["active_28d"] > 30 and figures["at_risk"] > 0
@@ -42,7 +42,7 @@ def test_history_is_big_enough_to_mean_something(history) -> None:  # type: igno
 
 
 @pytest.mark.parametrize("as_of", AS_OF, ids=str)
-def test_imported_export_gives_the_independently_computed_figures(db, tmp_path, history, as_of) -> None:  # type: ignore[no-untyped-def]
+def test_imported_export_gives_the_independently_computed_figures(db, tmp_path, history, as_of) -> None:
     path = tmp_path / "export.zip"
     write_export(history, str(path))
     lines: list[str] = []
@@ -52,12 +52,12 @@ def test_imported_export_gives_the_independently_computed_figures(db, tmp_path, 
     assert compute_stats(db, PARIS, as_of).figures == expected_figures(history, as_of)
 
 
-def test_importing_twice_changes_nothing(db, tmp_path, history) -> None:  # type: ignore[no-untyped-def]
+def test_importing_twice_changes_nothing(db, tmp_path, history) -> None:
     path = tmp_path / "export.zip"
     write_export(history, str(path), top_folder="SOGA Slack export/")
     _import(db, path)
 
-    def snapshot():  # type: ignore[no-untyped-def]
+    def snapshot():
         with db.session() as session:
             tables = [session.execute(select(m).order_by(*m.__table__.primary_key.columns)).scalars().all()
                       for m in (Activity, MemberWeek, MemberMonth, Question)]
@@ -72,7 +72,7 @@ def test_importing_twice_changes_nothing(db, tmp_path, history) -> None:  # type
     assert first[2] == expected_figures(history, AS_OF[0])
 
 
-def test_cli_imports_and_prints_the_json(db, settings, tmp_path, history, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_imports_and_prints_the_json(db, settings, tmp_path, history, capsys) -> None:
     path = tmp_path / "export.zip"
     write_export(history, str(path))
     settings = settings.model_copy(update={"help_channels": HELP})
@@ -85,20 +85,20 @@ def test_cli_imports_and_prints_the_json(db, settings, tmp_path, history, capsys
 
 
 @pytest.mark.parametrize("bad", ["2026-02-30", "30/06/2026", "yesterday", "2026-6-1"])
-def test_bad_as_of_is_one_clear_line_and_exit_2(settings, bad, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bad_as_of_is_one_clear_line_and_exit_2(settings, bad, capsys) -> None:
     assert main(["stats", "--json", "--as-of", bad], settings=settings) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1 and "YYYY-MM-DD" in captured.err
 
 
-def test_a_file_that_is_not_a_zip_is_refused_clearly(settings, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_zip_is_refused_clearly(settings, tmp_path, capsys) -> None:
     path = tmp_path / "export.zip"
     path.write_text("not a zip")
     assert main(["import-slack-export", str(path)], settings=settings) == 2
     assert "not a readable zip" in capsys.readouterr().err
 
 
-def _replay_live(db, history) -> None:  # type: ignore[no-untyped-def]
+def _replay_live(db, history) -> None:
     """The same history as Slack would have sent it: a baseline users.list, then events in order."""
     clock = FakeClock(datetime(2025, 12, 31, 12, tzinfo=timezone.utc))
     signs = history.first_signs
@@ -132,7 +132,7 @@ def _replay_live(db, history) -> None:  # type: ignore[no-untyped-def]
             recorder.reaction(payload, bot_user_id="UBOTSOGA")
 
 
-def test_live_events_give_the_same_figures_as_the_import(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_live_events_give_the_same_figures_as_the_import(db, tmp_path) -> None:
     history = build_history(seed=11, members=120, deleted_joiners=False)
     path = tmp_path / "export.zip"
     write_export(history, str(path))
@@ -150,7 +150,7 @@ def test_live_events_give_the_same_figures_as_the_import(db, tmp_path) -> None: 
     assert live == imported
 
 
-def test_opted_out_members_count_only_in_the_member_total(db, tmp_path, history) -> None:  # type: ignore[no-untyped-def]
+def test_opted_out_members_count_only_in_the_member_total(db, tmp_path, history) -> None:
     path = tmp_path / "export.zip"
     write_export(history, str(path))
     _import(db, path)
@@ -171,7 +171,7 @@ def test_opted_out_members_count_only_in_the_member_total(db, tmp_path, history)
     assert count == 0
 
 
-def test_channel_ids_map_from_folder_names(db, tmp_path, history) -> None:  # type: ignore[no-untyped-def]
+def test_channel_ids_map_from_folder_names(db, tmp_path, history) -> None:
     path = tmp_path / "export.zip"
     write_export(history, str(path))
     _import(db, path)

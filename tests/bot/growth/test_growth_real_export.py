@@ -29,7 +29,7 @@ def _zip(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_real_export_is_dated_by_ts_in_our_time_zone_not_by_file_name(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_export_is_dated_by_ts_in_our_time_zone_not_by_file_name(db, tmp_path) -> None:
     report = import_slack_export(db, str(_zip(tmp_path)), PARIS, frozenset(), datetime(2016, 8, 1, tzinfo=timezone.utc))
     assert report.users == 71 and report.skipped_files == []
     # Independently: human posts of #general by their Paris day.

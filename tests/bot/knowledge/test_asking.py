@@ -52,7 +52,7 @@ def _question(text: str, **kwargs: Any) -> Question:
     return Question(kwargs.pop("user_id", "U0MEMBER"), "C0GENERAL", text, kwargs.pop("surface", "mention"), **kwargs)
 
 
-def test_an_answer_is_logged_with_its_reply_ts(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_is_logged_with_its_reply_ts(db: Database, clock) -> None:
     conversation = Recording()
     answer = answer_question(KnowledgeBase(db, clock=clock), db, clock, _question("Qui finance DIGISET ?", message_ts="1.1", thread_ts="1.1"),
                              "fr", conversation)
@@ -62,14 +62,14 @@ def test_an_answer_is_logged_with_its_reply_ts(db: Database, clock) -> None:  # 
     assert row is not None and row.surface == "mention" and row.reply_ts == "1700000000.000900" and row.thread_ts == "1.1"
 
 
-def test_an_empty_question_gets_a_note_and_nothing_is_logged(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_question_gets_a_note_and_nothing_is_logged(db: Database, clock) -> None:
     conversation = Recording()
     assert answer_question(KnowledgeBase(db, clock=clock), db, clock, _question(""), "en", conversation) is None
     assert conversation.kinds() == ["say"] and "question" in conversation.calls[0][1].lower()
     assert records.recent_gaps(db, clock() - records.RATE_LIMIT_WINDOW) == []
 
 
-def test_the_rate_limit_speaks_except_in_quiet_mode(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_rate_limit_speaks_except_in_quiet_mode(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     for _ in range(records.RATE_LIMIT_QUESTIONS):
         answer_question(kb, db, clock, _question("Qui finance DIGISET ?"), "fr", Recording())
@@ -80,7 +80,7 @@ def test_the_rate_limit_speaks_except_in_quiet_mode(db: Database, clock) -> None
     assert quiet.calls == []
 
 
-def test_quiet_mode_posts_nothing_it_cannot_answer(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_quiet_mode_posts_nothing_it_cannot_answer(db: Database, clock) -> None:
     conversation = Recording()
     question = _question("Quelle est la couleur préférée du trésorier ?", surface="channel", message_ts="2.2", thread_ts="2.2",
                          quiet_if_unknown=True)
@@ -95,7 +95,7 @@ def openai() -> Iterator[OpenAIStandin]:
     server.stop()
 
 
-def test_a_follow_up_reads_the_thread_and_streams_the_llm_answer(db: Database, clock, openai: OpenAIStandin) -> None:  # type: ignore[no-untyped-def]
+def test_a_follow_up_reads_the_thread_and_streams_the_llm_answer(db: Database, clock, openai: OpenAIStandin) -> None:
     openai.responder = lambda messages: "DIGISET est financé par le programme COSME [1]."
     llm = LLM(LLMConfig(api_key="test-key", model="gpt-test", base_url=openai.url + "/v1", embedding_model=None, timeout_seconds=2))
     conversation = Recording(history=[("member", "Parle-moi de DIGISET"), ("assistant", "DIGISET est un projet européen.")])

@@ -35,7 +35,7 @@ def test_language_from_the_question_with_the_locale_as_tie_breaker() -> None:
     assert detect_language("DIGISET", "en") == "en"
 
 
-def test_reindex_is_incremental(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reindex_is_incremental(db: Database, clock, tmp_path: Path) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "jardin.md").write_text("---\ntitle: Jardin partagé\n---\n## Horaires\nLe jardin ouvre le mardi.\n", encoding="utf-8")
@@ -54,7 +54,7 @@ def test_reindex_is_incremental(db: Database, clock, tmp_path: Path) -> None:  #
     assert not kb.ask("Combien de cadres compte la ruche ?").answered
 
 
-def test_french_question_gets_a_sourced_extractive_answer(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_french_question_gets_a_sourced_extractive_answer(db: Database, clock) -> None:
     answer = KnowledgeBase(db, clock=clock).ask("Qui finance DIGISET ?", "en")
     assert answer.answered and answer.language == "fr"
     assert "COSME" in answer.text and "[1]" in answer.text
@@ -62,14 +62,14 @@ def test_french_question_gets_a_sourced_extractive_answer(db: Database, clock) -
     assert len(answer.sources) <= 5
 
 
-def test_english_question_is_answered_in_english(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_english_question_is_answered_in_english(db: Database, clock) -> None:
     answer = KnowledgeBase(db, clock=clock).ask("Who funds the SETS project?", "fr")
     assert answer.answered and answer.language == "en"
     assert answer.text.startswith("Here is what")
     assert "Horizon Europe" in answer.text
 
 
-def test_off_topic_and_unknown_facts_are_declined(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_off_topic_and_unknown_facts_are_declined(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     assert not kb.ask("Quelle est la recette du gâteau au yaourt ?").answered
     unknown = kb.ask("Quel est le montant total des recettes du SOGA en 2024 ?")
@@ -77,7 +77,7 @@ def test_off_topic_and_unknown_facts_are_declined(db: Database, clock) -> None: 
     assert "pas trouvé" in unknown.text
 
 
-def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_both_backends_rank_with_the_same_bm25(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     kb.ensure_indexed()
     hits = index.lexical_search(db, [("digiset",), ("financ",)]).hits
@@ -92,14 +92,14 @@ def test_the_engine_looks_for_the_rarest_terms_within_a_row_budget() -> None:
     assert index.candidate_terms(["a", "b"], {"a": 3, "b": 4}) == ["a", "b"]
 
 
-def test_a_question_costs_one_statement_once_the_statistics_are_cached(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_costs_one_statement_once_the_statistics_are_cached(db: Database, clock) -> None:
     from sqlalchemy import event
 
     kb = KnowledgeBase(db, clock=clock)
     kb.retrieve("Qui finance DIGISET ?")  # indexes, and caches the corpus statistics and the terms' frequencies
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
@@ -134,7 +134,7 @@ def _pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: Database, clock, tmp_path: Path) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "guide-du-local.pdf").write_bytes(_pdf([
@@ -149,7 +149,7 @@ def test_a_pdf_in_the_knowledge_dir_is_indexed_and_answers_with_its_source(db: D
     assert answer.sources[0].ref.endswith("guide-du-local.pdf")
 
 
-def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock, tmp_path: Path) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
     page = extra / "verger.md"
@@ -176,7 +176,7 @@ def test_names_and_counts_must_be_what_the_question_asks_for(db: Database, clock
     assert named.answered and "Vergers Urbains" in named.text
 
 
-def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database, clock) -> None:
     from bot.knowledge.channels import sync_channels
 
     parent = {"type": "message", "ts": "100.000001", "text": "Où trouver une perceuse au local ?", "reply_count": 1,

@@ -227,7 +227,7 @@ def openai() -> Iterator[OpenAIStandin]:
 
 
 @pytest.fixture
-def llm_bot(slack, database_url, db, clock, openai, tmp_path) -> Iterator[BotHarness]:  # type: ignore[no-untyped-def]
+def llm_bot(slack, database_url, db, clock, openai, tmp_path) -> Iterator[BotHarness]:
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key=SecretStr("test-key"),
                              openai_base_url=openai.url + "/v1", openai_timeout_seconds=0.5)
     harness = BotHarness(settings, db, slack, clock)

@@ -24,7 +24,7 @@ def add_member(db: Database, user_id: str, name: str, **values: object) -> None:
                            role="member", created_at=NOW - timedelta(days=400), updated_at=NOW, **values))
 
 
-def fill(db: Database, t: dict) -> None:  # type: ignore[type-arg]
+def fill(db: Database, t: dict) -> None:
     add_member(db, ME, "camille")
     add_member(db, OTHER, "alex")
     with db.engine.begin() as c:
@@ -41,7 +41,7 @@ def fill(db: Database, t: dict) -> None:  # type: ignore[type-arg]
             c.execute(insert(t["cafe_votes"]).values(question_id=question, user_id=voter))
 
 
-def figures(db: Database, activity) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+def figures(db: Database, activity) -> list[tuple]:
     """What growth computes from the raw rows: distinct actives and messages per day."""
     with db.engine.connect() as c:
         return c.execute(

@@ -42,7 +42,7 @@ def test_url_verification_echoes_the_challenge(bot: BotHarness) -> None:
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in result.body.decode()
 
 
-def test_redelivered_event_is_handled_once_even_across_a_restart(bot: BotHarness, settings, db, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_redelivered_event_is_handled_once_even_across_a_restart(bot: BotHarness, settings, db, slack, clock) -> None:
     event = _dm_event(bot)
     assert bot.client.send_event(event, event_id="Ev0DUPLICATE").status == 200
     bot.wait_idle()
@@ -59,7 +59,7 @@ def test_redelivered_event_is_handled_once_even_across_a_restart(bot: BotHarness
     assert len(slack.bot_messages(slack.dm_channel(MEMBER))) == 1
 
 
-def test_event_abandoned_by_a_crash_is_recovered_once(bot: BotHarness, clock) -> None:  # type: ignore[no-untyped-def]
+def test_event_abandoned_by_a_crash_is_recovered_once(bot: BotHarness, clock) -> None:
     event = _dm_event(bot)
     envelope = bot.client.envelope(event, "Ev0CRASHED")
     # The claim was written before the ack, then the process died before handling it.
@@ -88,7 +88,7 @@ def test_unknown_slash_command_gets_a_helpful_message(bot: BotHarness) -> None:
 
 
 def test_a_failing_listener_tells_the_member(bot: BotHarness) -> None:
-    def explode(_event):  # type: ignore[no-untyped-def]
+    def explode(_event):
         raise RuntimeError("boom")
 
     services = build_services(bot.settings, db=bot.services.db, clock=bot.clock)

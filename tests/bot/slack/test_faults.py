@@ -22,7 +22,7 @@ from tests.support import ENGLISH_MEMBER, MEMBER, BotHarness, FakeClock
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _dm(bot: BotHarness, user: str, text: str, event_id: str):  # type: ignore[no-untyped-def]
+def _dm(bot: BotHarness, user: str, text: str, event_id: str):
     message = bot.slack.add_message(bot.slack.dm_channel(user), user, text)
     event = dict(message, channel=bot.slack.dm_channel(user), channel_type="im", event_ts=message["ts"])
     result = bot.client.send_event(event, event_id=event_id)
@@ -39,7 +39,7 @@ def test_a_dm_reply_under_a_429_is_posted_exactly_once(bot: BotHarness) -> None:
     assert bot.services.ledger.status("Ev0RATE") == "done"
 
 
-def test_slack_500s_end_in_a_logged_error_and_the_member_told_once(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_slack_500s_end_in_a_logged_error_and_the_member_told_once(bot: BotHarness, caplog) -> None:
     # The reply's three attempts (one plus two retries with backoff) all get a 500.
     bot.slack.fail(r"chat\.postMessage$", status=500, times=3)
     with caplog.at_level(logging.ERROR):
@@ -51,7 +51,7 @@ def test_slack_500s_end_in_a_logged_error_and_the_member_told_once(bot: BotHarne
     assert bot.services.ledger.status("Ev0DOWN") == "failed"
 
 
-def test_when_slack_stays_down_nothing_crashes_and_the_next_event_is_answered(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_when_slack_stays_down_nothing_crashes_and_the_next_event_is_answered(bot: BotHarness, caplog) -> None:
     bot.slack.fail(r"chat\.postMessage$", kind="drop", times=6)  # the reply and the apology
     with caplog.at_level(logging.ERROR):
         assert _dm(bot, MEMBER, "bonjour", "Ev0GONE").status == 200
@@ -65,7 +65,7 @@ def test_when_slack_stays_down_nothing_crashes_and_the_next_event_is_answered(bo
 
 
 def test_a_process_killed_mid_event_then_redelivery_replies_exactly_once(
-    slack: SlackStandin, database_url: str, settings, db, tmp_path: Path  # type: ignore[no-untyped-def]
+    slack: SlackStandin, database_url: str, settings, db, tmp_path: Path
 ) -> None:
     port = _free_port()
     env = _env(
@@ -114,7 +114,7 @@ def test_a_process_killed_mid_event_then_redelivery_replies_exactly_once(
     assert restarted.services.ledger.status("Ev0KILLED") == "done"
 
 
-def test_concurrent_writers_never_show_database_is_locked(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_writers_never_show_database_is_locked(bot: BotHarness, caplog) -> None:
     """HTTP threads claim and finish events while a scheduler-like thread holds write
     transactions; on SQLite writers queue on busy_timeout instead of failing."""
     stop = threading.Event()

@@ -11,14 +11,14 @@ from tests.bot.privacy.support import scan_for
 from tests.support import ENGLISH_MEMBER, MEMBER, BotHarness
 
 
-def _privacy(bot: BotHarness, user: str) -> dict:  # type: ignore[type-arg]
+def _privacy(bot: BotHarness, user: str) -> dict:
     result, key = bot.command(user, "/privacy")
     assert result.status == 200
     (response,) = bot.responses(key)
     return response
 
 
-def _texts(blocks: list[dict]) -> str:  # type: ignore[type-arg]
+def _texts(blocks: list[dict]) -> str:
     parts = []
     for block in blocks:
         for item in [block.get("text") or {}, *block.get("elements", [])]:
@@ -26,18 +26,18 @@ def _texts(blocks: list[dict]) -> str:  # type: ignore[type-arg]
     return "\n".join(parts)
 
 
-def _action_ids(blocks: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def _action_ids(blocks: list[dict]) -> list[str]:
     return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
-def _press(bot: BotHarness, user: str, action_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _press(bot: BotHarness, user: str, action_id: str, **kwargs) -> None:
     result = bot.client.block_action(user, {"type": "button", "action_id": action_id, "block_id": "privacy_actions", **kwargs},
                                      channel_id=bot.slack.dm_channel(user))
     assert result.status == 200
     bot.wait_idle()
 
 
-def _files(bot: BotHarness) -> list[dict]:  # type: ignore[type-arg]
+def _files(bot: BotHarness) -> list[dict]:
     return [item.data for item in bot.slack.feed if item.kind == "file"]
 
 
