@@ -12,9 +12,11 @@ from bot.slack.app import build_app
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import SlackStandin
 from bot.slack.http_server import HttpServer
+from bot.core.runtime import TrackingExecutor
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
 from bot.store.db import Database
+from bot.web import build_web_app
 
 SIGNING_SECRET = "test-signing-secret"
 MEMBER = "U0MEMBER"
@@ -72,7 +74,7 @@ class BotHarness:
     """The app as it runs in production (HTTP mode), with Slack replaced by the stand-in."""
 
     def __init__(self, settings: Settings, db: Database, slack: SlackStandin, clock: FakeClock | None = None,
-                 *, queue_work: bool = False, **service_args: Any) -> None:
+                 *, queue_work: bool = False, threads: int | None = None, **service_args: Any) -> None:
         """`queue_work`: the web process of BACKGROUND_WORK=worker, with a worker beside it (its
         own services and app, as another process would have), which `wait_idle` drives."""
         self.settings = settings
@@ -82,12 +84,15 @@ class BotHarness:
         if clock is not None:
             kwargs["clock"] = clock
         self.services: Services = build_services(settings, db=db, **kwargs)
+        if threads is not None:  # a smaller pool than production's, to make a backlog
+            self.services.executor = TrackingExecutor(threads)
         self.app = build_app(self.services, token_verification=False, queue_work=queue_work)
         self.worker_services: Services | None = None
         if queue_work:
             self.worker_services = build_services(settings, db=db, **kwargs)
             self.worker = build_app(self.worker_services, token_verification=False).stored_work  # type: ignore[attr-defined]
-        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0).start()
+        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0,
+                                 web=build_web_app(self.services)).start()
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.client = SignedSlackClient(self.url, SIGNING_SECRET, response_url_base=slack.url + "/response")
 

@@ -17,6 +17,7 @@ is not counted as an edge: a package's __init__ is only an edge when named.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def _import_nodes_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
         yield from _import_nodes(node)
 
 
-def imports_of(module: str) -> set[str]:
+@functools.cache
+def imports_of(module: str) -> frozenset[str]:
     """Every dotted name `module` imports (resolved when relative)."""
     path = MODULES[module]
     is_package = path.name == "__init__.py"
@@ -78,7 +80,7 @@ def imports_of(module: str) -> set[str]:
         for alias in node.names:
             candidate = f"{base}.{alias.name}"
             names.add(candidate if candidate in MODULES else base)
-    return names
+    return frozenset(names)
 
 
 def project_edges() -> dict[str, set[str]]:
@@ -146,3 +148,16 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert "slack_bolt" in imports_of("bot.slack.app")
     assert "bot.core.services" in project_edges()["bot.slack.app"]
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _readme_folders() -> list[str]:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    return [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_the_readme_map_names_real_folders_and_every_layer() -> None:
+    folders = _readme_folders()
+    assert [folder for folder in folders if not (ROOT / folder).is_dir()] == []
+    layers = {"bot/core/", "bot/slack/", "bot/cli/", "bot/console/", "bot/store/", "integrations/", "prompts/",
+              *(name.replace(".", "/") + "/" for name in DOMAIN)}
+    assert layers - set(folders) == set()

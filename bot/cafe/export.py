@@ -7,25 +7,47 @@ import io
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.cafe.service import CafeInfo, QuestionView
+from bot.cafe.service import WEB_AUTHOR_PREFIX, CafeInfo, QuestionView
 from bot.cafe.texts import CAFE
+from bot.privacy.erasure import ERASED_PREFIX
 
 FORMATS = ("csv", "md")
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list): such a cell gets a
+# leading apostrophe, which Excel and LibreOffice show as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def author_label(question: QuestionView, display_name: Callable[[str], str], lang: str) -> str:
-    # QuestionView carries no author for anonymous questions; the label says so, nothing more.
-    if question.anonymous or question.author_user_id is None:
+    """Who asked, as every café view and export shows it: nobody for an anonymous question
+    (QuestionView carries no author then), "membre supprimé" for an erased member, the name a
+    web participant gave, else the member's display name."""
+    author = question.author_user_id
+    if question.anonymous or author is None:
         return CAFE("anonymous_author", lang)
-    return display_name(question.author_user_id)
+    if author.startswith(ERASED_PREFIX):
+        return CAFE("former_member", lang)
+    if author.startswith(WEB_AUTHOR_PREFIX):
+        return question.author_name or CAFE("web_participant", lang)
+    return display_name(author)
+
+
+def spreadsheet_cell(value: object) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_csv(questions: Sequence[QuestionView], display_name: Callable[[str], str], lang: str) -> str:
+    """CSV as French Excel opens it: a UTF-8 byte order mark, `;` between cells, and member
+    text that cannot turn into a formula."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["rank", "votes", "question", "theme", "status", "author"])
     for rank, q in enumerate(questions, 1):
-        writer.writerow([rank, q.votes, q.text, q.theme or "", CAFE("status_" + q.status, lang), author_label(q, display_name, lang)])
+        writer.writerow([rank, q.votes, *(spreadsheet_cell(v) for v in (
+            q.text, q.theme or "", CAFE("status_" + q.status, lang), author_label(q, display_name, lang)))])
     return out.getvalue()
 
 

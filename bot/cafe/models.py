@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, UTCDateTime, utcnow
@@ -34,6 +34,11 @@ class Cafe(Base):
     # questions always give the same themes (even from an LLM).
     themes_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     themes_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The secret part of the board's and join page's addresses (/cafe/<web_token>/board):
+    # whoever has the link may look and take part, nobody can guess it (migration 0009).
+    web_token: Mapped[str] = mapped_column(String(43), unique=True)
+    # Questions sent from the join page wait for a facilitator's approval (on by default).
+    web_approval_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -47,6 +52,9 @@ class Question(Base):
     author_user_id: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Questions from the join page: the name the participant chose to give, if any. Their
+    # author_user_id is "web:" and a random id of their browser, which names no one.
+    author_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="visible")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cafe_questions.id"), nullable=True)
     theme: Mapped[str | None] = mapped_column(String(80), nullable=True)

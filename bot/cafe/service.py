@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, select, update
@@ -29,6 +30,10 @@ MAX_TITLE_CHARS = 200
 LEXICAL_SIMILARITY = 0.5
 EMBEDDING_SIMILARITY = 0.85
 MAX_SIMILAR = 3
+# The intake may stay open while the café runs, so the room can ask and vote on the board.
+INTAKE_AFTER_START = timedelta(hours=12)
+MAX_WEB_NAME_CHARS = 80
+WEB_AUTHOR_PREFIX = "web:"
 
 # Statuses a member can see and vote for; facilitators also see pending and hidden ones.
 PUBLIC_STATUSES = ("visible", "answered")
@@ -54,6 +59,7 @@ class CafeDraft:
     announce_channel: str
     approval_required: bool = False
     language: str = "fr"
+    web_approval_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ class CafeInfo:
     question_count: int
     announcement_channel: str | None
     announcement_ts: str | None
+    web_token: str = ""
+    web_approval_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,8 @@ class QuestionView:
     voted: bool = False  # by the viewer
     mine: bool = False  # the viewer asked it
     created_at: datetime | None = None
+    # The name a web participant gave (None when anonymous or when asked from Slack).
+    author_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class VoteResult:
     voted: bool
     votes: int
     question: QuestionView
+    # The vote was there already: nothing changed, and the member is offered to withdraw it.
+    already: bool = False
 
 
 class CafeService:
@@ -127,8 +139,8 @@ class CafeService:
             raise CafeError("channel_missing")
         if draft.starts_at <= now:
             raise CafeError("starts_in_past")
-        if draft.closes_at > draft.starts_at:
-            raise CafeError("closes_after_start")
+        if draft.closes_at > draft.starts_at + INTAKE_AFTER_START:
+            raise CafeError("closes_after_start", hours=int(INTAKE_AFTER_START.total_seconds() // 3600))
         if draft.language not in ("fr", "en"):
             raise CafeError("bad_language")
         return replace(draft, title=title, place=" ".join(draft.place.split())[:500])
@@ -149,6 +161,7 @@ class CafeService:
                 title=draft.title, starts_at=draft.starts_at, closes_at=draft.closes_at, place=draft.place,
                 announce_channel=draft.announce_channel, approval_required=draft.approval_required,
                 language=draft.language, status="open", created_by_user_id=user_id, created_at=now, updated_at=now,
+                web_token=secrets.token_urlsafe(24), web_approval_required=draft.web_approval_required,
             )
             session.add(cafe)
             session.flush()
@@ -165,6 +178,7 @@ class CafeService:
             cafe.announce_channel, cafe.approval_required, cafe.language = (
                 draft.announce_channel, draft.approval_required, draft.language,
             )
+            cafe.web_approval_required = draft.web_approval_required
             cafe.updated_at = now
             self._schedule(session, cafe, cafe.created_at)
             return self._info(session, cafe)
@@ -204,6 +218,14 @@ class CafeService:
     def get(self, cafe_id: int) -> CafeInfo:
         with self.db.session() as session:
             return self._info(session, self._cafe(session, cafe_id))
+
+    def by_token(self, token: str) -> CafeInfo:
+        """The café whose web pages live at /cafe/<token>/…; unknown_cafe for any other token."""
+        with self.db.session() as session:
+            cafe = session.scalar(select(Cafe).where(Cafe.web_token == token)) if token else None
+            if cafe is None:
+                raise CafeError("unknown_cafe", ref="")
+            return self._info(session, cafe)
 
     def cafes(self, *, intake_open_only: bool = False) -> list[CafeInfo]:
         """Cafés by start time, the next one first."""
@@ -259,7 +281,8 @@ class CafeService:
             announce_channel=cafe.announce_channel, approval_required=cafe.approval_required,
             language=cafe.language, status=cafe.status, intake_open=self._intake_open(cafe),
             question_count=int(count or 0), announcement_channel=cafe.announcement_channel,
-            announcement_ts=cafe.announcement_ts,
+            announcement_ts=cafe.announcement_ts, web_token=cafe.web_token,
+            web_approval_required=cafe.web_approval_required,
         )
 
     # -- questions ---------------------------------------------------------------------------
@@ -272,11 +295,17 @@ class CafeService:
         return text
 
     def submit(
-        self, cafe_id: int, user_id: str, text: str, *, anonymous: bool = False, force: bool = False
+        self, cafe_id: int, user_id: str, text: str, *, anonymous: bool = False, force: bool = False,
+        author_name: str | None = None,
     ) -> Submission:
         """Add a question, unless a similar one exists and `force` is False: then nothing is
-        saved and the similar questions come back, so the member can vote for one instead."""
+        saved and the similar questions come back, so the member can vote for one instead.
+        A web participant's `user_id` starts with "web:"; their question waits for approval
+        when the café's web_approval_required says so."""
         text = self._check_text(text)
+        from_web = user_id.startswith(WEB_AUTHOR_PREFIX)
+        author_name = (" ".join((author_name or "").split())[:MAX_WEB_NAME_CHARS] or None) if from_web else None
+        anonymous = anonymous or (from_web and author_name is None)
         with self.db.session() as session:
             cafe = self._cafe(session, cafe_id)
             if not self._intake_open(cafe):
@@ -289,9 +318,10 @@ class CafeService:
             cafe = self._cafe(session, cafe_id)
             if not self._intake_open(cafe):  # it may have closed while we compared
                 raise CafeError("intake_closed", title=cafe.title)
+            needs_approval = cafe.approval_required or (from_web and cafe.web_approval_required)
             question = Question(
-                cafe_id=cafe_id, author_user_id=user_id, text=text, anonymous=anonymous,
-                status="pending" if cafe.approval_required else "visible", created_at=self.clock(),
+                cafe_id=cafe_id, author_user_id=user_id, text=text, anonymous=anonymous, author_name=author_name,
+                status="pending" if needs_approval else "visible", created_at=self.clock(),
             )
             session.add(question)
             session.flush()
@@ -357,32 +387,41 @@ class CafeService:
             return self._view(session, self._question(session, question_id), viewer)
 
     # -- votes -------------------------------------------------------------------------------
-    def toggle_vote(self, question_id: int, user_id: str) -> VoteResult:
-        """Vote, or take the vote back. The unique constraint settles concurrent clicks: a
-        second insert for the same member fails and the vote simply stands."""
+    def _votable(self, session: Session, question_id: int) -> Question:
+        question = self._question(session, question_id)
+        cafe = self._cafe(session, question.cafe_id)
+        if not self._intake_open(cafe):
+            raise CafeError("votes_closed", title=cafe.title)
+        if question.status not in PUBLIC_STATUSES:
+            raise CafeError("not_votable")
+        return question
+
+    def vote(self, question_id: int, user_id: str) -> VoteResult:
+        """Count the member's vote once. A second press changes nothing and says so
+        (`already`), so a vote is only ever taken back on purpose, with `unvote`. The unique
+        constraint settles concurrent presses: the losing insert fails and the vote stands."""
+        already = False
         try:
             with self.db.session() as session:
-                question = self._question(session, question_id)
-                cafe = self._cafe(session, question.cafe_id)
-                if not self._intake_open(cafe):
-                    raise CafeError("votes_closed", title=cafe.title)
-                if question.status not in PUBLIC_STATUSES:
-                    raise CafeError("not_votable")
-                # A statement, not session.delete(): a concurrent click may have taken the vote
-                # back already, and then there is simply nothing left to delete.
-                taken_back = session.execute(
-                    delete(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id)
-                ).rowcount
-                if taken_back:
-                    voted = False
-                else:
+                self._votable(session, question_id)
+                already = (session.scalar(
+                    select(func.count(Vote.id)).where(Vote.question_id == question_id, Vote.user_id == user_id)
+                ) or 0) > 0
+                if not already:
                     session.add(Vote(question_id=question_id, user_id=user_id, created_at=self.clock()))
-                    voted = True
-                session.flush()
+                    session.flush()
         except IntegrityError:
-            voted = True
+            already = True
         view = self.question(question_id, user_id)
-        return VoteResult(voted, view.votes, view)
+        return VoteResult(True, view.votes, view, already=already)
+
+    def unvote(self, question_id: int, user_id: str) -> VoteResult:
+        """Take the member's vote back; nothing happens when there was none."""
+        with self.db.session() as session:
+            self._votable(session, question_id)
+            session.execute(delete(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id))
+        view = self.question(question_id, user_id)
+        return VoteResult(False, view.votes, view)
 
     # -- moderation --------------------------------------------------------------------------
     def moderate(self, question_id: int, action: str) -> QuestionView:
@@ -430,6 +469,14 @@ class CafeService:
             views = self._views(session, rows, viewer)
         return sorted(views, key=lambda v: (-v.votes, v.created_at, v.id))
 
+    def voted_by(self, cafe_id: int, user_id: str) -> set[int]:
+        """The ids of the café's questions this member (or browser) has voted for."""
+        with self.db.session() as session:
+            return set(session.scalars(
+                select(Vote.question_id).join(Question, Question.id == Vote.question_id)
+                .where(Question.cafe_id == cafe_id, Vote.user_id == user_id)
+            ))
+
     def export_questions(self, cafe_id: int) -> list[QuestionView]:
         """What the export lists: every question still in play (not hidden, merged or withdrawn)."""
         return [q for q in self.questions(cafe_id, moderation=True) if q.status != "hidden"]
@@ -463,6 +510,7 @@ class CafeService:
                 id=q.id, cafe_id=q.cafe_id, text=q.text, status=q.status, votes=int(counts.get(q.id, 0)),
                 theme=q.theme, anonymous=q.anonymous, author_user_id=None if q.anonymous else q.author_user_id,
                 voted=q.id in mine, mine=viewer is not None and q.author_user_id == viewer, created_at=q.created_at,
+                author_name=None if q.anonymous else q.author_name,
             )
             for q in rows
         ]

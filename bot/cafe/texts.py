@@ -9,7 +9,7 @@ CAFE = Catalog(
         "title_too_long": {"fr": "Le titre dépasse {limit} caractères.", "en": "The title is longer than {limit} characters."},
         "channel_missing": {"fr": "Choisissez le canal où annoncer le café.", "en": "Please choose the channel to announce the café in."},
         "starts_in_past": {"fr": "La date du café est déjà passée.", "en": "The café's date is already past."},
-        "closes_after_start": {"fr": "La collecte des questions doit se terminer avant le début du café.", "en": "The question intake must close before the café starts."},
+        "closes_after_start": {"fr": "La collecte des questions doit se terminer au plus tard {hours} h après le début du café.", "en": "The question intake must close at most {hours} hours after the café starts."},
         "closes_in_past": {"fr": "La date de fin de collecte est déjà passée.", "en": "The intake closing time is already past."},
         "bad_language": {"fr": "Langue inconnue : choisissez français ou anglais.", "en": "Unknown language: choose French or English."},
         "bad_date": {"fr": "Indiquez une date et une heure.", "en": "Please give a date and a time."},
@@ -50,6 +50,8 @@ CAFE = Catalog(
         "status_withdrawn": {"fr": "retirée", "en": "withdrawn"},
         # export
         "anonymous_author": {"fr": "anonyme", "en": "anonymous"},
+        "former_member": {"fr": "membre supprimé", "en": "former member"},
+        "web_participant": {"fr": "participant·e (web)", "en": "participant (web)"},
         "export_intro": {"fr": "Café du {when} — {place}. {count} question(s), classées par votes.", "en": "Café on {when} — {place}. {count} question(s), ranked by votes."},
         "col_votes": {"fr": "Votes", "en": "Votes"},
         "col_question": {"fr": "Question", "en": "Question"},
@@ -94,7 +96,7 @@ CAFE = Catalog(
         "add_mine": {"fr": "Ajouter la mienne quand même", "en": "Add mine anyway"},
         "your_question": {"fr": "Votre question : {text}", "en": "Your question: {text}"},
         "vote": {"fr": "👍 Voter", "en": "👍 Vote"},
-        "unvote": {"fr": "✅ Voté (retirer)", "en": "✅ Voted (undo)"},
+        "unvote": {"fr": "✅ Voté · retirer", "en": "✅ Voted · withdraw"},
         "voted": {"fr": "Votre vote est enregistré ({votes} vote(s)).", "en": "Your vote is counted ({votes} vote(s))."},
         "unvoted": {"fr": "Votre vote est retiré ({votes} vote(s)).", "en": "Your vote is taken back ({votes} vote(s))."},
         "votes": {"fr": "{votes} vote(s)", "en": "{votes} vote(s)"},
@@ -130,6 +132,20 @@ CAFE = Catalog(
         "f_close_time": {"fr": "Fin de la collecte : heure", "en": "Intake closes: time"},
         "f_approval": {"fr": "Relecture", "en": "Review"},
         "f_approval_option": {"fr": "Les questions sont publiées après approbation", "en": "Questions are published once approved"},
+        "f_web_approval_option": {"fr": "Les questions de la page web sont publiées après approbation", "en": "Questions from the web page are published once approved"},
+        "web_links": {
+            "fr": "🖥️ <{board}|Tableau à projeter> · 📱 <{join}|Page des participant·es> (QR code sur le tableau). Ces liens donnent accès au café : partagez la page des participant·es, gardez le tableau pour l'écran.",
+            "en": "🖥️ <{board}|Board to project> · 📱 <{join}|Participants' page> (QR code on the board). These links open the café: share the participants' page, keep the board for the screen.",
+        },
+        "board_intro": {
+            "fr": "*Le café en salle :* projetez le tableau ; les participant·es scannent son QR code pour poser leurs questions et voter, sans compte Slack. Les questions du web passent par la modération ici (`/cafe questions`), les votes s'affichent en direct.",
+            "en": "*The café in the room:* project the board; participants scan its QR code to ask and vote, no Slack account needed. Web questions go through moderation here (`/cafe questions`); votes show live.",
+        },
+        "already_voted": {
+            "fr": "Déjà voté : votre vote pour cette question compte une fois. Vous pouvez le retirer.",
+            "en": "Already voted: your vote for this question counts once. You can withdraw it.",
+        },
+        "withdraw_vote": {"fr": "Retirer mon vote", "en": "Withdraw my vote"},
         "f_language": {"fr": "Langue du café", "en": "Café language"},
         "lang_fr": {"fr": "Français", "en": "French"},
         "lang_en": {"fr": "Anglais", "en": "English"},
@@ -153,8 +169,8 @@ CAFE = Catalog(
         "themes_method_lexical": {"fr": "Regroupement par mots communs.", "en": "Grouping by shared words."},
         "themes_method_cached": {"fr": "Mêmes questions, mêmes thèmes qu'avant.", "en": "Same questions, same themes as before."},
         "facilitator_help": {
-            "fr": "Animation : `/cafe new`, `/cafe edit [café]`, `/cafe questions [café]`, `/cafe themes [café]`, `/cafe export [café] csv|md`, `/cafe close [café]`, `/cafe reopen [café]`.",
-            "en": "Facilitation: `/cafe new`, `/cafe edit [café]`, `/cafe questions [café]`, `/cafe themes [café]`, `/cafe export [café] csv|md`, `/cafe close [café]`, `/cafe reopen [café]`.",
+            "fr": "Animation : `/cafe new`, `/cafe edit [café]`, `/cafe questions [café]`, `/cafe themes [café]`, `/cafe export [café] csv|md`, `/cafe board [café]` (tableau et page web), `/cafe close [café]`, `/cafe reopen [café]`.",
+            "en": "Facilitation: `/cafe new`, `/cafe edit [café]`, `/cafe questions [café]`, `/cafe themes [café]`, `/cafe export [café] csv|md`, `/cafe board [café]` (board and web page), `/cafe close [café]`, `/cafe reopen [café]`.",
         },
         "home_title": {"fr": "☕ Cafés IA", "en": "☕ AI cafés"},
     }

@@ -4,6 +4,7 @@ by a deterministic lexical clustering otherwise (and whenever the LLM fails)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,11 +32,33 @@ class ThemeInput:
     text: str
 
 
+# The least mean pairwise similarity a theme's questions must have (IDF-weighted cosine of
+# their key terms): two questions sharing only a word that many questions use ("association")
+# stay below it, two sharing a rarer word ("subventions") are above it.
+MIN_COHESION = 0.15
+
+
+def _weights(stem_sets: dict[int, set[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency: a word most questions use weighs little."""
+    total = len(stem_sets)
+    df = Counter(s for stems_ in stem_sets.values() for s in stems_)
+    return {s: math.log(1 + total / n) for s, n in df.items()}
+
+
+def _similarity(a: set[str], b: set[str], weight: dict[str, float]) -> float:
+    shared = sum(weight[s] ** 2 for s in a & b)
+    if not shared:
+        return 0.0
+    return shared / math.sqrt(sum(weight[s] ** 2 for s in a) * sum(weight[s] ** 2 for s in b))
+
+
 def lexical_themes(questions: Sequence[ThemeInput], lang: str = "fr") -> list[Theme]:
-    """Greedy keyword cover: the stem shared by most not-yet-grouped questions makes a theme,
-    titled with its most frequent written form (plus its most frequent companion word).
-    Stems found in more than half of the questions say nothing about them and are skipped.
-    Ties break alphabetically, so the same questions always give the same themes."""
+    """Average-linkage clustering of the questions' key terms (stemmed content words, IDF
+    weighted): the two groups whose questions are most alike merge, as long as the mean
+    similarity across them reaches MIN_COHESION. Since every merge meets it, every theme's
+    mean pairwise similarity does too. The five largest groups of two or more questions are
+    themes, titled with the term most of them share; the rest go to "Autres questions".
+    Ties break on question ids, so the same questions always give the same themes."""
     questions = sorted(questions, key=lambda q: q.id)
     if not questions:
         return []
@@ -46,27 +69,53 @@ def lexical_themes(questions: Sequence[ThemeInput], lang: str = "fr") -> list[Th
         stems_of[q.id] = {stem(fold(w), lang) for w in words}
         for w in words:
             forms.setdefault(stem(fold(w), lang), Counter())[w] += 1
-    total = len(questions)
-    too_common = {s for s in forms if total >= 4 and sum(s in st for st in stems_of.values()) > total / 2}
-    left = [q.id for q in questions]
-    themes: list[Theme] = []
-    while left and len(themes) < MAX_THEMES - 1:
-        counts = Counter(s for qid in left for s in stems_of[qid] if s not in too_common)
-        candidates = [(n, s) for s, n in counts.items() if n >= 2]
-        if not candidates:
+    weight = _weights(stems_of)
+    ids = [q.id for q in questions]
+    groups: dict[int, list[int]] = {qid: [qid] for qid in ids}  # keyed by the group's smallest id
+    # link[a][b]: the sum of similarities between the questions of groups a and b.
+    link: dict[int, dict[int, float]] = {a: {} for a in ids}
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            sim = _similarity(stems_of[a], stems_of[b], weight)
+            if sim:
+                link[a][b] = link[b][a] = sim
+    while True:
+        best: tuple[float, int, int] | None = None
+        for a in groups:
+            for b, total in link[a].items():
+                if a < b:
+                    mean = total / (len(groups[a]) * len(groups[b]))
+                    if mean >= MIN_COHESION and (best is None or (-mean, a, b) < (-best[0], best[1], best[2])):
+                        best = (mean, a, b)
+        if best is None:
             break
-        _, best = min(candidates, key=lambda pair: (-pair[0], pair[1]))
-        members = [qid for qid in left if best in stems_of[qid]]
-        companions = Counter(s for qid in members for s in stems_of[qid] if s != best and s not in too_common)
-        title = _form(forms[best])
-        shared = [(n, s) for s, n in companions.items() if n >= 2 and n == len(members)]
-        if shared:
-            title = f"{title} · {_form(forms[min(shared, key=lambda p: (-p[0], p[1]))[1]])}"
-        themes.append(Theme(_short(title.capitalize()), tuple(members)))
-        left = [qid for qid in left if qid not in members]
+        _, a, b = best
+        groups[a] = sorted(groups[a] + groups.pop(b))
+        for c, total in link.pop(b).items():
+            link[c].pop(b, None)
+            if c != a:
+                link[a][c] = link[c][a] = link[a].get(c, 0.0) + total
+        link[a].pop(a, None)
+    clusters = sorted((g for g in groups.values() if len(g) >= 2), key=lambda g: (-len(g), g[0]))
+    themes = [Theme(_short(_title(g, stems_of, forms, weight).capitalize()), tuple(g)) for g in clusters[: MAX_THEMES - 1]]
+    grouped = {qid for t in themes for qid in t.question_ids}
+    left = [qid for qid in ids if qid not in grouped]
     if left:
         themes.append(Theme(OTHER_TITLE.get(lang, OTHER_TITLE["fr"]), tuple(left)))
     return themes
+
+
+def _title(group: list[int], stems_of: dict[int, set[str]], forms: dict[str, Counter[str]], weight: dict[str, float]) -> str:
+    """The term most of the group shares (the rarer one on a tie), and a second one when
+    every question of the group has it too."""
+    counts = Counter(s for qid in group for s in stems_of[qid])
+    ranked = sorted(counts, key=lambda s: (-counts[s], -weight[s], s))
+    title = _form(forms[ranked[0]])
+    # A companion word that most questions of the café use would add nothing ("association").
+    companion = next((s for s in ranked[1:] if counts[s] == len(group) and weight[s] > math.log(3)), None)
+    if companion is not None and counts[ranked[0]] == len(group):
+        title = f"{title} · {_form(forms[companion])}"
+    return title
 
 
 def _form(counter: Counter[str]) -> str:

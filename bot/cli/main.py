@@ -66,8 +66,10 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         refuse_console_on_a_host()
 
         return run_console(settings, role=args.as_role)
+    from bot.core.health import health_report
     from bot.slack.app import build_app, start_recovery_loop
     from bot.slack.http_server import HttpServer
+    from bot.web import build_web_app
 
     services = ctx.services
     queue_work = settings.background_work == "worker"
@@ -75,11 +77,11 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
     app = build_app(services, queue_work=queue_work)
     stop = threading.Event()
-    scheduler = None
-    if settings.run_scheduler:
-        from jobs.scheduler import start_scheduler
+    from jobs.keeper import SchedulerKeeper, scheduler_report
 
-        scheduler = start_scheduler(services, background=True)
+    # The web process runs the jobs while no worker does: a Procfile's worker scaled to 0 must
+    # not mean no digest (jobs.keeper).
+    keeper = SchedulerKeeper(services, "web", check_seconds=settings.scheduler_check_seconds).start() if settings.run_scheduler else None
     app.recover_abandoned()
     start_recovery_loop(app, stop, take_over_stale=queue_work)
     # What start-up built (the app, the capabilities, the knowledge index) lives as long as the
@@ -87,17 +89,7 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     # again and again while requests are served, a pause in some acks each time.
     gc.freeze()
 
-    def health() -> dict[str, object]:
-        try:
-            services.db.check()
-            report: dict[str, object] = {"status": "ok", "mode": mode, "database": "ok"}
-            if queue_work:  # what waits for the worker: a growing age means it is missing
-                waiting, oldest = services.ledger.queue_depth()
-                age = (services.clock() - oldest).total_seconds() if oldest else 0.0
-                report["queue"] = {"waiting": waiting, "oldest_seconds": round(age, 1)}
-            return report
-        except DatabaseUnavailable:
-            return {"status": "degraded", "mode": mode, "database": "unreachable"}
+    health = health_report(services, mode, queue_work=queue_work, scheduler=lambda: scheduler_report(services))
 
     def shutdown(*_args: object) -> None:
         stop.set()
@@ -107,19 +99,19 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         if mode == "socket":
             handler = make_socket_mode_handler(app, settings)
-            HttpServer(app, health, port=settings.port).start()  # /healthz for the platform
+            HttpServer(app, health, port=settings.port, web=build_web_app(services)).start()  # /healthz, café pages
             log.info("Socket Mode; health check on port %s", settings.port)
             handler.start()
         else:
-            server = HttpServer(app, health, port=settings.port)
+            server = HttpServer(app, health, port=settings.port, web=build_web_app(services))
             log.info("HTTP mode on port %s: POST /slack/events, GET /healthz", server.port)
             server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
         stop.set()
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if keeper is not None:
+            keeper.stop(wait=False)
         services.executor.wait_idle(timeout=20)
     return 0
 
@@ -197,7 +189,7 @@ GIL_SWITCH_SECONDS = 0.0005
 
 
 def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
-    from jobs.scheduler import list_jobs, start_scheduler
+    from jobs.scheduler import list_jobs
 
     if args.jobs_action == "list":
         for line in list_jobs(ctx.services):
@@ -213,13 +205,11 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         os.nice(WORKER_NICENESS)
     except OSError:
         pass  # not allowed here: run at normal priority
+    from jobs.keeper import SchedulerKeeper
+
     stop = threading.Event()
-    schedulers: list = []
-
-    def run_scheduler() -> None:  # waits for the lock while another process holds it
-        schedulers.append(start_scheduler(services, background=False))
-
-    threading.Thread(target=run_scheduler, name="sogabot-scheduler-lock", daemon=True).start()
+    # Takes the scheduler lock when it is free (from a web process too: it hands it over).
+    keeper = SchedulerKeeper(services, "worker", check_seconds=ctx.settings.scheduler_check_seconds).start()
 
     def shutdown(*_args: object) -> None:
         stop.set()
@@ -232,8 +222,7 @@ def cmd_jobs(args: argparse.Namespace, ctx: CliContext) -> int:
         log.info("stopping")
     finally:
         stop.set()
-        for scheduler in schedulers:
-            scheduler.shutdown(wait=True)
+        keeper.stop(wait=True)
         services.executor.wait_idle(timeout=20)
     return 0
 

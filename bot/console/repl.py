@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from bot.slack.app import build_app
+from bot.console.fields import FieldReader
 from bot.console.render import Names, Pressable, render_blocks
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import BOT_USER_ID, SlackStandin
@@ -27,6 +28,7 @@ from bot.core.services import build_services
 from bot.core.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.web import build_web_app
 
 CONSOLE_USER = "U0CONSOLE"
 # Other people in the local workspace, so flows with several members can be tried.
@@ -54,6 +56,8 @@ Local console: you are a member of a local Slack workspace; the bot is the real 
                       (kb_save_message: "Ajouter à la base SOGA",
                        cafe_submit_message: "Proposer pour le café IA")
   home                open the bot's App Home
+  /cafe board         (as facilitator: --as facilitator) the café's board to project and its
+                      join page for participants, served by this console: open them in a browser
   as NAME             speak as someone else: {people}
   newcomer NAME       a new member joins the workspace (team_join)
   whoami, users       who you are, who is here
@@ -99,10 +103,18 @@ class Console:
         upgrade(db)
         self.services = build_services(self.settings, db=db)
         self.app = build_app(self.services, token_verification=False)
-        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0).start()
+        self.server = HttpServer(self.app, lambda: {"status": "ok"}, host="127.0.0.1", port=0,
+                                 web=build_web_app(self.services)).start()
+        # The café board and join page are served by this server: the links facilitators get
+        # in Slack point at it (the pages themselves follow the address they are opened at).
+        if not settings.public_url:
+            self.services.settings = self.settings = self.settings.model_copy(
+                update={"public_url": f"http://127.0.0.1:{self.server.port}"})
         self.client = SignedSlackClient(f"http://127.0.0.1:{self.server.port}", secret, response_url_base=self.slack.url + "/response")
         self.state = ConsoleState()
         self.files_dir = Path(self.settings.outbox_dir).parent / "console-files"
+        self.fields = FieldReader(self.ask, self.say, self.settings.tz, self.slack.channel_id,
+                                  lambda name: (PEOPLE.get(name) or (None,))[0])
 
     # -- input -------------------------------------------------------------------------------
     def _read_lines(self, stdin: TextIO) -> Iterator[str]:
@@ -404,7 +416,7 @@ class Console:
         pending = inputs
         while pending:
             for block in pending:
-                value = self.read_field(block)
+                value = self.fields.read(block)
                 if value == "cancel":
                     self.say("└── (closed)")
                     return
@@ -428,87 +440,6 @@ class Console:
                 return
             break
         self.settle()
-
-    def read_field(self, block: dict[str, Any]) -> Any:
-        element = block.get("element") or {}
-        label = (block.get("label") or {}).get("text", block.get("block_id", "?"))
-        kind = element.get("type")
-        optional = block.get("optional", False)
-        options = element.get("options") or []
-        if options:
-            for index, option in enumerate(options, start=1):
-                self.say(f"      {index}. {(option.get('text') or {}).get('text', option.get('value'))}")
-        initial = element.get("initial_value") or element.get("initial_date") or element.get("initial_time") or ""
-        hint = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM", "datetimepicker": "YYYY-MM-DD HH:MM",
-                "checkboxes": "numbers, comma-separated", "conversations_select": "#channel",
-                "channels_select": "#channel", "users_select": "name"}.get(kind or "", "")
-        shown = label + (f" [{hint}]" if hint else "") + (f" (now: {initial})" if initial else "") + (" (optional)" if optional else "")
-        while True:
-            raw = self.ask(shown)
-            if raw is None:
-                return "cancel"
-            raw = raw.strip()
-            if raw == "cancel":
-                return "cancel"
-            if not raw:
-                if initial and kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
-                    raw = initial
-                elif kind == "checkboxes":
-                    return {"type": "checkboxes", "selected_options": []}
-                elif optional or kind in ("datepicker", "timepicker") and initial:
-                    return self._initial_value(element) if initial else None
-                else:
-                    self.say("      (this field is required)")
-                    continue
-            value = self._parse_value(element, raw, options)
-            if value is not None:
-                return value
-            self.say("      (not a valid value, try again)")
-
-    def _initial_value(self, element: dict[str, Any]) -> dict[str, Any] | None:
-        kind = element.get("type")
-        if kind == "datepicker":
-            return {"type": kind, "selected_date": element.get("initial_date")}
-        if kind == "timepicker":
-            return {"type": kind, "selected_time": element.get("initial_time")}
-        return None
-
-    def _parse_value(self, element: dict[str, Any], raw: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-        kind = element.get("type")
-        if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
-            return {"type": kind, "value": raw.replace("\\n", "\n")}
-        if kind == "datepicker":
-            return {"type": kind, "selected_date": raw} if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
-        if kind == "timepicker":
-            return {"type": kind, "selected_time": raw} if re.fullmatch(r"\d{1,2}:\d{2}", raw) else None
-        if kind == "datetimepicker":
-            try:
-                moment = datetime.strptime(raw, "%Y-%m-%d %H:%M").replace(tzinfo=self.settings.tz)
-            except ValueError:
-                return None
-            return {"type": kind, "selected_date_time": int(moment.timestamp())}
-        if kind in ("static_select", "radio_buttons"):
-            chosen = self._pick(raw, options)
-            return {"type": kind, "selected_option": chosen[0]} if len(chosen) == 1 else None
-        if kind == "checkboxes":
-            chosen = self._pick(raw, options)
-            return {"type": kind, "selected_options": chosen} if chosen else None
-        if kind in ("conversations_select", "channels_select"):
-            channel = self.slack.channel_id(raw)
-            key = "selected_conversation" if kind == "conversations_select" else "selected_channel"
-            return {"type": kind, key: channel} if channel else None
-        if kind == "users_select":
-            person = PEOPLE.get(raw.lstrip("@").lower())
-            return {"type": kind, "selected_user": person[0]} if person else None
-        return {"type": kind, "value": raw}
-
-    @staticmethod
-    def _pick(raw: str, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        chosen = []
-        for part in re.split(r"[,\s]+", raw):
-            if part.isdigit() and 1 <= int(part) <= len(options):
-                chosen.append(options[int(part) - 1])
-        return chosen
 
 
 def run_console(settings: Settings, role: str = "member", stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:

@@ -21,7 +21,8 @@ class Catalog:
             raise ValueError(f"texts without both languages: {missing}")
         self._texts = texts
 
-    def __call__(self, key: str, lang: Lang = DEFAULT_LANG, /, **values: object) -> str:
+    def __call__(self, key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
+        # Any string: a language other than French or English gets the French text.
         template = self._texts[key][lang if lang in ("fr", "en") else DEFAULT_LANG]
         return template.format(**values) if values else template
 

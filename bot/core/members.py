@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy import bindparam, select
 from bot.core.i18n import DEFAULT_LANG, Lang, lang_from_locale
 from bot.store.db import Database, DriverStatement
 from bot.store.models import Member
+
+log = logging.getLogger(__name__)
 
 # Profiles change rarely; refreshing daily keeps users.info calls (Tier 4) well within limits.
 PROFILE_TTL = timedelta(hours=24)
@@ -28,6 +31,9 @@ class MemberDirectory:
         self._fetch_profile = fetch_profile
         self._clock = clock
         self._locale_of = DriverStatement(db.statement_engine, _LOCALE_OF)
+        # The last language read for each member, for paths that must work without the
+        # database (telling a member that something failed while it is down).
+        self._known: dict[str, Lang] = {}
 
     def get(self, user_id: str, *, refresh: bool = True) -> Member | None:
         with self._db.read_session() as session:
@@ -81,15 +87,29 @@ class MemberDirectory:
         if not user_id:
             return DEFAULT_LANG
         member = self.get(user_id)
-        return lang_from_locale(member.locale) if member else DEFAULT_LANG
+        return self._remember(user_id, lang_from_locale(member.locale) if member else DEFAULT_LANG)
 
     def cached_language(self, user_id: str | None) -> Lang:
         """The language from what is stored, without any network call: for ack functions and
         error paths. One statement on the driver (DriverStatement): acks call it."""
         if not user_id:
             return DEFAULT_LANG
-        found = self._locale_of.rows({"user_id": user_id})
-        return lang_from_locale(found[0][0]) if found and found[0][0] else DEFAULT_LANG
+        try:
+            found = self._locale_of.rows({"user_id": user_id})
+        except Exception:  # the database is down: the ack (or the apology) goes out all the same
+            log.warning("the member's language could not be read; using the last one known")
+            return self.known_language(user_id)
+        return self._remember(user_id, lang_from_locale(found[0][0]) if found and found[0][0] else DEFAULT_LANG)
+
+    def known_language(self, user_id: str | None) -> Lang:
+        """The language last read for this member, without the database (French if none)."""
+        return self._known.get(user_id or "", DEFAULT_LANG)
+
+    def _remember(self, user_id: str, lang: Lang) -> Lang:
+        if len(self._known) > 100_000:
+            self._known.clear()
+        self._known[user_id] = lang
+        return lang
 
 
 def _once_more_on_insert_race(write: Callable[[], Any]) -> Any:

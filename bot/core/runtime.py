@@ -141,21 +141,32 @@ class EventRouter:
     def event_types(self) -> list[str]:
         return sorted(set(self.observers) | set(self.responders))
 
-    def dispatch(self, slack_event: SlackEvent) -> bool:
+    def dispatch(self, slack_event: SlackEvent, effects: Any = None) -> bool:
         """Run observers, then responders; True when a responder handled the event.
 
         An observer's failure is logged and does not stop the others; a responder's failure
-        propagates so the member hears about it.
+        propagates so the member hears about it. `effects` (bot.core.effects.EventEffects):
+        on a retried attempt, observers that already ran before a crash don't run again.
         """
-        for observer in self.observers.get(slack_event.type, []):
-            try:
-                observer(slack_event)
-            except Exception:
-                log.exception("observer %s failed on %s", getattr(observer, "__qualname__", observer), slack_event.type)
+        observers = self.observers.get(slack_event.type, [])
+        if observers and effects is not None and effects.observers_done():
+            log.info("event %s: its observers ran before a crash; not run again", slack_event.event_id)
+        else:
+            self._observe(slack_event, observers)
+            if observers and effects is not None:
+                effects.observers_ran()
         for _priority, responder in self.responders.get(slack_event.type, []):
             if responder(slack_event):
                 return True
         return False
+
+    @staticmethod
+    def _observe(slack_event: SlackEvent, observers: list[EventHandler]) -> None:
+        for observer in observers:
+            try:
+                observer(slack_event)
+            except Exception:
+                log.exception("observer %s failed on %s", getattr(observer, "__qualname__", observer), slack_event.type)
 
 
 HomeSection = Callable[[str, Any, str], list[dict[str, Any]]]  # (user_id, role, lang) -> blocks

@@ -104,6 +104,22 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of digest settings
 
     # ---------------------------------------------------------------- café settings
+    # The web process's public address (https://bot.example.org): the café board and join
+    # links shown in Slack start with it. Unset: http://localhost:PORT.
+    public_url: str | None = None
+    # Signs the café pages' browser cookie and CSRF tokens. Unset: derived from
+    # SLACK_SIGNING_SECRET (or the bot token); random per process when neither is set.
+    cafe_web_secret: SecretStr | None = None
+    # Questions and votes sent from the join page, per address and minute. A room often
+    # shares one address (the venue's Wi-Fi): 40 people voting every 2 s make 1,200.
+    cafe_web_rate_limit: int = Field(default=1500, ge=1)
+    # Behind a platform's router (Heroku, Scalingo, Clever Cloud), count the address it saw
+    # (the last X-Forwarded-For hop) rather than the router's.
+    cafe_web_trust_proxy: bool = False
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
     # ---------------------------------------------------------------- end of café settings
 
     # ---------------------------------------------------------------- privacy settings
@@ -121,8 +137,12 @@ class Settings(BaseSettings):
     # ---------------------------------------------------------------- end of privacy settings
 
     port: int = Field(default=3000, ge=1, le=65535)
-    # Turn off when a separate `worker` process (Procfile) runs the scheduler.
+    # The web process runs the scheduled jobs while no `sogabot jobs` worker is up (it hands
+    # them over when one starts, jobs.keeper). `false`: never in this process.
     run_scheduler: bool = True
+    # How often the process running the jobs checks that the scheduler lock is still its own
+    # (and a web process whether a worker has come to take the jobs over).
+    scheduler_check_seconds: float = Field(default=10.0, gt=0, le=300)
     # "worker": `sogabot run` only verifies, stores and acks; `sogabot jobs` does the work
     # (answers, counts, replies), so acks never share a CPU with it (bot/core/worker.py).
     background_work: Literal["inline", "worker"] = "inline"

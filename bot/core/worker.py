@@ -30,7 +30,7 @@ from slack_bolt import App
 from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_bolt.request import BoltRequest
 
-from bot.core.event_ledger import EventLedger
+from bot.core.event_ledger import WORK_CHANNEL, EventLedger
 from bot.core.runtime import TrackingExecutor
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 LAZY_PREFIX = "lazy:"
 EVENT_HANDLER = "handle"  # the name of the lazy function bot.slack.app registers for every event type
 POLL_SECONDS = 0.02
+# Idle, the worker looks less and less often, up to this: an idle worker must let a free-tier
+# database sleep (#17: it made 834 transactions in 10 s). On PostgreSQL the web process's
+# NOTIFY wakes it at once whatever the wait; on SQLite (one machine) the first item after a
+# quiet spell waits at most the SQLite figure. Under load it never backs off.
+IDLE_POLL_MAX_SECONDS = {"postgresql": 2.0, "sqlite": 1.0}
 # A queued item no worker took within this long is run by the web process itself (with a
 # warning): a missing worker must not turn into silence.
 WORKER_GRACE = timedelta(seconds=60)
@@ -130,14 +135,17 @@ class StoredWork:
         return len(taken)
 
     def recover_abandoned(self) -> int:
-        """Start again the items whose handler died (see bot.core.event_ledger); how many."""
-        count = 0
-        for event_id, payload in self._ledger.abandoned():
+        """Start again the items whose handler died (see bot.core.event_ledger), as many as
+        there are free threads (the rest wait for the next round: recovery never blocks the
+        loop that calls it); how many."""
+        free = self._free_slots()
+        taken = self._ledger.abandoned(limit=free)
+        for _ in range(free - len(taken)):
+            self._slots.release()
+        for event_id, payload in taken:
             log.warning("recovering abandoned event %s", event_id)
-            self._slots.acquire()
             self._submit(event_id, payload)
-            count += 1
-        return count
+        return len(taken)
 
     def take_over_stale(self) -> int:
         """In the web process: run what no worker took within WORKER_GRACE."""
@@ -152,17 +160,62 @@ class StoredWork:
     def serve(self, stop: threading.Event, poll: float = POLL_SECONDS, recovery_every: float = 60.0) -> None:
         """The worker's loop: take queued items as threads free up; recover abandoned ones."""
         next_recovery = time.monotonic()
-        while not stop.is_set():
-            # Every thread busy: wait for one to free up (not for the poll), then look at once.
-            if not self._slots.acquire(timeout=poll):
-                continue
-            self._slots.release()
+        signal = WorkSignal(self._ledger.db)
+        idle_max = IDLE_POLL_MAX_SECONDS["sqlite" if self._ledger.db.is_sqlite else "postgresql"]
+        wait = poll
+        try:
+            while not stop.is_set():
+                # Every thread busy: wait for one to free up (not for the poll), then look at once.
+                if not self._slots.acquire(timeout=poll):
+                    continue
+                self._slots.release()
+                try:
+                    if time.monotonic() >= next_recovery:
+                        self.recover_abandoned()
+                        next_recovery = time.monotonic() + recovery_every
+                    if self.drain_once():
+                        wait = poll
+                        continue  # more may be waiting: look again at once
+                except Exception:  # the database gone for a moment: keep the worker alive
+                    log.exception("the work queue could not be read; retrying")
+                signal.wait(wait, stop)
+                wait = min(wait * 2, idle_max)
+        finally:
+            signal.close()
+
+
+class WorkSignal:
+    """What an idle worker waits on between looks at the queue: on PostgreSQL a LISTEN
+    connection, which the web process's enqueue NOTIFYs (in its insert's round trip,
+    bot.core.event_ledger); elsewhere, or if that connection fails, just the timeout."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self._connection: Any = None
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        if self._db.is_sqlite:
+            stop.wait(timeout)
+            return
+        try:
+            if self._connection is None:
+                import psycopg
+                from sqlalchemy.engine import make_url
+
+                conninfo = make_url(self._db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+                self._connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=2)
+                self._connection.execute(f"LISTEN {WORK_CHANNEL}")
+            for _notify in self._connection.notifies(timeout=timeout, stop_after=1):
+                pass
+        except Exception:
+            log.warning("the work queue's notifications are unavailable; polling", exc_info=True)
+            self.close()
+            stop.wait(timeout)
+
+    def close(self) -> None:
+        if self._connection is not None:
             try:
-                if time.monotonic() >= next_recovery:
-                    self.recover_abandoned()
-                    next_recovery = time.monotonic() + recovery_every
-                if self.drain_once():
-                    continue  # more may be waiting: look again at once
-            except Exception:  # the database gone for a moment: keep the worker alive
-                log.exception("the work queue could not be read; retrying")
-            stop.wait(poll)
+                self._connection.close()
+            except Exception:
+                pass
+            self._connection = None

@@ -57,7 +57,7 @@ def answer_question(kb: KnowledgeBase, db: Database, now: Callable[[], datetime]
     if not question.text:
         conversation.say(KB_SLACK("empty_question", lang))
         return None
-    if records.over_rate_limit(db, question.user_id, now()):
+    if not records.admit_question(db, question.user_id, now()):
         if not question.quiet_if_unknown:
             conversation.say(KB_SLACK("rate_limited", lang))
         return None

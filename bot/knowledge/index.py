@@ -92,6 +92,7 @@ def sync_documents(
             continue
         seen.add(document.key)
         with db.session() as session:
+            _lock_index(db, session)
             existing = session.scalar(select(KbDocument).where(KbDocument.key == document.key))
             if existing is not None and existing.content_hash == document.content_hash:
                 report.unchanged += 1
@@ -119,6 +120,7 @@ def sync_documents(
             session.add_all(rows)
             report.chunks += len(rows)
     with db.session() as session:
+        _lock_index(db, session)
         stale = [] if not remove_missing else [
             doc_id for doc_id, key in session.execute(select(KbDocument.id, KbDocument.key).where(KbDocument.source == source))
             if key not in seen
@@ -130,6 +132,20 @@ def sync_documents(
     if report.added or report.updated or report.removed:
         STATS.invalidate()
     return report
+
+
+# Another process (the web process and a worker, two web dynos on a fresh database) may index
+# the same files at the same moment: each document's check-then-write runs under one database
+# lock, so the second sees the first's rows (same hash: unchanged) instead of inserting the
+# document again (a UniqueViolation) or adding its chunks a second time. On SQLite the
+# session's BEGIN IMMEDIATE is that lock already (bot.store.db); on PostgreSQL a transaction
+# advisory lock, released at commit.
+INDEX_LOCK_KEY = 0x50_6A_0C
+
+
+def _lock_index(db: Database, session) -> None:  # type: ignore[no-untyped-def]
+    if not db.is_sqlite:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK_KEY})
 
 
 def upsert_document(db: Database, document: SourceDocument, now: datetime, embed: Embedder | None = None) -> ReindexReport:

@@ -34,6 +34,8 @@ class KbDocument(Base):
 
 class KbChunk(Base):
     __tablename__ = "kb_chunks"
+    # One row per place in a document: a second indexer can't add a document's chunks twice.
+    __table_args__ = (Index("uq_kb_chunks_document_position", "document_id", "position", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("kb_documents.id", ondelete="CASCADE"), index=True)
@@ -98,3 +100,15 @@ class KbSlackCursor(Base):
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     latest_ts: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbQuestionArrival(Base):
+    """When a member's question arrived, for the rate limit: counted on arrival, before any
+    LLM call, so a burst can't get past it (#14, 10). Kept a day at most (privacy)."""
+
+    __tablename__ = "kb_question_arrivals"
+    __table_args__ = (Index("ix_kb_question_arrivals_user_arrived", "user_id", "arrived_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text
 
 from bot.knowledge.answer import Answer
-from bot.knowledge.models import KbChannelMode, KbHandoff, KbQuestion
+from bot.knowledge.models import KbChannelMode, KbHandoff, KbQuestion, KbQuestionArrival
 from bot.store.db import Database
 
 RATE_LIMIT_QUESTIONS = 5
@@ -63,12 +63,26 @@ def record_feedback(db: Database, question_id: int, user_id: str, value: str) ->
         return True
 
 
-def over_rate_limit(db: Database, user_id: str, now: datetime) -> bool:
+# Transaction advisory locks in their own namespace (two-int form): one member's admissions
+# queue one behind the other, other members' don't wait. SQLite: BEGIN IMMEDIATE already is.
+RATE_LOCK_NAMESPACE = 0x50_6A_0E
+
+
+def admit_question(db: Database, user_id: str, now: datetime) -> bool:
+    """Count a question on arrival; False when the member is over the limit. Atomic: of 30
+    questions at once, exactly RATE_LIMIT_QUESTIONS are admitted (a count of answers logged
+    afterwards let the whole burst through to the LLM)."""
+    table = KbQuestionArrival.__table__
     with db.session() as session:
-        recent = session.scalar(
-            select(func.count(KbQuestion.id)).where(KbQuestion.user_id == user_id, KbQuestion.created_at > now - RATE_LIMIT_WINDOW)
-        )
-    return recent >= RATE_LIMIT_QUESTIONS
+        if not db.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))"),
+                            {"namespace": RATE_LOCK_NAMESPACE, "user_id": user_id})
+        session.execute(delete(table).where(table.c.user_id == user_id, table.c.arrived_at <= now - RATE_LIMIT_WINDOW))
+        recent = session.scalar(select(func.count()).select_from(table).where(table.c.user_id == user_id))
+        if recent >= RATE_LIMIT_QUESTIONS:
+            return False
+        session.execute(insert(table).values(user_id=user_id, arrived_at=now))
+        return True
 
 
 @dataclass

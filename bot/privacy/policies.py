@@ -217,6 +217,9 @@ REGISTRY.cover(TablePolicy(
 ))
 
 REGISTRY.declare_not_personal(
+    "scheduler_state", "which process runs the scheduled jobs, and each job's last run and error (jobs.keeper); no member id"
+)
+REGISTRY.declare_not_personal(
     "privacy_erasure_log", "when erasures happened and how many rows they touched; no id, hash or pseudonym"
 )
 
@@ -293,6 +296,14 @@ REGISTRY.cover(TablePolicy(
 REGISTRY.cover(TablePolicy(
     "kb_channel_modes", member_columns=("set_by_user_id",), on_erase="anonymise",
     note="which staff member set a channel's answering mode",
+))
+REGISTRY.cover(TablePolicy(
+    "kb_question_arrivals",
+    member_columns=("user_id",),
+    on_erase="delete",
+    export=False,
+    retention=Retention(column="arrived_at", max_age=lambda _settings: timedelta(days=1)),
+    note="when a member's questions arrived, for the rate limit of 5 a minute; no text",
 ))
 REGISTRY.declare_not_personal("kb_chunks", "passages of the knowledge documents, indexed for search")
 REGISTRY.declare_not_personal("kb_slack_cursors", "how far each opt-in channel was read: channel ids and timestamps")

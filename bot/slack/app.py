@@ -13,7 +13,9 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot.slack.listeners import register_all
 from bot.slack.listeners.failures import acting_user, failure_reporter
+from bot.core.effects import EventEffects
 from bot.core.runtime import SlackEvent, reported
+from bot.core.texts import CORE
 from bot.core.services import Services
 from bot.core.worker import EVENT_HANDLER, QueuedLazyListenerRunner, StoredWork
 
@@ -61,7 +63,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     tell_member = failure_reporter(services)
 
     @app.middleware
-    def claim_event_once(body, request, next):
+    def claim_event_once(body, request, context, next):
         if body.get("type") != "event_callback" or request.lazy_only:
             return next()  # lazy only: a stored event, claimed when it was stored (bot.core.worker)
         event_id, event = body.get("event_id"), body.get("event")
@@ -76,10 +78,12 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
             if not services.ledger.enqueue(event_id, event_type, raw):
                 log.info("event %s (%s) already stored; redelivery dropped", event_id, event_type)
             return BoltResponse(status=200, body="")
-        if not services.ledger.claim(event_id, event_type, payload=raw):
+        attempt = services.ledger.claim(event_id, event_type, payload=raw)
+        if not attempt:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("event %s (%s) already handled; redelivery %s dropped", event_id, event_type, retry)
             return BoltResponse(status=200, body="")
+        context["attempt"] = attempt  # copied to the lazy handler's request
         return next()
 
     @app.middleware
@@ -119,25 +123,43 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
         return next()
 
     @app.error
-    def on_error(error, body, logger):
+    def on_error(error, body, request, response, logger):
+        """Never a 200 for what wasn't stored (#14, 1). `response` is None when the ack already
+        went out (a non-lazy listener failed after it): then only the member can be told."""
         logger.error("unhandled error for %s: %r", body.get("type"), error, exc_info=error)
-        try:
-            tell_member(error, body, services.slack)
-        except Exception:
-            # Telling the member can fail too (Slack down, a forged response_url): an exception
-            # escaping the error handler would reach the HTTP server as a 500.
-            logger.exception("could not tell the member about the failure")
-        return BoltResponse(status=200, body="")
+        if body.get("type") == "event_callback":
+            # The claim or the enqueue could not be written (the database is down), or a
+            # middleware failed: no 200, so Slack redelivers, and the ledger drops what was
+            # handled. Slack's last redelivery (the third) gets an apology as well.
+            if (request.headers.get("x-slack-retry-num") or ["0"])[0] == "3":
+                _tell(tell_member, error, body, services.slack, logger)
+            return BoltResponse(status=503, body="") if response is not None else None
+        if response is not None and "command" in body:
+            # A command's reply can ride on the HTTP response: it needs neither the database
+            # nor a Slack call, so the member sees it whatever failed.
+            text = CORE("error", services.members.known_language(body.get("user_id")))
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        _tell(tell_member, error, body, services.slack, logger)
+        return BoltResponse(status=200, body="") if response is not None else None
 
-    def handle(body, client, event):
+    def handle(body, client, event, context):
         event_id = body.get("event_id")
         failed = True  # a handler that raised is recorded as failed (the member was told)
         try:
-            services.router.dispatch(SlackEvent(event=event, body=body, client=client, event_id=event_id))
+            # A stored event (a worker's, a recovered one) doesn't say which attempt it is.
+            attempt = context.get("attempt") or (services.ledger.attempts(event_id) if event_id else 1)
+            effects = EventEffects(services.ledger, event_id, retried=attempt > 1) if event_id else None
+            slack_event = SlackEvent(event=event, body=body, client=effects.client(client) if effects else client, event_id=event_id)
+            services.router.dispatch(slack_event, effects=effects)
             failed = False
         finally:
             if event_id:
-                services.ledger.complete(event_id, failed=failed)
+                try:
+                    services.ledger.complete(event_id, failed=failed)
+                except Exception:
+                    # The handler's work is done (and its posts recorded): a database gone at this
+                    # moment must not turn into an apology. Recovery re-runs it later, posting nothing twice.
+                    log.warning("event %s handled but could not be marked done; recovery will finish it", event_id, exc_info=True)
 
     handle.__name__ = EVENT_HANDLER  # stored events are run by this name (bot.core.worker)
     # One listener for every event type, the router's (claim_event_once has already acked and
@@ -152,6 +174,15 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     app.stored_work = stored_work  # type: ignore[attr-defined]
     app.recover_abandoned = stored_work.recover_abandoned  # type: ignore[attr-defined]
     return app
+
+
+def _tell(tell_member, error, body, client, logger) -> None:  # type: ignore[no-untyped-def]
+    try:
+        tell_member(error, body, client)
+    except Exception:
+        # Telling the member can fail too (Slack down, a forged response_url): an exception
+        # escaping the error handler would reach the HTTP server as a 500.
+        logger.exception("could not tell the member about the failure")
 
 
 def start_recovery_loop(app: App, stop: threading.Event, interval: float = RECOVERY_INTERVAL_SECONDS,

@@ -33,7 +33,8 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):
+def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]], web: Callable[..., Iterable[bytes]] | None = None):
+    """`web`: the café's web pages (bot.web.build_web_app), for every other path."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)
 
     def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:
@@ -70,6 +71,8 @@ def make_wsgi_app(app: App, health: Callable[[], dict[str, Any]]):
                 log.info("refused a malformed %s body", environ.get("CONTENT_TYPE"))
                 start_response("400 Bad Request", [("Content-Type", "text/plain")])
                 return [b"malformed body"]
+        if web is not None and path != SLACK_PATH and path != "/healthz":
+            return web(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
@@ -86,9 +89,10 @@ def _drain(stream, length: int) -> None:
 
 
 class HttpServer:
-    def __init__(self, app: App, health: Callable[[], dict[str, Any]], host: str = "0.0.0.0", port: int = 3000) -> None:
+    def __init__(self, app: App, health: Callable[[], dict[str, Any]], host: str = "0.0.0.0", port: int = 3000,
+                 web: Callable[..., Iterable[bytes]] | None = None) -> None:
         self._server = make_server(
-            host, port, make_wsgi_app(app, health), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+            host, port, make_wsgi_app(app, health, web), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
         self._thread: threading.Thread | None = None
 

@@ -15,6 +15,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
+# PostgreSQL: how long a connection attempt may take (libpq's minimum is 2 s), everywhere; and
+# on the ack path, how long one statement may run on the server. Acks must go out within
+# Slack's 3 s: a hung database must turn into a quick error (a 5xx, so Slack redelivers),
+# not into threads that wait forever (#14, 9). The main engine runs the jobs' long statements
+# and has no statement timeout.
+CONNECT_TIMEOUT_SECONDS = 2
+ACK_STATEMENT_TIMEOUT_MS = 2000
+# Checking out a pooled connection on the ack path: waiting longer than this means the pool is
+# held by statements that hang.
+ACK_POOL_TIMEOUT_SECONDS = 2
+
+
 class DatabaseUnavailable(Exception):
     """The database can't be reached; the message is safe to show (no password)."""
 
@@ -45,7 +57,7 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                                        hide_parameters=True)
+                                        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(read_only=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
@@ -58,8 +70,10 @@ class Database:
         replaced and the statement tried again. SQLite: the engine (one statement autocommits)."""
         if self.is_sqlite:
             return self.engine
-        return create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8, pool_recycle=600,
-                             hide_parameters=True)
+        return create_engine(
+            self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8, pool_recycle=600,
+            pool_timeout=ACK_POOL_TIMEOUT_SECONDS, connect_args=ack_connect_args(),
+        )
 
     @property
     def safe_url(self) -> str:
@@ -109,10 +123,28 @@ class Database:
                     raise DatabaseUnavailable(f"cannot reach the database at {self.safe_url}: {reason}") from None
                 time.sleep(delay)
 
+    def probe(self) -> None:
+        """One `SELECT 1` on a fresh connection, bounded on PostgreSQL by the connect and ack
+        statement timeouts (a pooled connection to a black-holed server could wait forever).
+        For /healthz (bot.core.health), which also puts a deadline of its own on it."""
+        if self.is_sqlite:
+            with self._read_engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return
+        import psycopg
+
+        conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True, **ack_connect_args()) as connection:
+            connection.execute("SELECT 1")
+
     def dispose(self) -> None:
         self.engine.dispose()
         if "statement_engine" in self.__dict__:
             self.statement_engine.dispose()
+
+
+def ack_connect_args() -> dict[str, Any]:
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": f"-c statement_timeout={ACK_STATEMENT_TIMEOUT_MS}"}
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -154,12 +186,15 @@ class DriverStatement:
         compiled = statement.compile(dialect=engine.dialect)
         self._sql = compiled.string
         self._order = compiled.positiontup if compiled.positional else None
+        # The statement's own literals (`status == "processing"`) are parameters too.
+        self._literals = {name: bind.value for name, bind in compiled.binds.items() if not bind.required and bind.callable is None}
         self._convert = {
             name: processor for name, bind in compiled.binds.items()
             if (processor := bind.type.bind_processor(engine.dialect)) is not None
         }
 
     def rows(self, values: dict[str, Any]) -> list[tuple]:
+        values = {**self._literals, **values}
         converted = {key: self._convert[key](value) if key in self._convert else value for key, value in values.items()}
         params: Any = tuple(converted[name] for name in self._order) if self._order is not None else converted
         try:

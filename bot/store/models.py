@@ -54,3 +54,19 @@ class Member(Base):
     first_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     welcome_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SchedulerState(Base):
+    """What /healthz tells about the scheduled jobs, whichever process serves it: the row
+    'scheduler' names the process running them, with its heartbeat; one row per job keeps its
+    last run and its last error (jobs.keeper)."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

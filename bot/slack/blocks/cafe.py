@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.slack.blocks import (
     MAX_BLOCKS, Block, actions, button, context, divider, escape_mrkdwn, fit, header, section, truncate,
 )
+from bot.cafe.analysis import fold
+from bot.cafe.export import author_label
 from bot.cafe.service import CafeInfo, QuestionView, Submission
 from bot.cafe.themes import Theme
 from bot.cafe.texts import CAFE
@@ -40,7 +42,7 @@ def _plain(text: str, limit: int = 75) -> dict:
 # -- announcement and reminders (in the café's language) ------------------------------------
 def announcement(cafe: CafeInfo, tz: ZoneInfo) -> tuple[str, list[Block]]:
     lang = cafe.language
-    title = CAFE("announce_title", lang, title=cafe.title)
+    title = heading(cafe, lang)
     body = CAFE("announce_body", lang, when=when(cafe.starts_at, tz, lang), place=place_text(cafe), closes=when(cafe.closes_at, tz, lang))
     blocks: list[Block] = [header(title), section(body)]
     if cafe.intake_open:
@@ -53,6 +55,13 @@ def announcement(cafe: CafeInfo, tz: ZoneInfo) -> tuple[str, list[Block]]:
     else:
         blocks.append(context(CAFE("announce_closed", lang, count=cafe.question_count)))
     return f"{title} — {CAFE('announce_count', lang, count=cafe.question_count)}", blocks
+
+
+def heading(cafe: CafeInfo, lang: str) -> str:
+    """"☕ Café IAssos : <title>", unless the title already says it is a café."""
+    if "cafe" in fold(cafe.title):
+        return f"☕ {cafe.title}"
+    return CAFE("announce_title", lang, title=cafe.title)
 
 
 def reminder_text(kind: str, cafe: CafeInfo, tz: ZoneInfo) -> str:
@@ -142,7 +151,7 @@ def submission_result(submission: Submission, text: str, anonymous: bool, lang: 
 def question_line(q: QuestionView, lang: str, display_name: Callable[[str], str] | None = None, *, status: bool = False) -> str:
     meta = [CAFE("votes", lang, votes=q.votes)]
     if display_name is not None:
-        meta.append(CAFE("by", lang, name=CAFE("anonymous_author", lang) if q.author_user_id is None else escape_mrkdwn(display_name(q.author_user_id))))
+        meta.append(CAFE("by", lang, name=escape_mrkdwn(author_label(q, display_name, lang))))
     if status:
         meta.append(CAFE("status_" + q.status, lang))
     if q.theme:
@@ -159,7 +168,8 @@ def member_questions(cafe: CafeInfo, questions: Sequence[QuestionView], lang: st
     for q in questions[:room]:
         accessory = None
         if cafe.intake_open:
-            accessory = button(CAFE("unvote" if q.voted else "vote", lang), "cafe_vote", str(q.id))
+            accessory = (button(CAFE("unvote", lang), "cafe_unvote", str(q.id)) if q.voted
+                         else button(CAFE("vote", lang), "cafe_vote", str(q.id)))
         blocks.append(dict(section(question_line(q, lang, display_name), accessory), block_id=f"cafe_list_{q.id}"))
     if len(questions) > room:
         blocks.append(context(CAFE("more_questions", lang)))
@@ -227,9 +237,22 @@ def cafe_summary(cafe: CafeInfo, tz: ZoneInfo, lang: str) -> str:
                 place=place_text(cafe), closes=when(cafe.closes_at, tz, lang), count=cafe.question_count)
 
 
+def web_links(cafe: CafeInfo, base_url: str, lang: str) -> str:
+    """The board to project and the join page, for facilitators (the token is their secret)."""
+    root = f"{base_url.rstrip('/')}/cafe/{cafe.web_token}"
+    return CAFE("web_links", lang, board=f"{root}/board", join=f"{root}/join")
+
+
+def already_voted(question_id: int, lang: str) -> list[Block]:
+    """A second press on "Vote": nothing changed; withdrawing is offered, never done silently."""
+    return [section(CAFE("already_voted", lang),
+                    button(CAFE("withdraw_vote", lang), "cafe_unvote", str(question_id)))]
+
+
 def overview(cafes: Sequence[CafeInfo], mine: Sequence[tuple[CafeInfo, QuestionView]], lang: str, tz: ZoneInfo,
-             *, facilitator: bool = False, limit: int = MAX_BLOCKS) -> list[Block]:
-    """Open cafés with their buttons, then the member's own questions with edit/withdraw."""
+             *, facilitator: bool = False, limit: int = MAX_BLOCKS, base_url: str | None = None) -> list[Block]:
+    """Open cafés with their buttons, then the member's own questions with edit/withdraw;
+    facilitators also get each café's board and join page (with `base_url`)."""
     blocks: list[Block] = [header(CAFE("home_title", lang))]
     if not cafes:
         blocks.append(section(CAFE("overview_none", lang)))
@@ -237,6 +260,8 @@ def overview(cafes: Sequence[CafeInfo], mine: Sequence[tuple[CafeInfo, QuestionV
         blocks.append(section(cafe_summary(cafe, tz, lang)))
         blocks.append(actions(button(CAFE("ask_button", lang), "cafe_ask", str(cafe.id), style="primary"),
                               button(CAFE("see_button", lang), "cafe_list", str(cafe.id))))
+        if facilitator and base_url:
+            blocks.append(context(web_links(cafe, base_url, lang)))
     if mine:
         blocks.append(divider())
         blocks.append(section(CAFE("overview_mine", lang)))
@@ -276,9 +301,12 @@ def cafe_modal(lang: str, tz: ZoneInfo, cafe: CafeInfo | None = None, default_ch
     if initial_channel:
         channel["initial_conversation"] = initial_channel
     approval_option = {"text": _plain(CAFE("f_approval_option", lang)), "value": "approval"}
-    approval: dict = {"type": "checkboxes", "action_id": "value", "options": [approval_option]}
-    if cafe and cafe.approval_required:
-        approval["initial_options"] = [approval_option]
+    web_option = {"text": _plain(CAFE("f_web_approval_option", lang)), "value": "web_approval"}
+    approval: dict = {"type": "checkboxes", "action_id": "value", "options": [approval_option, web_option]}
+    initial = [o for o, on in ((approval_option, cafe and cafe.approval_required),
+                               (web_option, cafe is None or cafe.web_approval_required)) if on]
+    if initial:
+        approval["initial_options"] = initial
     languages = [{"text": _plain(CAFE("lang_fr", lang)), "value": "fr"}, {"text": _plain(CAFE("lang_en", lang)), "value": "en"}]
     language: dict = {"type": "static_select", "action_id": "value", "options": languages,
                       "initial_option": languages[1 if cafe and cafe.language == "en" else 0]}

@@ -26,7 +26,7 @@ from bot.slack.listeners.wiring import ack_only, action, command, install, respo
 # "question pour le café : …" (any case, with or without accents), or its English twin.
 DM_PREFIX = re.compile(r"^\s*question\s+(?:pour\s+le|for\s+the)\s+caf[eé]\s*(?:ia\s*)?[:：]\s*", re.IGNORECASE)
 MODERATION_ACTIONS = {"cafe_approve": "approve", "cafe_hide": "hide", "cafe_answer": "answer"}
-FACILITATOR_VERBS = {"new", "edit", "themes", "export", "close", "reopen"}
+FACILITATOR_VERBS = {"new", "edit", "themes", "export", "board", "close", "reopen"}
 # Which field of the café modal a CafeError is about.
 ERROR_BLOCKS = {"title_missing": "cafe_title", "title_too_long": "cafe_title", "channel_missing": "cafe_channel",
                 "starts_in_past": "cafe_date", "closes_after_start": "cafe_close_date", "closes_in_past": "cafe_close_date",
@@ -204,12 +204,16 @@ def _cafe_verb(ctx: CafeContext, verb: str, rest: str, command: dict[str, Any], 
                 ui.themes_blocks(cafe, themes, method, cafes.questions(cafe.id, moderation=True), lang))
     if verb == "export":
         return _export(ctx, rest, client, user_id, lang), None
+    if verb == "board":
+        cafe = cafes.resolve(rest or None)
+        links = ui.web_links(cafe, ctx.services.settings.public_base_url, lang)
+        return links, [section(CAFE("board_intro", lang)), section(links)]
     if verb in ("close", "reopen"):
         cafe = cafes.set_status(cafes.resolve(rest or None).id, "closed" if verb == "close" else "open")
         ctx.refresh(cafe.id)
         return CAFE("closed" if verb == "close" else "reopened", lang, title=escape_mrkdwn(cafe.title)), None
     blocks = ui.overview(cafes.cafes(intake_open_only=True), cafes.my_questions(user_id), lang, tz,
-                         facilitator=ctx.can(user_id, Permission.MANAGE_CAFE))
+                         facilitator=ctx.can(user_id, Permission.MANAGE_CAFE), base_url=ctx.services.settings.public_base_url)
     return CAFE("overview_title", lang), blocks
 
 
@@ -246,9 +250,26 @@ def on_list(ctx: CafeContext, body, action, respond):
 
 @whispering_errors
 def on_vote(ctx: CafeContext, body, action, respond):
+    """A vote counts once: a second press (a stale list, a double tap) changes nothing and
+    says so privately, with a button to withdraw the vote on purpose."""
     user_id = _user(body)
     lang = ctx.lang(user_id)
-    result = ctx.cafes.toggle_vote(payload_id(action.get("value")), user_id)
+    result = ctx.cafes.vote(payload_id(action.get("value")), user_id)
+    if result.already:
+        respond(text=CAFE("already_voted", lang), blocks=ui.already_voted(result.question.id, lang),
+                response_type="ephemeral", replace_original=False)
+    else:
+        _after_vote(ctx, user_id, lang, action, result, respond)
+
+
+@whispering_errors
+def on_unvote(ctx: CafeContext, body, action, respond):
+    user_id = _user(body)
+    result = ctx.cafes.unvote(payload_id(action.get("value")), user_id)
+    _after_vote(ctx, user_id, ctx.lang(user_id), action, result, respond)
+
+
+def _after_vote(ctx: CafeContext, user_id: str, lang: str, action: dict, result: Any, respond: Any) -> None:
     if str(action.get("block_id", "")).startswith("cafe_list"):
         text, blocks = _member_list(ctx, user_id, result.question.cafe_id)
         respond(text=text, blocks=blocks, replace_original=True)
@@ -368,6 +389,7 @@ def parse_cafe_view(view: dict, tz: tzinfo) -> tuple[CafeDraft | None, dict[str,
         title=_value(values, "cafe_title") or "", starts_at=starts_at, closes_at=closes_at,
         place=_value(values, "cafe_place") or "", announce_channel=_value(values, "cafe_channel") or "",
         approval_required="approval" in (_value(values, "cafe_approval") or []),
+        web_approval_required="web_approval" in (_value(values, "cafe_approval") or []),
         language=_value(values, "cafe_language") or "fr",
     ), {}
 
@@ -462,7 +484,8 @@ def on_dm(ctx: CafeContext, event: SlackEvent) -> bool:
 # -- App Home and what other capabilities may read ----------------------------------------------
 def home_section(ctx: CafeContext, user_id: str, role: Any, lang: str) -> list:
     return ui.overview(ctx.cafes.cafes(intake_open_only=True), ctx.cafes.my_questions(user_id), lang, ctx.tz,
-                       facilitator=ctx.can(user_id, Permission.MANAGE_CAFE), limit=40)
+                       facilitator=ctx.can(user_id, Permission.MANAGE_CAFE), limit=40,
+                       base_url=ctx.services.settings.public_base_url)
 
 
 def open_cafes(ctx: CafeContext) -> list[dict[str, Any]]:
@@ -492,6 +515,7 @@ def register(app: App, services: Services) -> None:
         action("cafe_ask", ack_only, on_ask),
         action("cafe_list", ack_only, on_list),
         action("cafe_vote", ack_only, on_vote),
+        action("cafe_unvote", ack_only, on_unvote),
         action("cafe_add_anyway", ack_only, on_add_anyway),
         action("cafe_edit", ack_only, on_edit),
         action("cafe_withdraw", ack_only, on_withdraw),

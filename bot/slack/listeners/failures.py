@@ -22,7 +22,7 @@ def failure_reporter(services):
 
     def tell_member(_exc: BaseException, body: dict[str, Any], client: Any) -> None:
         user = acting_user(body)
-        text = CORE("error", services.members.cached_language(user))
+        text = CORE("error", services.members.known_language(user))  # the database may be what failed
         response_url = body.get("response_url") or next(
             (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
         )

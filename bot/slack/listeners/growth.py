@@ -134,7 +134,7 @@ def run_stats(ctx: GrowthContext, command, client, respond):
 def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, lang: str) -> None:
     client.files_upload_v2(
         channel=channel,
-        initial_comment=GROWTH("export_comment", lang, day=as_of.isoformat()),  # type: ignore[arg-type]
+        initial_comment=GROWTH("export_comment", lang, day=as_of.isoformat()),
         file_uploads=[
             {"content": weekly_csv(figures), "filename": f"soga-weekly-{as_of.isoformat()}.csv", "title": "weekly"},
             {"content": cohorts_csv(figures), "filename": f"soga-cohorts-{as_of.isoformat()}.csv", "title": "cohorts"},
@@ -151,7 +151,7 @@ def _home_chart(ctx: GrowthContext, weekly: list[dict[str, Any]], day: date, lan
     try:
         upload = ctx.services.slack.files_upload_v2(
             content=weekly_chart_png(weekly, lang),  # type: ignore[arg-type]
-            filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),  # type: ignore[arg-type]
+            filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),
         )
         file_id = (upload.get("files") or [upload.get("file") or {}])[0].get("id")
     except Exception:

@@ -303,3 +303,60 @@ def test_the_weekly_digest_lists_an_open_cafe(bot: BotHarness) -> None:
     assert cafe["title"] == "Café IAssos de décembre" and cafe["when"] == "03/12/2026 18:30" and cafe["url"].startswith("https://")
     preview = next(m for m in bot.slack.bot_messages("C0STAFF") if m["ts"] == issue.preview_ts)
     assert "Café IAssos de décembre" in all_text(preview["blocks"])
+
+
+def test_a_second_vote_press_says_already_voted_and_offers_to_withdraw(bot: BotHarness) -> None:
+    cafe_id = create_cafe(bot)
+    bot.dm(OTHER, "question pour le café : Quelle place pour les logiciels libres ?")
+    (question,) = cafes(bot).questions(cafe_id)
+    vote = {"action_id": "cafe_vote", "value": str(question.id), "block_id": f"cafe_list_{question.id}", "type": "button"}
+    for _ in range(2):  # the second press comes from a list that still shows "Voter"
+        bot.client.block_action(MEMBER, vote, channel_id="C0GENERAL")
+        bot.wait_idle()
+    assert cafes(bot).question(question.id).votes == 1
+    notice = last_response(bot)
+    assert "Déjà voté" in notice["text"] and notice.get("replace_original") is False
+    (withdraw,) = [notice["blocks"][0]["accessory"]]
+    assert (withdraw["action_id"], withdraw["value"]) == ("cafe_unvote", str(question.id))
+    bot.client.block_action(MEMBER, {"action_id": "cafe_unvote", "value": str(question.id), "block_id": f"cafe_list_{question.id}"},
+                            channel_id="C0GENERAL")
+    bot.wait_idle()
+    assert cafes(bot).question(question.id).votes == 0
+    refreshed = last_response(bot)
+    assert "Voter" in all_text(refreshed["blocks"]) and refreshed.get("replace_original") is True
+
+
+def test_the_announcement_header_names_the_cafe_once(bot: BotHarness) -> None:
+    create_cafe(bot, title="Café IAssos #2")
+    (head,) = [b for b in announcement(bot)["blocks"] if b["type"] == "header"]
+    assert head["text"]["text"] == "☕ Café IAssos #2"
+    create_cafe(bot, title="Soirée IA et solidarité")
+    heads = [b["text"]["text"] for m in bot.slack.bot_messages("C0GENERAL") for b in m.get("blocks", []) if b["type"] == "header"]
+    assert "☕ Café IAssos : Soirée IA et solidarité" in heads
+
+
+def test_facilitators_get_the_board_and_join_links_members_do_not(bot: BotHarness) -> None:
+    cafe_id = create_cafe(bot)
+    token = cafes(bot).get(cafe_id).web_token
+    board, join = f"http://localhost:3000/cafe/{token}/board", f"http://localhost:3000/cafe/{token}/join"
+    _, key = bot.command(FACILITATOR, "/cafe")
+    assert board in all_text(bot.responses(key)[-1]) and join in all_text(bot.responses(key)[-1])
+    _, key = bot.command(FACILITATOR, "/cafe", "board")
+    assert board in all_text(bot.responses(key)[-1]) and "QR code" in all_text(bot.responses(key)[-1])
+    for user in (FACILITATOR, MEMBER):
+        bot.client.send_event({"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user), "tab": "home"})
+        bot.wait_idle()
+    assert board in all_text(bot.slack.ws.homes[FACILITATOR]["blocks"])
+    assert token not in all_text(bot.slack.ws.homes[MEMBER]["blocks"])
+    _, key = bot.command(MEMBER, "/cafe")
+    assert token not in all_text(bot.responses(key)[-1])
+    _, key = bot.command(MEMBER, "/cafe", "board")
+    assert token not in all_text(bot.responses(key)[-1]) and "réservée" in bot.responses(key)[-1]["text"]
+
+
+def test_web_questions_need_approval_by_default_in_the_cafe_modal(bot: BotHarness) -> None:
+    bot.command(FACILITATOR, "/cafe", "new")
+    (approval,) = [b for b in last_view(bot)["blocks"] if b["block_id"] == "cafe_approval"]
+    assert [o["value"] for o in approval["element"]["initial_options"]] == ["web_approval"]
+    cafe_id = create_cafe(bot, approval=False)
+    assert cafes(bot).get(cafe_id).web_approval_required is False  # the form said so (no option ticked)

@@ -50,7 +50,7 @@ def test_late_questions_and_votes_on_a_closed_cafe_are_refused(cafes, db, clock)
         cafes.submit(cafe.id, "U2", "Une question en retard")
     assert late.value.code == "intake_closed"
     with pytest.raises(CafeError) as vote:
-        cafes.toggle_vote(question.id, "U2")
+        cafes.vote(question.id, "U2")
     assert vote.value.code == "votes_closed"
     assert count(db, Question) == 1 and count(db, Vote) == 0
 
@@ -64,13 +64,23 @@ def test_closing_by_hand_refuses_questions_and_reopening_takes_them_again(cafes)
     assert cafes.submit(cafe.id, "U1", "Pas trop tard").question is not None
 
 
-def test_a_vote_toggles_and_counts_once_per_member(cafes) -> None:
+def test_a_second_vote_says_already_voted_and_only_unvote_takes_it_back(cafes) -> None:
     cafe = make_cafe(cafes)
     q = cafes.submit(cafe.id, "U1", "Comment former les bénévoles ?").question
-    assert cafes.toggle_vote(q.id, "U2").votes == 1
-    assert cafes.toggle_vote(q.id, "U3").votes == 2
-    again = cafes.toggle_vote(q.id, "U2")
-    assert (again.voted, again.votes) == (False, 1)
+    assert cafes.vote(q.id, "U2").votes == 1
+    assert cafes.vote(q.id, "U3").votes == 2
+    again = cafes.vote(q.id, "U2")
+    assert (again.voted, again.already, again.votes) == (True, True, 2)
+    taken_back = cafes.unvote(q.id, "U2")
+    assert (taken_back.voted, taken_back.votes) == (False, 1)
+    assert cafes.unvote(q.id, "U2").votes == 1  # nothing left to take back
+
+
+def test_an_intake_may_stay_open_while_the_cafe_runs_but_not_past_the_day(cafes) -> None:
+    assert make_cafe(cafes, closes_at=STARTS + timedelta(hours=3)).intake_open
+    with pytest.raises(CafeError) as late:
+        make_cafe(cafes, closes_at=STARTS + timedelta(hours=13))
+    assert late.value.code == "closes_after_start"
 
 
 def test_pending_questions_need_approval_before_members_see_or_vote(cafes) -> None:
@@ -79,7 +89,7 @@ def test_pending_questions_need_approval_before_members_see_or_vote(cafes) -> No
     assert q.status == "pending"
     assert cafes.questions(cafe.id) == []
     with pytest.raises(CafeError):
-        cafes.toggle_vote(q.id, "U2")
+        cafes.vote(q.id, "U2")
     cafes.moderate(q.id, "approve")
     assert [v.id for v in cafes.questions(cafe.id)] == [q.id]
 
@@ -107,9 +117,9 @@ def test_merge_keeps_every_distinct_voter_exactly_once(cafes, db) -> None:
     target = cafes.submit(cafe.id, "U1", "Comment financer un projet IA ?").question
     source = cafes.submit(cafe.id, "U2", "Quelles subventions pour l'IA solidaire ?").question
     for user in ("A", "B"):
-        cafes.toggle_vote(target.id, user)
+        cafes.vote(target.id, user)
     for user in ("B", "C", "D"):
-        cafes.toggle_vote(source.id, user)
+        cafes.vote(source.id, user)
     merged = cafes.merge(source.id, target.id)
     assert merged.votes == 4
     with db.session() as session:
@@ -137,7 +147,7 @@ def test_members_edit_and_withdraw_only_their_own_questions_before_closing(cafes
 
 def test_cafe_dates_are_checked(cafes, clock) -> None:
     with pytest.raises(CafeError) as after:
-        cafes.create_cafe("U0FACIL", draft(closes_at=STARTS + timedelta(hours=1)))
+        cafes.create_cafe("U0FACIL", draft(closes_at=STARTS + timedelta(days=1)))
     assert after.value.code == "closes_after_start"
     with pytest.raises(CafeError) as past:
         cafes.create_cafe("U0FACIL", draft(starts_at=clock() - timedelta(days=1), closes_at=clock() - timedelta(days=2)))
@@ -177,11 +187,45 @@ def test_export_ranks_by_votes_and_never_names_an_anonymous_author(cafes) -> Non
     named = cafes.submit(cafe.id, "U0CAMILLE", "Quels usages de l'IA dans l'insertion ?").question
     secret = cafes.submit(cafe.id, "U0SECRET", "Peut-on refuser l'IA au travail ?", anonymous=True).question
     for user in ("A", "B"):
-        cafes.toggle_vote(secret.id, user)
+        cafes.vote(secret.id, user)
     names = {"U0CAMILLE": "camille", "U0SECRET": "dominique"}
-    rows = list(csv.DictReader(io.StringIO(export_csv(cafes.export_questions(cafe.id), names.__getitem__, "fr"))))
+    rows = read_csv(export_csv(cafes.export_questions(cafe.id), names.__getitem__, "fr"))
     assert [(r["rank"], r["votes"], r["author"]) for r in rows] == [("1", "2", "anonyme"), ("2", "0", "camille")]
     markdown = export_markdown(cafes.get(cafe.id), cafes.export_questions(cafe.id), names.__getitem__, "fr", PARIS)
     assert "dominique" not in markdown and "U0SECRET" not in markdown and "camille" in markdown
     assert all(q.author_user_id is None for q in cafes.questions(cafe.id, moderation=True) if q.id == secret.id)
     assert named.author_user_id == "U0CAMILLE"
+
+
+def read_csv(content: str) -> list[dict[str, str]]:
+    """As French Excel reads it: the byte order mark says UTF-8, `;` separates cells."""
+    assert content.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(content[1:]), delimiter=";"))
+
+
+def test_csv_export_opens_in_french_excel_and_member_text_never_becomes_a_formula(cafes) -> None:
+    cafe = make_cafe(cafes)
+    for user, text in [("U1", "=HYPERLINK(\"http://evil.example\";\"clic\")"), ("U2", "+33 6 12 34 56 78 ?"),
+                       ("U3", "-1 vote ; vraiment ?"), ("U4", "@équipe : et la RGPD ?"), ("U5", "Une question, normale ; avec « guillemets »")]:
+        cafes.submit(cafe.id, user, text, force=True)
+    content = export_csv(cafes.export_questions(cafe.id), lambda uid: "=cmd|' /C calc'!A0" if uid == "U5" else uid, "fr")
+    rows = read_csv(content)
+    texts = [r["question"] for r in rows]
+    assert texts[:4] == ["'=HYPERLINK(\"http://evil.example\";\"clic\")", "'+33 6 12 34 56 78 ?", "'-1 vote ; vraiment ?", "'@équipe : et la RGPD ?"]
+    assert texts[4] == "Une question, normale ; avec « guillemets »"
+    assert rows[4]["author"] == "'=cmd|' /C calc'!A0"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+
+
+def test_an_erased_member_is_a_former_member_and_a_web_participant_their_chosen_name(cafes, db) -> None:
+    from bot.privacy.rights import erase
+
+    cafe = make_cafe(cafes)
+    cafes.submit(cafe.id, "U0GONE", "Qui garde nos données ?")
+    cafes.submit(cafe.id, "web:0123456789abcdef", "Et les logiciels libres ?", author_name="  Inès  ")
+    cafes.submit(cafe.id, "web:fedcba9876543210", "Une question sans nom")
+    erase(db, "U0GONE", now=cafes.clock(), via="test")
+    rows = read_csv(export_csv(cafes.export_questions(cafe.id), lambda uid: "should not be asked for " + uid, "fr"))
+    assert [r["author"] for r in rows] == ["membre supprimé", "Inès", "anonyme"]
+    markdown = export_markdown(cafes.get(cafe.id), cafes.export_questions(cafe.id), lambda uid: uid, "en", PARIS)
+    assert "former member" in markdown and "ERASED" not in markdown and "web:" not in markdown

@@ -103,3 +103,29 @@ def test_lexical_themes_are_deterministic_and_at_most_six() -> None:
     assert len(first) <= MAX_THEMES
     assert lexical_themes(list(reversed(questions))) == first
     assert sorted(q for t in first for q in t.question_ids) == list(range(len(questions)))
+
+
+# Seven questions name "association", as café questions often do; only two of them share
+# anything else (financing). A theme must not gather the others on that one common word.
+ASSOCIATION_QUESTIONS = [
+    "Comment une association peut-elle financer un projet IA ?",
+    "Quelles subventions pour financer l'IA dans une association ?",
+    "Une association doit-elle avoir une charte éthique ?",
+    "Quel impact carbone pour une association qui utilise ChatGPT ?",
+    "L'association peut-elle recruter avec l'IA ?",
+    "Quels outils gratuits pour une petite association ?",
+    "Comment sensibiliser le conseil d'administration de l'association ?",
+    "Comment protéger les données des bénéficiaires ?",
+    "Quelles données confier à un chatbot ?",
+    "Les bénévoles doivent-ils être formés ?",
+    "Quelle formation numérique pour les bénévoles et salariés ?",
+]
+
+
+def test_lexical_themes_need_more_than_one_common_word_and_leave_the_rest_to_autres() -> None:
+    themes = lexical_themes([ThemeInput(i, text) for i, text in enumerate(ASSOCIATION_QUESTIONS, 1)])
+    by_title = {t.title: t.question_ids for t in themes}
+    assert by_title["Financer"] == (1, 2)
+    assert by_title["Données"] == (8, 9) and by_title["Bénévoles"] == (10, 11)
+    assert by_title["Autres questions"] == (3, 4, 5, 6, 7)
+    assert not any("association" in title.lower() for title in by_title)

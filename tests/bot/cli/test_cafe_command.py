@@ -19,7 +19,7 @@ def seed(db, clock) -> int:
     cafe = make_cafe(cafes)
     cafes.submit(cafe.id, "U0CAMILLE", "Quels usages de l'IA dans l'insertion ?")
     secret = cafes.submit(cafe.id, "U0SECRET", "Peut-on refuser l'IA au travail ?", anonymous=True).question
-    cafes.toggle_vote(secret.id, "U0CAMILLE")
+    cafes.vote(secret.id, "U0CAMILLE")
     return cafe.id
 
 
@@ -37,7 +37,9 @@ def test_export_markdown_ranks_and_hides_the_anonymous_author(settings, db, cloc
 def test_export_csv(settings, db, clock, capsys) -> None:
     cafe_id = seed(db, clock)
     assert main(["cafe", "export", str(cafe_id), "--format", "csv"], settings=settings) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff")  # French Excel reads it as UTF-8, with `;` between cells
+    rows = list(csv.DictReader(io.StringIO(out[1:]), delimiter=";"))
     assert [(r["votes"], r["author"], r["status"]) for r in rows] == [("1", "anonyme", "publiée"), ("0", "camille", "publiée")]
     assert all(r["theme"] for r in rows)
 
