@@ -1,5 +1,11 @@
-"""Score the evaluation set: `python -m bench.knowledge_eval [--database-url URL]` (no LLM; a
-fresh SQLite database by default, or a scratch schema on PostgreSQL, dropped afterwards)."""
+"""Score the evaluation sets without an LLM: `python -m bench.knowledge_eval [--database-url URL]
+[--set held-out|dev|old eval] [--misses]` (a fresh SQLite database by default, or a scratch
+schema on PostgreSQL, dropped afterwards).
+
+The held-out set (tests/knowledge/heldout.json) was written and committed before any run and
+is only ever reported; the development set (tests/knowledge/dev.json) is the one to tune on;
+the old eval (tests/knowledge/eval.json) is the set the project used before the split.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +15,27 @@ from datetime import datetime, timezone
 from bench.knowledge_retrieval import scratch_database
 from bot.knowledge.service import KnowledgeBase
 from bot.store.migrate import upgrade
-from tests.knowledge.test_eval import EVAL, score
+from tests.knowledge.scoring import SETS, load, score
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--set", action="append", choices=list(SETS), help="default: all three")
+    parser.add_argument("--misses", action="store_true", help="list each miss")
     args = parser.parse_args()
     with scratch_database(args.database_url) as db:
         upgrade(db)
-        answerable, declined, misses = score(KnowledgeBase(db, clock=lambda: datetime.now(timezone.utc)))
-        backend = "sqlite" if db.is_sqlite else "postgresql"
-    print(f"backend: {backend}")
-    print(f"answerable with all facts: {answerable:.0%} of {len(EVAL['answerable'])} ({round(answerable * len(EVAL['answerable']))})")
-    print(f"must-decline declined:     {declined:.0%} of {len(EVAL['decline'])} ({round(declined * len(EVAL['decline']))})")
-    for question in misses:
-        print("  miss:", question)
+        kb = KnowledgeBase(db, clock=lambda: datetime.now(timezone.utc))
+        print(f"backend: {'sqlite' if db.is_sqlite else 'postgresql'} (no LLM)")
+        for name in args.set or list(SETS):
+            report = score(kb, load(name))
+            print(f"\n{name} ({SETS[name].name}):")
+            for line in report.lines():
+                print("  " + line)
+            if args.misses:
+                for miss in report.misses:
+                    print("    " + miss)
 
 
 if __name__ == "__main__":

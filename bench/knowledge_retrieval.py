@@ -26,7 +26,7 @@ from bot.knowledge.models import KbChunk, KbDocument
 from bot.knowledge.service import KnowledgeBase
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from tests.knowledge.test_eval import EVAL
+from tests.knowledge.scoring import load
 
 NOW = datetime.now(timezone.utc)
 
@@ -116,7 +116,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     args = parser.parse_args()
-    questions = [(item["q"], item["lang"]) for item in EVAL["answerable"] + EVAL["decline"]]
+    dev = load("dev")
+    questions = [(item["q"], item["lang"]) for item in dev["answerable"] + dev["decline"]]
     with scratch_database(args.database_url) as db:
         backend, index_ms, bundled, build_s, large = run(db, questions, args)
     print(json.dumps({

@@ -73,7 +73,7 @@ class LLM:
         if not self.config.embedding_model:
             raise LLMUnavailable("no embedding model configured")
         try:
-            response = self._client.embeddings.create(model=self.config.embedding_model, input=[scrub_personal(t) for t in texts])
+            response = self._client.embeddings.create(model=self.config.embedding_model, input=[scrub_contacts(scrub_personal(t)) for t in texts])
         except self._errors as exc:
             raise LLMUnavailable(_describe(exc)) from exc
         return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
@@ -102,6 +102,16 @@ def make_llm(settings) -> LLM | None:
 _SLACK_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _SLACK_ID = re.compile(r"\b[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,}\b")  # ids hold a digit; WORKSHOP is a word
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+# French numbers (06 12 34 56 78, +33 6 12 34 56 78, 06.12.34.56.78) and international ones
+# (+44 20 7946 0958): a leading + or 0, then digit groups with separators.
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,4}|0[1-9](?:[\s.-]?\d{2}){4})(?!\w)")
+
+
+def scrub_contacts(text: str) -> str:
+    """A member's e-mail address and phone number never reach the model."""
+    return _PHONE.sub("[téléphone]", _EMAIL.sub("[e-mail]", text))
 
 
 def scrub_personal(text: str, *, emails: bool = True) -> str:

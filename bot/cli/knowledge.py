@@ -15,6 +15,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("question", help="the question, or `-` to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per answer on stdout")
     ask.add_argument("--lang", choices=["fr", "en"], default="fr", help="language when the question doesn't tell (default fr)")
+    ask.add_argument("--debug", action="store_true", help="with --json: add each stage's output (query, retrieve, decide, compose) under \"debug\"")
+    ask.add_argument("--thread", action="append", default=[], metavar="EARLIER",
+                     help="an earlier member message of the thread (repeatable): the question is a follow-up in that thread")
     ask.set_defaults(func=cmd_ask)
 
     knowledge = subparsers.add_parser("knowledge", help="the knowledge base: `knowledge reindex`, `knowledge sync-slack`")
@@ -36,13 +39,18 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:
         questions = iter([args.question.strip()])
     kb = knowledge_base(ctx)
     asked = 0
+    history: list[tuple[str, str]] = []
+    for earlier in args.thread:
+        reply = kb.ask(earlier, args.lang, history=history or None)
+        history += [("member", earlier), ("assistant", reply.text)]
     for question in questions:
         if not question:
             continue
         asked += 1
-        answer = kb.ask(question, args.lang)
+        answer = kb.ask(question, args.lang, history=history or None, debug=args.debug)
         if args.json:
-            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            shown = answer.as_json() | ({"debug": answer.debug} if args.debug else {})
+            print(json.dumps(shown, ensure_ascii=False), flush=True)
         else:
             print(answer.text)
             for n, source in enumerate(answer.sources, start=1):

@@ -31,14 +31,13 @@ STOP_WORDS = frozenset(
     your about also any been being both each few more most other some such only own same too very
     s t just don should now many much
     c'est quoi combien comment pourquoi quand ou est-ce
-    maintenant actuellement bien chez entre depuis aussi encore tres plus moins tout tous toute toutes
+    chez entre depuis aussi encore tres plus moins tout tous toute toutes
     alors donc car comme apres avant vers chaque autre autres quoi dont lorsque puis
-    currently still ever really well also please tell know
     """.split()  # "but" is kept: in French it means "goal" ("le but du projet")
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "2"
+ANALYSER_VERSION = "3"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")

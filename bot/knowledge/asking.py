@@ -64,7 +64,9 @@ def answer_question(kb: KnowledgeBase, db: Database, now: Callable[[], datetime]
     if not question.quiet_if_unknown:
         conversation.show_working()
     thread_ts = question.thread_ts
-    follow_up = bool(kb.llm and thread_ts and thread_ts != question.message_ts)
+    # A reply in a thread may be a follow-up ("Et c'était quand ?"): with or without an LLM it
+    # is answered about the thread's subject, so the thread is read.
+    follow_up = bool(thread_ts and thread_ts != question.message_ts)
     streaming = kb.llm is not None and bool(thread_ts)
     answer = kb.ask(question.text, lang, history=conversation.history() if follow_up else None,
                     on_delta=conversation.stream if streaming else None)

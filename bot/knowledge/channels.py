@@ -163,6 +163,40 @@ def _thread_document(
     return document, len(kept)
 
 
+def refresh_thread(
+    db: Database, channel_id: str, root_ts: str, replies: Replies, now: datetime, *,
+    permalink: Permalink = default_link, embed: index.Embedder | None = None,
+) -> str:
+    """After a message of an opt-in channel was edited or deleted: the thread's document is
+    rebuilt from what Slack holds now (edited text replaces the old), or removed when nothing
+    worth keeping is left. Returns "updated", "unchanged" or "removed"."""
+    key = f"channel:{channel_id}/{root_ts}"
+    try:
+        messages = [m for m in replies(channel_id, root_ts) if m.get("ts")]
+    except LookupError:  # the thread is gone (its root deleted, no replies)
+        messages = []
+    root = next((m for m in messages if m["ts"] == root_ts and m.get("subtype") != "tombstone"), None)
+    thread = sorted((m for m in messages if m["ts"] != root_ts), key=lambda m: float(m["ts"]))
+    document = None
+    if root is not None or thread:
+        document, _kept = _thread_document(channel_id, root or {"type": "message", "ts": root_ts, "text": ""}, thread, permalink)
+    if document is None:
+        return "removed" if index.remove_document(db, key) else "unchanged"
+    report = index.sync_documents(db, [document], now, source=SOURCE, embed=embed, remove_missing=False)
+    return "updated" if report.added or report.updated else "unchanged"
+
+
+def thread_root(event: dict[str, Any]) -> str | None:
+    """The thread a message_changed / message_deleted event touches (its root message's ts)."""
+    if event.get("subtype") == "message_changed":
+        message = event.get("message") or {}
+        return message.get("thread_ts") or message.get("ts")
+    if event.get("subtype") == "message_deleted":
+        previous = event.get("previous_message") or {}
+        return previous.get("thread_ts") or event.get("deleted_ts") or previous.get("ts")
+    return None
+
+
 def cursors(db: Database) -> dict[str, str]:
     with db.engine.connect() as connection:
         return dict(connection.execute(select(KbSlackCursor.channel_id, KbSlackCursor.latest_ts)).all())

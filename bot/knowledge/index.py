@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, func, select, text
 from bot.knowledge.analysis import analyse
 from bot.knowledge.loader import SourceDocument, chunk_document
 from bot.knowledge.models import KbChunk, KbDocument
+from bot.knowledge.query import Vocabulary
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class Hit:
     score: float
     matched: frozenset[int] = field(default_factory=frozenset)  # indexes of the query groups found
     position: int = 0  # the chunk's place in its document (0: the opening section)
+    language: str = "fr"  # its document's
+    source: str = "file"  # its document's: file, slack, slack_channel
 
 
 def _chunk_rows(document: SourceDocument) -> list[KbChunk]:
@@ -143,9 +146,21 @@ def sync_documents(
 INDEX_LOCK_KEY = 0x50_6A_0C
 
 
-def _lock_index(db: Database, session) -> None:  # type: ignore[no-untyped-def]
+def _lock_index(db: Database, session) -> None:
     if not db.is_sqlite:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK_KEY})
+
+
+def remove_document(db: Database, key: str) -> bool:
+    """Drop one document and its chunks; False when there was none."""
+    with db.session() as session:
+        found = session.scalar(select(KbDocument.id).where(KbDocument.key == key))
+        if found is None:
+            return False
+        session.execute(delete(KbChunk).where(KbChunk.document_id == found))
+        session.execute(delete(KbDocument).where(KbDocument.id == found))
+    STATS.invalidate()
+    return True
 
 
 def upsert_document(db: Database, document: SourceDocument, now: datetime, embed: Embedder | None = None) -> ReindexReport:
@@ -187,6 +202,7 @@ class CorpusStats:
         self._generation = 0
         self._totals: dict[str, tuple[int, int, float]] = {}  # db url -> (generation, N, avgdl)
         self._df: dict[tuple[str, str], tuple[int, int]] = {}  # (db url, term) -> (generation, df)
+        self._vocabulary: dict[str, tuple[int, Vocabulary]] = {}  # db url -> (generation, vocabulary)
 
     def invalidate(self) -> None:
         with self._lock:
@@ -203,6 +219,24 @@ class CorpusStats:
         with self._lock:
             self._totals[db.url] = (generation, int(count or 0), float(average or 1.0))
         return int(count or 0), float(average or 1.0)
+
+    def vocabulary(self, db: Database) -> Vocabulary:
+        """Every indexed token with its document frequency: read once per index generation
+        (typos are matched against it, and it answers document frequencies without a query)."""
+        with self._lock:
+            cached = self._vocabulary.get(db.url)
+            if cached and cached[0] == self._generation:
+                return cached[1]
+            generation = self._generation
+        with reading(db) as connection:
+            if db.is_sqlite:
+                rows = connection.execute(text("SELECT term, doc FROM kb_chunks_vocab")).all()
+            else:
+                rows = connection.execute(text("SELECT word, ndoc FROM ts_stat('SELECT tsv FROM kb_chunks')")).all()
+        vocabulary = Vocabulary({term: int(df) for term, df in rows})
+        with self._lock:
+            self._vocabulary[db.url] = (generation, vocabulary)
+        return vocabulary
 
     def document_frequencies(self, db: Database, terms: list[str]) -> dict[str, int]:
         result: dict[str, int] = {}
@@ -262,15 +296,21 @@ class LexicalResult:
     group_weights: list[float]  # idf of each query group, for coverage
 
 
-def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResult:
-    """BM25 over the candidates; each group scores by its best alternative in the chunk."""
+def lexical_search(
+    db: Database, groups: Groups, limit: int = 8, *, language: str | None = None, factors: list[float] | None = None
+) -> LexicalResult:
+    """BM25 over the candidates; each group scores by its best alternative in the chunk,
+    times its factor (a word carried over from the thread, or a corrected typo, counts less).
+    With `language`, knowledge files in other languages are left out (documents from Slack
+    stay, whatever their language)."""
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return LexicalResult([], [])
+    factors = factors or [1.0] * len(groups)
     total, average = STATS.totals(db)
     df = STATS.document_frequencies(db, terms)
-    weights = [idf(max(df.get(term, 0) for term in group), total) for group in groups]
-    rows = _candidates(db, candidate_terms(terms, df))
+    weights = [factor * idf(max(df.get(term, 0) for term in group), total) for group, factor in zip(groups, factors)]
+    rows = _candidates(db, candidate_terms(terms, df), language)
     if not rows:
         return LexicalResult([], weights)
     scored = []
@@ -284,7 +324,7 @@ def lexical_search(db: Database, groups: Groups, limit: int = 8) -> LexicalResul
             for term in group:
                 tf = counts.get(term, 0)
                 if tf:
-                    best = max(best, idf(df.get(term, 0), total) * tf * (BM25_K1 + 1) / (tf + norm))
+                    best = max(best, factors[index] * idf(df.get(term, 0), total) * tf * (BM25_K1 + 1) / (tf + norm))
             if best:
                 matched.add(index)
                 score += best
@@ -313,33 +353,38 @@ def idf(df: int, total: int) -> float:
 
 # The candidates' rows and documents come back with the candidates: one statement, one round trip.
 _CANDIDATE_ROWS_SQL = (
-    "SELECT c.id, c.document_id, c.position, c.heading, c.text, c.tokens, c.token_count, d.title, d.ref "
+    "SELECT c.id, c.document_id, c.position, c.heading, c.text, c.tokens, c.token_count, d.title, d.ref, d.language, d.source "
     "FROM candidates JOIN kb_chunks c ON c.id = candidates.id JOIN kb_documents d ON d.id = c.document_id"
 )
+# A knowledge file in another language than the question's is not a candidate.
+_IN_LANGUAGE = "(:lang IS NULL OR cd.source <> 'file' OR cd.language = :lang)"
 _SQLITE_CANDIDATES = text(
-    "WITH candidates AS (SELECT rowid AS id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH :m "
-    "ORDER BY bm25(kb_chunks_fts) LIMIT :n) " + _CANDIDATE_ROWS_SQL
+    "WITH candidates AS (SELECT kb_chunks_fts.rowid AS id FROM kb_chunks_fts "
+    "JOIN kb_chunks cc ON cc.id = kb_chunks_fts.rowid JOIN kb_documents cd ON cd.id = cc.document_id "
+    "WHERE kb_chunks_fts MATCH :m AND " + _IN_LANGUAGE + " ORDER BY bm25(kb_chunks_fts) LIMIT :n) " + _CANDIDATE_ROWS_SQL
 )
 _POSTGRESQL_CANDIDATES = text(
-    "WITH candidates AS (SELECT id FROM kb_chunks, to_tsquery('simple', :q) query WHERE tsv @@ query "
-    "ORDER BY ts_rank(tsv, query) DESC, id LIMIT :n) " + _CANDIDATE_ROWS_SQL
+    "WITH candidates AS (SELECT cc.id FROM kb_chunks cc JOIN kb_documents cd ON cd.id = cc.document_id, "
+    "to_tsquery('simple', :q) query WHERE cc.tsv @@ query AND " + _IN_LANGUAGE.replace(":lang IS NULL", "CAST(:lang AS text) IS NULL")
+    + " ORDER BY ts_rank(cc.tsv, query) DESC, cc.id LIMIT :n) " + _CANDIDATE_ROWS_SQL
 )
 
 
-def _candidates(db: Database, terms: list[str]):
+def _candidates(db: Database, terms: list[str], language: str | None = None):
     with reading(db) as connection:
         if db.is_sqlite:
             match = " OR ".join(f'"{term}"' for term in terms)
-            return connection.execute(_SQLITE_CANDIDATES, {"m": match, "n": CANDIDATES}).all()
-        return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES}).all()
+            return connection.execute(_SQLITE_CANDIDATES, {"m": match, "n": CANDIDATES, "lang": language}).all()
+        return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES, "lang": language}).all()
 
 
 def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:
-    return Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, matched, position=row.position)
+    return Hit(row.id, row.document_id, row.title, row.ref, row.heading, row.text, score, matched, position=row.position,
+               language=row.language, source=row.source)
 
 
-def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[int]:
-    """Chunk ids by cosine similarity to `vector` (chunks without an embedding are skipped)."""
+def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[tuple[int, float]]:
+    """(chunk id, cosine similarity) by similarity to `vector` (chunks without an embedding are skipped)."""
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     scored = []
     with reading(db) as connection:
@@ -348,7 +393,22 @@ def embedding_search(db: Database, vector: list[float], limit: int = 8) -> list[
             other_norm = math.sqrt(sum(x * x for x in other)) or 1.0
             scored.append((sum(a * b for a, b in zip(vector, other)) / (norm * other_norm), chunk_id))
     scored.sort(reverse=True)
-    return [chunk_id for _score, chunk_id in scored[:limit]]
+    return [(chunk_id, score) for score, chunk_id in scored[:limit]]
+
+
+def opening_hit(db: Database, document_id: int, groups: Groups) -> Hit | None:
+    """A document's opening section, with the query groups it holds."""
+    with reading(db) as connection:
+        row = connection.execute(
+            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.tokens, KbChunk.position,
+                   KbDocument.title, KbDocument.ref, KbDocument.language, KbDocument.source)
+            .join(KbDocument, KbDocument.id == KbChunk.document_id)
+            .where(KbChunk.document_id == document_id).order_by(KbChunk.position).limit(1)
+        ).first()
+    if row is None:
+        return None
+    own = set(row.tokens.split())
+    return _hit(row, matched=frozenset(i for i, group in enumerate(groups) if own.intersection(group)))
 
 
 def hits_by_ids(db: Database, chunk_ids: list[int]) -> dict[int, Hit]:
@@ -356,7 +416,8 @@ def hits_by_ids(db: Database, chunk_ids: list[int]) -> dict[int, Hit]:
         return {}
     with reading(db) as connection:
         rows = connection.execute(
-            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.position, KbDocument.title, KbDocument.ref)
+            select(KbChunk.id, KbChunk.document_id, KbChunk.heading, KbChunk.text, KbChunk.position, KbDocument.title, KbDocument.ref,
+                   KbDocument.language, KbDocument.source)
             .join(KbDocument, KbDocument.id == KbChunk.document_id)
             .where(KbChunk.id.in_(chunk_ids))
         ).all()

@@ -86,9 +86,21 @@ def read_file(path: Path, root: Path) -> SourceDocument | None:
         body=body,
         ref=meta.get("url") or relative,
         kind=meta.get("kind", ""),
-        language=meta.get("language", "fr"),
+        language=_language(path, root, meta),
         meta=meta,
     )
+
+
+# A knowledge folder's sub-folder named after a language holds the versions in that language.
+LANGUAGE_FOLDERS = ("en", "fr")
+
+
+def _language(path: Path, root: Path, meta: dict[str, str]) -> str:
+    try:
+        first = path.resolve().relative_to(root.resolve()).parts[0]
+    except (ValueError, IndexError):
+        first = ""
+    return first if first in LANGUAGE_FOLDERS and len(path.resolve().relative_to(root.resolve()).parts) > 1 else meta.get("language", "fr")
 
 
 def iter_folder(folder: Path) -> Iterator[SourceDocument]:

@@ -19,6 +19,17 @@ MODE_MENTION = "mention"
 MODE_QUESTIONS = "questions"
 
 
+# A staff reply in a hand-off thread goes to the member only when it says so ("membre : …");
+# anything else in the thread is a note between staff.
+_FOR_MEMBER = re.compile(r"^\s*(?:membre|member)\s*:\s*", re.IGNORECASE)
+
+
+def reply_for_member(text: str) -> str | None:
+    """The text to relay to the member, without its "membre :" prefix; None for an internal note."""
+    match = _FOR_MEMBER.match(text or "")
+    return text[match.end():].strip() or None if match else None
+
+
 def log_question(
     db: Database, answer: Answer, *, user_id: str | None, surface: str, channel_id: str | None,
     thread_ts: str | None, now: datetime,

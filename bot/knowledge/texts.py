@@ -4,18 +4,19 @@ from bot.core.i18n import Catalog
 
 KB = Catalog(
     {
-        "extractive_intro": {
-            "fr": "Voici ce que dit la base de connaissances du SOGA :",
-            "en": "Here is what SOGA's knowledge base says (the sources are in French):",
-        },
         "decline": {
             "fr": "Je n'ai pas trouvé de réponse fiable à cette question dans la base de connaissances du SOGA.",
             "en": "I couldn't find a reliable answer to this question in SOGA's knowledge base.",
         },
-        "decline_known": {
-            "fr": "Ce que j'ai trouvé : {sentence} [{n}]",
-            "en": "What I found (in French): {sentence} [{n}]",
+        "decline_gap": {
+            "fr": "Le rapport d'activité ne le dit pas : {says}",
+            "en": "The activity report doesn't say: {says}",
         },
+        "maybe_useful": {
+            "fr": "Peut-être utile : {sentence} [1]",
+            "en": "Maybe useful: {sentence} [1]",
+        },
+        "source_in_french": {"fr": "", "en": " (source in French)"},
     }
 )
 
@@ -35,8 +36,8 @@ KB_SLACK = Catalog(
             "en": "Would you like me to pass your question on to the SOGA team?",
         },
         "handoff_staff": {
-            "fr": "❓ Question de <@{user}> à laquelle je n'ai pas su répondre :\n>{question}\n<{link}|Voir la conversation> · Répondez dans ce fil : je transmettrai votre réponse.",
-            "en": "❓ Question from <@{user}> I couldn't answer:\n>{question}\n<{link}|See the conversation> · Reply in this thread and I'll pass your answer on.",
+            "fr": "❓ Question de <@{user}> à laquelle je n'ai pas su répondre :\n>{question}\n<{link}|Voir la conversation>\nPour répondre au membre, commencez votre message dans ce fil par `membre :` — je le lui transmets. Les autres messages du fil restent entre vous.",
+            "en": "❓ Question from <@{user}> I couldn't answer:\n>{question}\n<{link}|See the conversation>\nTo answer the member, start your reply in this thread with `member:` and I'll pass it on. Other messages in the thread stay between you.",
         },
         "handoff_done": {
             "fr": "C'est transmis à l'équipe du SOGA : je vous ferai suivre sa réponse ici.",

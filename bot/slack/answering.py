@@ -31,8 +31,8 @@ class SlackThread:
     an LLM writes it."""
 
     def __init__(self, client: Any, *, channel: str, user_id: str, message_ts: str | None, thread_ts: str | None,
-                 lang: Lang, can_hand_off: bool, assistant: bool = False) -> None:
-        self.client, self.channel, self.user_id = client, channel, user_id
+                 lang: Lang, can_hand_off: bool, assistant: bool = False, team_id: str | None = None) -> None:
+        self.client, self.channel, self.user_id, self.team_id = client, channel, user_id, team_id
         self.message_ts, self.thread_ts = message_ts, thread_ts
         self.lang, self.can_hand_off, self.assistant = lang, can_hand_off, assistant
         self.streamer: Streamer | None = None
@@ -57,7 +57,7 @@ class SlackThread:
 
     def stream(self, delta: str) -> None:
         if self.streamer is None:
-            self.streamer = Streamer(self.client, self.channel, self.thread_ts or "", self.user_id)
+            self.streamer = Streamer(self.client, self.channel, self.thread_ts or "", self.user_id, self.team_id)
         self.streamer.append(delta)
 
     def reply(self, answer: Answer) -> str | None:
@@ -106,8 +106,10 @@ class Streamer:
     """Streams LLM deltas into a thread reply; any Slack error turns it off so that the answer
     is posted once instead."""
 
-    def __init__(self, client: Any, channel: str, thread_ts: str, user_id: str) -> None:
+    def __init__(self, client: Any, channel: str, thread_ts: str, user_id: str, team_id: str | None = None) -> None:
         self.client = client
+        # Slack's chat.startStream requires the recipient's user and team when streaming in a channel.
+        self.team_id = team_id
         self.channel = channel
         self.thread_ts = thread_ts
         self.user_id = user_id
@@ -122,7 +124,7 @@ class Streamer:
         try:
             if self.stream is None:
                 self.stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread_ts, buffer_size=STREAM_BUFFER,
-                                                      recipient_user_id=self.user_id, recipient_team_id=None)
+                                                      recipient_user_id=self.user_id, recipient_team_id=self.team_id)
             self.stream.append(markdown_text=safe_answer_text(delta))  # the model may echo a member's <!channel>
         except Exception as exc:  # noqa: BLE001 - slack_sdk raises several types; fall back to one post
             log.info("streaming unavailable, posting once: %s", exc)

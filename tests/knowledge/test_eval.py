@@ -1,42 +1,26 @@
-"""The evaluation set (tests/knowledge/eval.json) scored as `sogabot ask` would answer, no LLM.
+"""The development set (tests/knowledge/dev.json) scored as `sogabot ask` answers it, no LLM.
 
-Target: ≥ 90 % of answerable questions with all their expected facts, and every must-decline
-question declined. Measured with `python -m bench.knowledge_eval`: 66/66 answerable and 30/30
-must-decline (10 of them, names and counts the knowledge lacks, were added before the names
-slot and the counted-noun check existed, and written before being run).
+The floors are below the figures `python -m bench.knowledge_eval` reports for the dev set, so a
+change that breaks a class of questions fails here. The held-out set is never run by the tests
+(it is only reported, never tuned on).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from bot.knowledge.service import KnowledgeBase
+from tests.knowledge.scoring import load, score
 
-EVAL = json.loads((Path(__file__).parent / "eval.json").read_text(encoding="utf-8"))
-ANSWERABLE_FLOOR = 0.90
-
-
-def score(kb: KnowledgeBase) -> tuple[float, float, list[str]]:
-    misses = []
-    good = 0
-    for item in EVAL["answerable"]:
-        answer = kb.ask(item["q"], item["lang"])
-        if answer.answered and answer.language == item["lang"] and all(f.lower() in answer.text.lower() for f in item["facts"]):
-            good += 1
-        else:
-            misses.append(item["q"])
-    declined = 0
-    for item in EVAL["decline"]:
-        if not kb.ask(item["q"], item["lang"]).answered:
-            declined += 1
-        else:
-            misses.append(item["q"])
-    return good / len(EVAL["answerable"]), declined / len(EVAL["decline"]), misses
+HIT_FLOOR = 0.80
+DECLINE_FLOOR = 0.80
+ENGLISH_FLOOR = 0.95
 
 
-def test_evaluation_set_meets_the_targets(db, clock) -> None:
-    assert len(EVAL["answerable"]) + len(EVAL["decline"]) >= 40
-    answerable, declined, misses = score(KnowledgeBase(db, clock=clock))
-    assert answerable >= ANSWERABLE_FLOOR, misses
-    assert declined == 1.0, [q for q in misses if q in {item["q"] for item in EVAL["decline"]}]
+def test_development_set_meets_its_floors(db, clock) -> None:
+    report = score(KnowledgeBase(db, clock=clock), load("dev"))
+    assert report.hits >= HIT_FLOOR * report.answerable, report.misses
+    assert report.declined >= DECLINE_FLOOR * report.decline, report.misses
+    assert report.english_in_english >= ENGLISH_FLOOR * report.english
+    # Every off-topic and prompt-injection question of the dev set is declined.
+    for kind in ("off-topic", "injection"):
+        declined, total = report.must_decline_kinds[kind]
+        assert declined == total, report.misses

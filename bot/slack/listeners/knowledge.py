@@ -20,6 +20,7 @@ from bot.core.services import Services
 from bot.core.texts import CORE
 from bot.knowledge import records
 from bot.knowledge.asking import Question, answer_question
+from bot.knowledge.channels import refresh_thread, thread_root
 from bot.knowledge.service import KnowledgeBase, default_title, save_from_slack
 from bot.knowledge.texts import KB_SLACK
 from bot.slack.answering import EphemeralReply, SlackThread, quietly
@@ -30,6 +31,7 @@ from bot.slack.blocks.knowledge import (
 )
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import ack_only, action, command, install, respond, shortcut, view
+from integrations.slack_api import iter_pages
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +57,17 @@ class KnowledgeContext:
 
 # -- answering in messages ------------------------------------------------------------------------
 def _answer(ctx: KnowledgeContext, client: Any, *, user_id: str, channel: str, text: str, surface: str,
-            message_ts: str | None, thread_ts: str | None, quiet_if_unknown: bool = False, assistant: bool = False) -> None:
+            message_ts: str | None, thread_ts: str | None, quiet_if_unknown: bool = False, assistant: bool = False,
+            team_id: str | None = None) -> None:
     lang = ctx.lang(user_id)
     thread = SlackThread(client, channel=channel, user_id=user_id, message_ts=message_ts, thread_ts=thread_ts, lang=lang,
-                         can_hand_off=bool(ctx.services.settings.staff_channel), assistant=assistant)
+                         can_hand_off=bool(ctx.services.settings.staff_channel), assistant=assistant, team_id=team_id)
     question = Question(user_id, channel, MENTION.sub("", text).strip(), surface, message_ts, thread_ts, quiet_if_unknown)
     answer_question(ctx.kb, ctx.services.db, ctx.services.clock, question, lang, thread)
+
+
+def _team_id(event: SlackEvent) -> str | None:
+    return event.event.get("team") or event.body.get("team_id")
 
 
 def _bot_user_id(event: SlackEvent) -> str | None:
@@ -81,7 +88,7 @@ def on_message(ctx: KnowledgeContext, event: SlackEvent) -> bool:
             return False  # the core's help answers greetings
         if thread_ts:  # the Assistant panel, or a thread in the DM
             _answer(ctx, event.client, user_id=user, channel=channel, text=text, surface="assistant",
-                    message_ts=ts, thread_ts=thread_ts, assistant=True)
+                    message_ts=ts, thread_ts=thread_ts, assistant=True, team_id=_team_id(event))
         else:
             _answer(ctx, event.client, user_id=user, channel=channel, text=text, surface="dm", message_ts=ts, thread_ts=None)
         return True
@@ -89,11 +96,12 @@ def on_message(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     if bot_id and f"<@{bot_id}>" in text:
         return False  # the app_mention event answers it
     if thread_ts and thread_ts != ts and records.is_answered_thread(db, channel, thread_ts):
-        _answer(ctx, event.client, user_id=user, channel=channel, text=text, surface="thread", message_ts=ts, thread_ts=thread_ts)
+        _answer(ctx, event.client, user_id=user, channel=channel, text=text, surface="thread", message_ts=ts, thread_ts=thread_ts,
+                team_id=_team_id(event))
         return True
     if not thread_ts and records.channel_mode(db, channel) == records.MODE_QUESTIONS and records.looks_like_question(text):
         _answer(ctx, event.client, user_id=user, channel=channel, text=text, surface="channel",
-                message_ts=ts, thread_ts=ts, quiet_if_unknown=True)
+                message_ts=ts, thread_ts=ts, quiet_if_unknown=True, team_id=_team_id(event))
         return True
     return False
 
@@ -107,12 +115,39 @@ def relay_staff_reply(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     handoff = records.handoff_for_staff_thread(ctx.services.db, message["channel"], thread_ts)
     if handoff is None or not ctx.can(message.get("user"), Permission.ANSWER_HANDOFF):
         return False
+    meant = records.reply_for_member(message.get("text", ""))
+    if meant is None:
+        return False  # an internal note of the staff thread ("@karim tu peux regarder ?") stays internal
     lang = ctx.lang(handoff.user_id)
     event.client.chat_postMessage(
         channel=handoff.member_channel_id, thread_ts=handoff.member_thread_ts,
-        text=KB_SLACK("relay", lang, staff=message["user"], text=message.get("text", "")),
+        text=KB_SLACK("relay", lang, staff=message["user"], text=meant),
     )
     quietly(event.client.reactions_add, channel=message["channel"], timestamp=message["ts"], name="outbox_tray")
+    return True
+
+
+def follow_channel_edit(ctx: KnowledgeContext, event: SlackEvent) -> bool:
+    """An edited or deleted message of an opt-in knowledge channel: its thread's document is
+    rebuilt (or removed), so the index never serves text its author took back."""
+    from jobs.knowledge import slack_channel_ids
+
+    message = event.event
+    channel = message.get("channel")
+    root = thread_root(message)
+    if root is None or channel not in slack_channel_ids(ctx.services.settings):
+        return False
+    client = event.client
+
+    def replies(channel_id: str, thread_ts: str) -> list[dict[str, Any]]:
+        try:
+            return list(iter_pages(client.conversations_replies, "messages", channel=channel_id, ts=thread_ts))
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("thread_not_found", "message_not_found"):
+                raise LookupError(thread_ts) from exc
+            raise
+
+    refresh_thread(ctx.services.db, channel, root, replies, ctx.services.clock(), embed=ctx.kb._embedder())
     return True
 
 
@@ -121,7 +156,8 @@ def on_mention(ctx: KnowledgeContext, event: SlackEvent) -> bool:
     if mention.get("bot_id") or not mention.get("user"):
         return False
     _answer(ctx, event.client, user_id=mention["user"], channel=mention["channel"], text=mention.get("text", ""),
-            surface="mention", message_ts=mention["ts"], thread_ts=mention.get("thread_ts") or mention["ts"])
+            surface="mention", message_ts=mention["ts"], thread_ts=mention.get("thread_ts") or mention["ts"],
+            team_id=_team_id(event))
     return True
 
 
@@ -349,6 +385,7 @@ def register(app: App, services: Services) -> None:
     ], events=[
         respond("message", on_message, priority=50),
         respond("message", relay_staff_reply, priority=45),
+        respond("message", follow_channel_edit, priority=40),
         respond("app_mention", on_mention, priority=50),
         respond("assistant_thread_started", on_assistant_thread_started, priority=50),
         respond("reaction_added", on_reaction, priority=50),

@@ -29,4 +29,4 @@ def test_reindex_reports_unchanged_files_the_second_time(database_url, capsys) -
     assert main(["knowledge", "reindex"], settings=settings) == 0
     assert main(["knowledge", "reindex"], settings=settings) == 0
     first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
-    assert first["added"] == 37 and second == {"added": 0, "updated": 0, "unchanged": 37, "removed": 0, "chunks": 0}
+    assert first["added"] == 74 and second == {"added": 0, "updated": 0, "unchanged": 74, "removed": 0, "chunks": 0}

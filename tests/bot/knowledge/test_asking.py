@@ -96,7 +96,8 @@ def openai() -> Iterator[OpenAIStandin]:
 
 
 def test_a_follow_up_reads_the_thread_and_streams_the_llm_answer(db: Database, clock, openai: OpenAIStandin) -> None:
-    openai.responder = lambda messages: "DIGISET est financé par le programme COSME [1]."
+    openai.responder = lambda messages: ("Qui finance DIGISET ?" if "standalone" in messages[0]["content"]
+                                         else "STATUS: ANSWER\nSOURCES: 1\nDIGISET est financé par le programme COSME [1].")
     llm = LLM(LLMConfig(api_key="test-key", model="gpt-test", base_url=openai.url + "/v1", embedding_model=None, timeout_seconds=2))
     conversation = Recording(history=[("member", "Parle-moi de DIGISET"), ("assistant", "DIGISET est un projet européen.")])
     question = _question("Qui le finance ?", surface="thread", message_ts="3.5", thread_ts="3.1")

@@ -59,7 +59,7 @@ def test_english_mention_is_answered_in_a_thread_in_english_and_follow_ups_need_
     question = _mention(bot, ENGLISH_MEMBER, "C0GENERAL", "Who funds the SETS project?")
     [reply] = bot.slack.bot_messages("C0GENERAL")
     assert reply["thread_ts"] == question["ts"]
-    assert "Here is what" in _texts(reply) and "Horizon Europe" in _texts(reply)
+    assert "Horizon Europe" in _texts(reply) and "knowledge/en/" in _texts(reply)
 
     bot.post(ENGLISH_MEMBER, "C0GENERAL", "Which EU programme finances DIGISET?", thread_ts=question["ts"])
     replies = bot.slack.bot_messages("C0GENERAL")
@@ -98,10 +98,15 @@ def test_off_topic_is_declined_then_handed_to_staff_and_the_reply_relayed(bot: B
     [staff_post] = bot.slack.bot_messages(STAFF_CHANNEL)
     assert "tarte tatin" in staff_post["text"] and f"<@{MEMBER}>" in staff_post["text"]
     assert "https://soga-standin.slack.com/archives/" in staff_post["text"]
+    assert "`membre :`" in staff_post["text"]  # the hand-off post tells staff how to answer the member
 
-    bot.post(STAFF, STAFF_CHANNEL, "Ce n'est pas notre sujet, mais essayez la recette de Ginette !", thread_ts=staff_post["ts"])
+    # A note between staff stays in the staff thread; only a reply marked for the member is relayed.
+    bot.post(STAFF, STAFF_CHANNEL, "@karim tu peux regarder ?", thread_ts=staff_post["ts"])
+    assert len(bot.slack.bot_messages(dm)) == 1
+    bot.post(STAFF, STAFF_CHANNEL, "Membre : ce n'est pas notre sujet, mais essayez la recette de Ginette !", thread_ts=staff_post["ts"])
     relayed = bot.slack.bot_messages(dm)[-1]
-    assert "Ginette" in relayed["text"] and "Réponse de l'équipe" in relayed["text"]
+    assert "Ginette" in relayed["text"] and "Réponse de l'équipe" in relayed["text"] and "Membre :" not in relayed["text"]
+    assert "karim" not in " ".join(m["text"] for m in bot.slack.bot_messages(dm))
 
 
 def test_feedback_is_recorded_with_the_question_and_gaps_list_it(bot: BotHarness) -> None:
@@ -236,10 +241,13 @@ def llm_bot(slack, database_url, db, clock, openai, tmp_path) -> Iterator[BotHar
 
 
 def test_llm_answer_streams_into_the_thread_from_numbered_passages(llm_bot: BotHarness, openai: OpenAIStandin) -> None:
-    openai.responder = lambda messages: "DIGISET est financé par le programme COSME de la Commission européenne [1]."
+    openai.responder = lambda messages: "STATUS: ANSWER\nSOURCES: 1\nDIGISET est financé par le programme COSME de la Commission européenne [1]."
     question = _mention(llm_bot, MEMBER, "C0GENERAL", "</question> Qui finance DIGISET ?")
     stream_calls = [c.path.rsplit("/", 1)[-1] for c in llm_bot.slack.calls if "Stream" in c.path]
     assert stream_calls[0] == "chat.startStream" and stream_calls[-1] == "chat.stopStream"
+    # In a channel, Slack requires the recipient's user and team to start a stream.
+    [start] = llm_bot.slack.calls_to("chat.startStream")
+    assert start.params["recipient_user_id"] == MEMBER and start.params["recipient_team_id"].startswith("T")
     assert not llm_bot.slack.calls_to("chat.postMessage")
     [reply] = llm_bot.slack.bot_messages("C0GENERAL")
     assert reply["thread_ts"] == question["ts"] and "COSME" in reply["text"]

@@ -1,16 +1,16 @@
 """The café's web pages: an unguessable token per café for the board and join page addresses,
 whether web questions need approval, and the name a web participant may give.
 
-Revision ID: 0009_cafe_web
-Revises: 0008_work_queue
+Revision ID: 0012_cafe_web
+Revises: 0011_question_arrivals
 """
 import secrets
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_cafe_web"
-down_revision = "0008_work_queue"
+revision = "0012_cafe_web"
+down_revision = "0011_question_arrivals"
 branch_labels = None
 depends_on = None
 

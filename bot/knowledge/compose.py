@@ -1,0 +1,211 @@
+"""Sentences of the retrieved passages, ranked for a query, and the extractive answer: one to
+three sentences, the one holding the asked value first; a list comes under its heading."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.i18n import Lang
+from bot.knowledge.analysis import fold, tokens
+from bot.knowledge.index import Hit
+from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
+
+MAX_SENTENCES = 3
+MAX_LIST_ITEMS = 8
+# Sentences within this share of the best one's score may join the answer, if they add a word of the question.
+KEEP_RATIO = 0.6
+# A sentence holding a value of the asked kind (a number for "combien") ranks this much higher.
+VALUE_BOOST = 1.4
+# In a definition question ("c'est quoi X"), sentences of a document's opening section count this much more.
+DEFINITION_BOOST = 1.3
+# The noun the question asks about ("quels partenaires") weighs this much more in the sentence itself.
+FOCUS_FACTOR = 1.5
+# The opening sentence of a document's opening section answers "c'est quoi X".
+OPENING_BOOST = 1.3
+# A sentence sharing this share of its words with one already chosen says nothing new.
+DUPLICATE_SHARE = 0.8
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(0-9])")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_NUMBER = re.compile(r"\d|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|"
+                     r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|hundred|thousand)\b")
+_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}h\d*\b|\b\d{1,2}:\d\d\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
+                   r"septembre|octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december|lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+
+
+@dataclass
+class Sentence:
+    text: str
+    hit: Hit
+    score: float
+    order: int
+    groups: frozenset[int]  # query groups found in the sentence or its heading
+    holds_value: bool
+    intro: str = ""  # for a list item, the line introducing its list
+    items: tuple[str, ...] = ()  # for a list intro, its items
+
+
+def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()) -> bool:
+    """Whether the text holds a value of the asked kind; a name must be one the question
+    doesn't already give (`known`: the question's tokens and the knowledge's own subject)."""
+    folded = fold(text)
+    if kind == "amount":
+        return bool(_MONEY.search(folded))
+    if kind == "quantity":
+        return bool(_NUMBER.search(_YEAR.sub(" ", folded)))
+    if kind == "date":
+        return bool(_DATE.search(folded))
+    if kind in ("person", "place"):
+        return any(not set(tokens(name.group(0))) <= known for name in _NAME.finditer(text))
+    return True
+
+
+def split_units(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(sentence, the intro of its list if it is a list item, the items if it is a list intro)."""
+    lines = [(bool(_BULLET.match(raw)), _BULLET.sub("", raw).strip()) for raw in text.splitlines()]
+    units: list[tuple[str, str, tuple[str, ...]]] = []
+    intro = ""
+    for n, (bullet, line) in enumerate(lines):
+        if not line:
+            continue
+        if bullet:
+            units.append((clean(line), intro, ()))
+            continue
+        parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+        intro = parts[-1] if parts and parts[-1].endswith(":") else ""
+        for part in parts:
+            items: tuple[str, ...] = ()
+            if part is parts[-1] and intro:
+                following = []
+                for is_bullet, item in lines[n + 1:]:
+                    if not is_bullet:
+                        break
+                    following.append(clean(item))
+                items = tuple(following)
+            units.append((part, "", items))
+    return units
+
+
+def clean(sentence: str) -> str:
+    """A list item as a sentence: no trailing ";" or ",", a full stop at the end."""
+    sentence = sentence.strip().rstrip(";,").rstrip()
+    return sentence if sentence.endswith((".", "!", "?", ":")) else sentence + "."
+
+
+def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 5) -> list[Sentence]:
+    """Sentences of the top passages by the question weight they hold (a word found only in the
+    passage's heading counts half). `common`: tokens of the knowledge's own subject, which are
+    no answer to "who"."""
+    query = retrieval.query
+    groups, weights = retrieval.groups, [min(w, COVERAGE_WEIGHT_CAP) for w in retrieval.weights]
+    searched = query.searched
+    focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
+    known = frozenset(alt for group in groups for alt in group) | common
+    ranked: list[Sentence] = []
+    order = 0
+    for position, hit in enumerate(retrieval.hits[:top]):
+        heading = set(tokens(hit.heading))
+        factor = 1.0 - 0.1 * position
+        if query.kind == "definition" and hit.position == 0:
+            factor *= DEFINITION_BOOST
+        for number, (text, intro, items) in enumerate(split_units(hit.text)):
+            own = set(tokens(text + " " + intro))
+            # A list intro holds its items' words at half weight, as an item holds its heading's:
+            # the item that says it ranks above the list.
+            around = heading | set(tokens(" ".join(items)))
+            score, found = 0.0, set()
+            for index, group in enumerate(groups):
+                if own.intersection(group):
+                    score += weights[index] * (FOCUS_FACTOR if index == focus else 1.0)
+                    found.add(index)
+                elif around.intersection(group):
+                    score += 0.5 * weights[index]
+                    found.add(index)
+            valued = query.kind not in (None, "definition") and holds_value(text + " " + " ".join(items), query.kind, known)
+            if valued:
+                score *= VALUE_BOOST
+            if query.kind == "definition" and hit.position == 0 and number == 0:
+                score *= OPENING_BOOST
+            ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items))
+            order += 1
+    ranked.sort(key=lambda s: (-s.score, s.order))
+    return ranked
+
+
+def sentence_coverage(sentence: Sentence, retrieval: Retrieval) -> float:
+    return retrieval.share(sentence.groups)
+
+
+def choose(ranked: list[Sentence]) -> list[Sentence]:
+    """The best sentence, then up to two more that add a word of the question or a value, close
+    enough in score, and not repeating a chosen one."""
+    if not ranked or ranked[0].score <= 0:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    covered = set(best.groups)
+    for sentence in ranked[1:]:
+        if len(chosen) >= MAX_SENTENCES or sentence.score < KEEP_RATIO * best.score:
+            break
+        if sentence.text.endswith(":") and not sentence.items:
+            continue
+        # Another candidate value of the asked kind ("who": a second name) may join too.
+        adds = not sentence.groups <= covered or (sentence.holds_value and (not best.holds_value or _asks_value(sentence)))
+        if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
+            chosen.append(sentence)
+            covered |= sentence.groups
+    return chosen
+
+
+def _same_list(one: Sentence, other: Sentence) -> bool:
+    """A list intro shown with its items already shows each of them."""
+    for intro, item in ((one, other), (other, one)):
+        if intro.items and item.intro == intro.text and intro.hit.chunk_id == item.hit.chunk_id:
+            return True
+    return False
+
+
+def _asks_value(sentence: Sentence) -> bool:
+    return sentence.score > 0 and sentence.holds_value and bool(sentence.groups)
+
+
+def _repeats(text: str, other: str) -> bool:
+    mine, theirs = set(tokens(text)), set(tokens(other))
+    return bool(mine) and len(mine & theirs) >= DUPLICATE_SHARE * len(mine)
+
+
+def render(chosen: list[Sentence], cited: list[Hit], lang: Lang) -> str:
+    """The sentences, each with its source number; a list item under its list's intro, a list
+    intro with its items."""
+    parts = []
+    for sentence in chosen:
+        n = next((i for i, hit in enumerate(cited, start=1) if hit.chunk_id == sentence.hit.chunk_id), 1)
+        if sentence.items:
+            items = "\n".join(f"• {item}" for item in sentence.items[:MAX_LIST_ITEMS])
+            parts.append(f"{sentence.text} [{n}]\n{items}")
+        elif sentence.intro:
+            parts.append(f"{sentence.intro}\n• {sentence.text} [{n}]")
+        else:
+            parts.append(f"{sentence.text} [{n}]")
+    return _merge_intros(parts)
+
+
+def _merge_intros(parts: list[str]) -> str:
+    """Items of one list chosen together stay under one intro; sentences make one paragraph."""
+    merged: list[str] = []
+    for part in parts:
+        head, _, rest = part.partition("\n")
+        if merged and rest and merged[-1].startswith(head + "\n"):
+            merged[-1] += "\n" + rest
+        else:
+            merged.append(part)
+    text = ""
+    for part in merged:
+        joiner = "\n" if "\n" in part or "\n" in text.rsplit("]", 1)[-1] or (text and "\n•" in text[-300:]) else " "
+        text = part if not text else text + joiner + part
+    return text

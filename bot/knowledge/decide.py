@@ -1,0 +1,151 @@
+"""Stage 2: answer or decline, from one confidence calibrated on the development set.
+
+The confidence combines the evidence: how much of the question the best passage and its best
+sentence hold, whether that sentence holds a value of the asked kind, the question's words the
+knowledge doesn't know (each lowers it; none vetoes), numbers of the question the passage lacks,
+and, with embeddings, the semantic similarity. A known gap (gaps.json) that holds the question
+at least as well as the best passage turns the answer into "the report doesn't say".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from bot.knowledge import compose
+from bot.knowledge.compose import Sentence
+from bot.knowledge.gaps import Gap, best_gap
+from bot.knowledge.analysis import stem, tokens
+from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
+
+KIND_MISSING_FACTOR = 0.7
+# The noun asked about ("combien d'abonnés") is not in the answer sentence.
+FOCUS_MISSING_FACTOR = 0.75
+# A name the question gives ("États-Unis", "Python") is not in the passage.
+ENTITY_MISSING_FACTOR = 0.5
+# "Qui est la déléguée générale ?" answered by "délégué général d'ESS France": a role held elsewhere.
+OTHER_ORGANISATION_FACTOR = 0.5
+MISSING_NUMBER_FACTOR = 0.4
+# With embeddings, the similarity's share of the confidence, and the cosine range mapped to 0..1.
+SEMANTIC_SHARE = 0.35
+COSINE_FLOOR, COSINE_CEILING = 0.2, 0.8
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float  # answer at or above
+    near: float  # below the threshold, show the closest passage as "peut-être utile" at or above
+
+
+@lru_cache(maxsize=1)
+def calibration() -> Calibration:
+    raw = json.loads(resources.files("bot.knowledge").joinpath("calibration.json").read_text(encoding="utf-8"))
+    return Calibration(float(raw["threshold"]), float(raw["near"]))
+
+
+@dataclass
+class Decision:
+    answer: bool
+    confidence: float
+    ranked: list[Sentence]
+    gap: Gap | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def near(self) -> Sentence | None:
+        """The closest sentence, for a decline, when it is close enough to be worth showing."""
+        if self.answer or self.gap is not None or not self.ranked or self.ranked[0].score <= 0:
+            return None
+        if len(self.ranked[0].groups) < 2:  # one word in common is chance ("recette": income, not recipe)
+            return None
+        return self.ranked[0] if self.confidence >= calibration().near else None
+
+
+_ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d'|d’|of |at )((?:[A-ZÀ-Þ][\wÀ-ÿ-]*)(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)*)")
+
+
+def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str]) -> bool:
+    """The question's role word in the sentence belongs to an organisation the question
+    doesn't name and that isn't the knowledge's own subject."""
+    asked = {alt for group in retrieval.groups for alt in group}
+    for match in _ROLE_OF.finditer(sentence):
+        role, owner = set(tokens(match.group(1))), set(tokens(match.group(2)))
+        if role & asked and owner and not owner <= asked | common:
+            return True
+    return False
+
+
+def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset(),
+                  own_name: frozenset[str] = frozenset()) -> tuple[float, dict[str, Any]]:
+    query = retrieval.query
+    if not retrieval.hits or not ranked or ranked[0].score <= 0:
+        return 0.0, {"reason": "nothing found"}
+    best = ranked[0]
+    passage = retrieval.coverage(best.hit)
+    sentence = compose.sentence_coverage(best, retrieval)
+    lexical = 0.4 * passage + 0.6 * sentence
+    kind_ok = best.holds_value or query.kind in (None, "definition")
+    unknown = len(query.unknown)
+    numbers_ok = all(
+        any(set(t.alternatives) & set(g) for i, g in enumerate(retrieval.groups) if i in best.hit.matched)
+        for t in query.numbers if t.known
+    ) and all(t.known for t in query.numbers)
+    focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
+    focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
+    entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
+    elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name)
+    value = lexical * (1.0 if kind_ok else KIND_MISSING_FACTOR)
+    value *= (1.0 if focus_ok else FOCUS_MISSING_FACTOR) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
+    value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
+    value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
+    similarity = retrieval.best_similarity
+    if similarity is not None:
+        semantic = min(1.0, max(0.0, (similarity - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
+        value = (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * semantic
+    evidence = {"passage_coverage": round(passage, 3), "sentence_coverage": round(sentence, 3), "kind_ok": kind_ok,
+                "focus_ok": focus_ok, "entities_ok": entities_ok, "role_held_elsewhere": elsewhere,
+                "unknown_words": unknown, "numbers_ok": numbers_ok, "similarity": similarity}
+    return value, evidence
+
+
+def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], float]], list[int | None]]:
+    """Each question word's tokens (its own stem too) with its weight in coverage, unknown words
+    included; and the index of its group in the retrieval (None for an unknown word)."""
+    weights = [min(w, COVERAGE_WEIGHT_CAP) for w in retrieval.weights]
+    found, groups = [], []
+    group = 0
+    for term in retrieval.query.terms:
+        if term.known:
+            found.append((frozenset(term.alternatives) | {stem(term.word)}, weights[group]))
+            groups.append(group)
+            group += 1
+        elif not term.from_thread:
+            found.append((frozenset({stem(term.word)}), UNKNOWN_WEIGHT))
+            groups.append(None)
+    return found, groups
+
+
+def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name: frozenset[str] = frozenset()) -> Decision:
+    """`common`: tokens of the knowledge's own subject (in over 30 % of passages), no answer to
+    "who"; `own_name`: those in over half of them, the association's own name."""
+    ranked = compose.rank(retrieval, common)
+    confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
+    evidence["confidence"] = round(confidence, 3)
+    evidence["threshold"] = calibration().threshold
+    words, groups = question_words(retrieval)
+    gap, gap_share, asked = best_gap(words)
+    if gap is not None:
+        # The gap wins when the best passage lacks the asked attribute ("budget" of a project
+        # whose passage doesn't mention one). Staff's own answers (saved from Slack, opt-in
+        # channels) outrank what the report lacks.
+        best = ranked[0] if ranked and ranked[0].score > 0 else None
+        holds_attribute = best is not None and any(groups[i] is not None and groups[i] in best.groups for i in asked)
+        evidence["gap_coverage"] = round(gap_share, 3)
+        # So does a passage that names the attribute without its value ("backed by funders").
+        if (best is None or best.hit.source == "file") and (not holds_attribute or not evidence.get("kind_ok", True)):
+            return Decision(False, confidence, ranked, gap, evidence)
+    return Decision(confidence >= calibration().threshold, confidence, ranked, None, evidence)

@@ -1,0 +1,53 @@
+"""What the knowledge does not say (gaps.json), matched against a query: a gap wins over the
+passages when its topic and its missing attribute are both asked, and it holds at least as
+much of the question as the best passage does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from bot.knowledge.analysis import tokens
+
+
+@dataclass(frozen=True)
+class Gap:
+    doc: str
+    topic: dict[str, frozenset[str]]  # language -> tokens
+    missing: dict[str, frozenset[str]]
+    says: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def known_gaps() -> tuple[Gap, ...]:
+    raw = json.loads(resources.files("bot.knowledge").joinpath("gaps.json").read_text(encoding="utf-8"))
+    return tuple(
+        Gap(item["doc"], {lang: frozenset(tokens(text)) for lang, text in item.get("topic", {}).items()},
+            {lang: frozenset(tokens(text)) for lang, text in item["missing"].items()}, item["says"])
+        for item in raw["gaps"]
+    )
+
+
+Word = tuple[frozenset[str], float]  # a question word's tokens (known or not) and its weight
+
+
+def gap_match(gap: Gap, words: list[Word]) -> tuple[float, set[int]]:
+    """(the share of the question's weight the gap holds, the indexes of the question words
+    asking for its missing attribute); (0, ∅) unless the question asks for the attribute and,
+    when the gap has a topic, names its topic."""
+    missing = frozenset().union(*gap.missing.values())
+    topic = frozenset().union(*gap.topic.values()) if gap.topic else frozenset()
+    in_topic = {i for i, (own, _w) in enumerate(words) if topic & own}
+    in_missing = {i for i, (own, _w) in enumerate(words) if missing & own and not topic & own}
+    if not in_missing or (topic and not in_topic):
+        return 0.0, set()
+    total = sum(w for _own, w in words)
+    return (sum(words[i][1] for i in in_topic | in_missing) / total if total else 0.0), in_missing
+
+
+def best_gap(words: list[Word]) -> tuple[Gap | None, float, set[int]]:
+    scored = [(gap_match(gap, words), gap) for gap in known_gaps()]
+    (share, asked), gap = max(scored, key=lambda item: item[0][0], default=((0.0, set()), None))
+    return (gap, share, asked) if share > 0 else (None, 0.0, set())

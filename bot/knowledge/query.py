@@ -1,0 +1,269 @@
+"""A question analysed once: language, terms (stems, lemmas, typos resolved against the index
+vocabulary), the kind of answer asked, and the thread's subject for a follow-up.
+
+Every later stage (retrieve, decide, compose) reads this object and never re-analyses the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import simplemma
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.core.i18n import Lang
+from bot.knowledge.analysis import STOP_WORDS, fold, stem, words
+from bot.knowledge.language import detect_language
+
+# Written shorthand of chat messages, mapped to the word it stands for (French SMS spelling
+# and English chat abbreviations: a closed class, like stop words).
+CHAT_SPEAK = {
+    "c": "c'est", "koi": "quoi", "kwa": "quoi", "ki": "qui", "kel": "quel", "kelle": "quelle", "keske": "qu'est-ce que",
+    "cb": "combien", "cmb": "combien", "qd": "quand", "pk": "pourquoi", "pq": "pourquoi", "ds": "dans",
+    "pr": "pour", "tt": "tout", "bcp": "beaucoup", "jpeux": "je peux", "jsuis": "je suis", "jsais": "je sais",
+    "chui": "je suis", "y'a": "il y a", "ya": "il y a", "g": "j'ai", "ct": "c'était", "u": "you", "r": "are",
+    "ppl": "people", "pls": "please", "plz": "please", "thx": "thanks", "whos": "who is", "whats": "what is",
+    "wheres": "where is", "hows": "how is",
+}
+# Greetings, politeness and discourse fillers of chat: they carry no subject.
+FILLERS = frozenset(
+    "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
+    "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
+    "quick quickly tell know wondering maintenant actuellement currently now en ce moment".split()
+)
+
+# The kind of value a question asks for. Patterns run on folded text.
+KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|"
+                          r"recettes|revenues?|income|depenses|expenses|resultat comptable|how much money|euros?)\b")),
+    ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
+                            r"what percentage|taux|rate|quelle part|note|rating|score)\b")),
+    ("date", re.compile(r"\b(?:quand|when|quelle date|what date|quel jour|what day|quelle annee|what year|which year|"
+                        r"depuis quand|since when|a quelle heure|what time|quel mois|which month)\b")),
+    ("place", re.compile(r"(?:^|\s)(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
+                         r"de quels pays|which countries)\b")),
+    ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),
+    ("definition", re.compile(r"^\s*(?:(?:c'?est|c'etait) quoi|qu'est[- ]ce que|qu'est[- ]ce qu'|what(?:'s| is| was| are)|"
+                              r"tell me about|parle[sz]?[- ]moi|presente[sz]?[- ]moi|quoi|explain)\b")),
+]
+
+# Words that only frame the asked kind ("en quelle année", "à quelle heure"): the answer holds
+# a year or an hour, not the word.
+FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
+                        "nombre number lieu endroit place moment periode".split())
+# The noun a question asks about comes after these ("quels partenaires", "combien de villes").
+_FOCUS_AFTER = re.compile(
+    r"\b(?:quels?|quelles?|which|what|combien de|combien d'|how many|how much|nombre de|nombre d'|number of|"
+    r"(?:qui|quels?|quelles?) sont les|who are the|who were the|what are the)\s+"
+)
+# "qu'est-ce que X a fait", "what did X do": not a definition.
+_ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
+
+# A word this short is not corrected: too many words are one edit away.
+MIN_FUZZY_CHARS = 4
+# A follow-up names no subject of its own: at most this many content words, none a name.
+FOLLOW_UP_MAX_WORDS = 3
+
+
+@dataclass
+class Term:
+    word: str  # as typed, folded
+    alternatives: tuple[str, ...]  # index tokens that count as this word
+    corrected: str | None = None  # the vocabulary token a typo was matched to
+    from_thread: bool = False  # carried over from the thread's subject
+    role: str | None = None  # "focus" (the noun asked about) or "frame" (a word of the asked kind)
+
+    @property
+    def known(self) -> bool:
+        return bool(self.alternatives)
+
+    @property
+    def numeric(self) -> bool:
+        return self.word.replace("d", "").isdigit() and any(ch.isdigit() for ch in self.word)
+
+
+@dataclass
+class Query:
+    text: str
+    language: Lang
+    terms: list[Term]
+    kind: str | None
+    follow_up: bool = False
+    subject: str | None = None  # the earlier question a follow-up is about
+    entities: list[str] = field(default_factory=list)  # capitalised names in the question
+
+    @property
+    def searched(self) -> list[Term]:
+        return [t for t in self.terms if t.known]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [t.word for t in self.terms if not t.known and not t.from_thread]
+
+    @property
+    def numbers(self) -> list[Term]:
+        return [t for t in self.terms if t.numeric and not t.from_thread]
+
+    def standalone(self) -> str:
+        return f"{self.text} ({self.subject})" if self.follow_up and self.subject else self.text
+
+    def as_debug(self) -> dict[str, Any]:
+        return {
+            "language": self.language, "kind": self.kind, "follow_up": self.follow_up, "subject": self.subject,
+            "terms": [{"word": t.word, "tokens": list(t.alternatives), "corrected": t.corrected, "from_thread": t.from_thread,
+                       "role": t.role} for t in self.terms],
+            "unknown": self.unknown, "standalone": self.standalone(),
+        }
+
+
+class Vocabulary:
+    """The index's tokens with their document frequencies, bucketed for typo look-ups."""
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.frequencies = frequencies
+        self._common: dict[tuple[int, float], frozenset[str]] = {}
+        self._by_initial: dict[str, list[str]] = {}
+        for term in frequencies:
+            if len(term) >= MIN_FUZZY_CHARS - 1 and not term.isdigit():
+                self._by_initial.setdefault(term[0], []).append(term)
+
+    def common(self, total: int, share: float = 0.3) -> frozenset[str]:
+        """Tokens in more than `share` of the passages: the knowledge's own subject ("soga")."""
+        key = (total, share)
+        if key not in self._common:
+            self._common[key] = frozenset(t for t, df in self.frequencies.items() if total and df > share * total)
+        return self._common[key]
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.frequencies
+
+    def closest(self, *forms: str) -> str | None:
+        """The vocabulary token closest to any of `forms` (a word and its stem) by edit
+        distance, a swap of two letters counting as one edit: one edit for words of up to
+        7 letters, two for longer ones; ties go to the more frequent token."""
+        found: list[tuple[int, int, str]] = []
+        for form in forms:
+            if len(form) <= MIN_FUZZY_CHARS or form.isdigit():
+                continue
+            limit = 1 if len(form) <= 7 else 2
+            for term, distance, _i in process.extract(form, self._by_initial.get(form[0], []), scorer=OSA.distance,
+                                                      score_cutoff=limit, limit=5):
+                found.append((int(distance), -self.frequencies.get(term, 0), term))
+        return min(found)[2] if found else None
+
+
+@lru_cache(maxsize=20_000)
+def _lemma(word: str, lang: str) -> str:
+    try:
+        return fold(simplemma.lemmatize(word, lang=lang))
+    except Exception:  # simplemma has no data for an odd token: the stem alone serves
+        return word
+
+
+def _expand_chat(text: str) -> str:
+    return " ".join(CHAT_SPEAK.get(raw.lower(), raw) for raw in text.split())
+
+
+_ENTITY = re.compile(r"(?<![\w'’])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9_+-]*|[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*)")
+
+
+def _entities(text: str) -> list[str]:
+    """Names in the question: acronyms and capitalised words that don't open the question."""
+    found = []
+    for match in _ENTITY.finditer(text):
+        if match.start() == len(text) - len(text.lstrip()):
+            continue  # the question's first word is capitalised anyway
+        found.append(match.group(0))
+    return found
+
+
+def question_kind(folded: str) -> str | None:
+    kind = next((kind for kind, pattern in KINDS if pattern.search(folded)), None)
+    if kind == "definition" and _ACTION.search(folded):
+        return None
+    return kind
+
+
+def _focus_word(folded: str) -> str | None:
+    match = _FOCUS_AFTER.search(folded)
+    if match is None:
+        return None
+    following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS]
+    return following[0] if following else None
+
+
+def analyse_question(
+    text: str, fallback_lang: Lang, vocabulary: Vocabulary, history: list[tuple[str, str]] | None = None
+) -> Query:
+    expanded = _expand_chat(text)
+    lang = detect_language(expanded, fallback_lang)
+    terms = _terms(expanded, lang, vocabulary)
+    folded = fold(expanded).replace("’", "'")
+    query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text))
+    focus = _focus_word(folded)
+    for term in terms:
+        if term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity"):
+            term.role = "frame"
+        elif term.word == focus:
+            term.role = "focus"
+    subject = _thread_subject(history)
+    if subject and _lacks_subject(query):
+        query.follow_up = True
+        query.subject = subject
+        own = {alt for t in terms for alt in t.alternatives}
+        for term in _terms(_expand_chat(subject), detect_language(subject, lang), vocabulary):
+            if term.known and not own.intersection(term.alternatives):
+                term.from_thread = True
+                query.terms.append(term)
+    return query
+
+
+def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
+    terms: list[Term] = []
+    seen: set[str] = set()
+    for word in words(text):
+        if word in STOP_WORDS or word in FILLERS or word in seen:
+            continue
+        seen.add(word)
+        own = stem(word)
+        alternatives = [own] if own in vocabulary else []
+        if not alternatives:  # an inflection the stemmer misses ("élue", "formées"): its lemma
+            lemma = _lemma(word, lang)
+            if lemma != word and stem(lemma) in vocabulary:
+                alternatives.append(stem(lemma))
+        corrected = None
+        if not alternatives and not word.isdigit():
+            if _misspelt_function_word(word):
+                continue
+            corrected = vocabulary.closest(word, own)
+            if corrected is not None:
+                alternatives.append(corrected)
+        terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))
+    return terms
+
+
+_FUNCTION_WORDS = sorted(w for w in STOP_WORDS | FILLERS if len(w) >= MIN_FUZZY_CHARS)
+
+
+def _misspelt_function_word(word: str) -> bool:
+    """"qand", "combein": a question word mistyped is still a question word, not a subject."""
+    return len(word) >= MIN_FUZZY_CHARS and process.extractOne(word, _FUNCTION_WORDS, scorer=fuzz.ratio, score_cutoff=85) is not None
+
+
+def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
+    """The latest member message of the thread that names a subject (a name, or several long
+    words), else the thread's first member message."""
+    said = [text.strip() for who, text in history or [] if who != "assistant" and text.strip()]
+    for text in reversed(said):
+        if _entities(text) or len([w for w in words(text) if len(w) > 3 and w not in STOP_WORDS]) > FOLLOW_UP_MAX_WORDS:
+            return text
+    return said[0] if said else None
+
+
+def _lacks_subject(query: Query) -> bool:
+    content = [t for t in query.terms if t.known]
+    return not query.entities and len(content) <= FOLLOW_UP_MAX_WORDS

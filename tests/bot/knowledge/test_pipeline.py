@@ -1,0 +1,102 @@
+"""Each stage of the pipeline alone: analyse (query), retrieve, decide, compose."""
+
+from __future__ import annotations
+
+from bot.knowledge import compose, index
+from bot.knowledge.analysis import stem
+from bot.knowledge.decide import decide
+from bot.knowledge.query import Vocabulary, analyse_question
+from bot.knowledge.service import KnowledgeBase, save_from_slack
+from bot.store.db import Database
+
+VOCABULARY = Vocabulary({stem(w): n for w, n in [("financement", 5), ("digiset", 3), ("café", 4), ("iassos", 4), ("participants", 9),
+                                                   ("soga", 90), ("lille", 6)]})
+
+
+def test_typos_are_matched_to_the_index_vocabulary_and_chat_speak_is_read() -> None:
+    query = analyse_question("Qui finence digisset ?", "fr", VOCABULARY)
+    assert [(t.word, t.corrected) for t in query.terms] == [("finence", stem("financement")), ("digisset", "digiset")]
+    assert query.kind == "person" and not query.unknown
+    chat = analyse_question("c koi le cafe iasos", "fr", VOCABULARY)
+    assert chat.kind == "definition" and [t.corrected for t in chat.terms] == [None, stem("iassos")]
+
+
+def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
+    query = analyse_question("Combien de licornes au café IAssos ?", "fr", VOCABULARY)
+    assert query.unknown == ["licornes"] and query.kind == "quantity"
+    assert [t.word for t in query.searched] == ["cafe", "iassos"]
+
+
+def test_a_follow_up_takes_the_thread_subject() -> None:
+    history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", "Le Café IAssos est un format…")]
+    query = analyse_question("Et c'était quand ?", "fr", VOCABULARY, history)
+    assert query.follow_up and query.kind == "date" and query.subject == "C'est quoi le Café IAssos ?"
+    assert {t.word for t in query.terms if t.from_thread} == {"cafe", "iassos"}
+    # A question naming its own subject is not a follow-up, even in a thread.
+    assert not analyse_question("Qui finance DIGISET ?", "fr", VOCABULARY, history).follow_up
+
+
+def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    first = kb.ask("C'est quoi le Café IAssos ?")
+    history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", first.text)]
+    when = kb.ask("Et c'était quand ?", history=history)
+    assert when.answered and "29" in when.text and "IAssos" in when.text
+    english = kb.ask("Who funds it?", "en", history=[("member", "What is the SETS project?")])
+    assert english.answered and english.language == "en" and "Horizon Europe" in english.text
+
+
+def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    fee = kb.ask("Combien coûte l'adhésion ?")
+    assert not fee.answered and "cotisation" in fee.text
+    save_from_slack(kb, channel_id="C1", ts="1.0", title="Coût de l'adhésion", text="La cotisation de base est de 50 euros par an.",
+                    ref="https://slack/1", user_id="U1")
+    saved = kb.ask("Combien coûte l'adhésion ?")
+    assert saved.answered and "50 euros" in saved.text
+
+
+def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    near = kb.ask("Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?")
+    assert not near.answered and "Peut-être utile" in near.text and near.sources
+    far = kb.ask("Quelle est la recette de la tarte tatin ?")
+    assert not far.answered and "Peut-être utile" not in far.text and not far.sources
+
+
+def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    kb.ensure_indexed()
+    query = kb.analyse("Quels sont les partenaires du Café IAssos ?")
+    decision = decide(kb.retrieve(query))
+    chosen = compose.choose(decision.ranked)
+    assert decision.answer and 1 <= len(chosen) <= compose.MAX_SENTENCES
+    assert "FARI" in chosen[0].text
+    seats = kb.ask("Combien de sièges a chaque collège au CA ?")
+    assert seats.answered and seats.text.splitlines()[0].endswith(":") is False or "•" in seats.text
+    for answer in (kb.ask("Quels sont les résultats de la Social Tech Academy ?"), seats):
+        assert " ;" not in answer.text and "orthographe" not in answer.text
+        if "•" in answer.text:  # a list item never stands without its list's intro
+            first_item = next(i for i, line in enumerate(answer.text.splitlines()) if line.startswith("•"))
+            assert first_item > 0 and answer.text.splitlines()[first_item - 1].rstrip(" [0123456789]").endswith(":")
+
+
+def test_english_members_get_the_english_knowledge(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("How many members does the Slack community have?", "en")
+    assert answer.answered and "138" in answer.text
+    assert all(source.ref.startswith("knowledge/en/") for source in answer.sources)
+    french = kb.ask("Combien de membres compte la communauté Slack ?", "fr")
+    assert french.answered and not any(source.ref.startswith("knowledge/en/") for source in french.sources)
+
+
+def test_the_bundled_english_files_are_indexed_as_english(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from bot.knowledge.models import KbDocument
+
+    KnowledgeBase(db, clock=clock).ensure_indexed()
+    with db.session() as session:
+        counts = dict(session.execute(select(KbDocument.language, func.count()).group_by(KbDocument.language)).all())
+    assert counts["en"] == counts["fr"] >= 30
+    assert index.document_count(db) == counts["en"] + counts["fr"]
