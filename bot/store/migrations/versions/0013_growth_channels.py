@@ -3,14 +3,14 @@ imported channels are shown by name and the offline CLI needs no Slack call. The
 list of who posted each week (digest_posters) goes: its actives now come from growth, as
 `/stats` counts them.
 
-Revision ID: 0012_growth_channels
-Revises: 0011_question_arrivals, 0009_cafe_web (also joins those two heads)
+Revision ID: 0013_growth_channels
+Revises: 0012_cafe_web
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_growth_channels"
-down_revision = ("0011_question_arrivals", "0009_cafe_web")
+revision = "0013_growth_channels"
+down_revision = "0012_cafe_web"
 branch_labels = None
 depends_on = None
 
