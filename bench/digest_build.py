@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.slack.blocks.digest import digest_blocks  # noqa: E402
 from bot.digest.content import SlackLookups, build_digest  # noqa: E402
-from bot.digest.models import DigestLink, DigestPoster, DigestThread  # noqa: E402
+from bot.digest.models import DigestLink, DigestThread  # noqa: E402
 from bot.digest.observe import extract_links, make_excerpt  # noqa: E402
 from bot.digest.render import render_html, render_text  # noqa: E402
 from bot.digest.sources import sources_for  # noqa: E402
@@ -44,12 +44,10 @@ def seed(db: Database, messages: int, rng: random.Random) -> None:
                         for n, u in enumerate(users))
     threads: dict[tuple[str, str], dict] = {}
     links: dict[str, dict] = {}
-    posters: set[str] = set()
     channels = [f"C{n:07d}" for n in range(12)]
     for n in range(messages):
         ts = f"{START.timestamp() + n * (7 * 86400 / messages):.6f}"
         user, channel = rng.choice(users), rng.choice(channels)
-        posters.add(user)
         text = f"message {n} sur les communs numériques <https://ex{n % 900}.org/a|ressource {n % 900}>" if n % 7 == 0 else f"message {n} " + "mot " * 30
         parents = [key for key in list(threads)[-40:] if key[0] == channel]
         if parents and rng.random() < 0.7:
@@ -67,7 +65,6 @@ def seed(db: Database, messages: int, rng: random.Random) -> None:
     with db.session() as session:
         session.bulk_insert_mappings(DigestThread, list(threads.values()))
         session.bulk_insert_mappings(DigestLink, list(links.values()))
-        session.bulk_insert_mappings(DigestPoster, [{"iso_week": WEEK, "user_id": u} for u in posters])
 
 
 def main() -> int:
@@ -86,7 +83,7 @@ def main() -> int:
     timings = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        content = build_digest(WEEK, db=db, tz=TZ, sources=sources_for(db, {}, [Path("knowledge")]), lookups=lookups,
+        content = build_digest(WEEK, db=db, tz=TZ, sources=sources_for(db, TZ, {}, [Path("knowledge")]), lookups=lookups,
                                newsletter=lambda: None)
         render_html(content), render_text(content), digest_blocks(content)
         timings.append(time.perf_counter() - started)

@@ -43,26 +43,42 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:
     try:
         report = import_slack_export(
             services.db, args.path, settings.tz, settings.help_channel_ids, services.clock(), progress=progress,
+            include_private=args.include_private,
         )
     except ExportError as exc:
         print(f"sogabot import-slack-export: {exc}", file=sys.stderr)
         return 2
     for skipped in report.skipped_files:
         print(f"import: skipped {skipped}", file=sys.stderr)
-    print(
-        f"imported {report.users} users, {report.channels} channels, {report.files} day files, "
-        f"{report.messages_counted} member messages, {report.joins} dated joins"
-        + (f"; {len(report.skipped_files)} file(s) skipped" if report.skipped_files else "")
-    )
+    print(report.summary())
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from jobs.growth import reconcile_members_job
+
+    if ctx.settings.slack_bot_token is None:
+        print("sogabot growth sync: SLACK_BOT_TOKEN is not set, so there is no workspace to read the members of",
+              file=sys.stderr)
+        return 2
+    outcomes = reconcile_members_job(ctx.services)
+    print(json.dumps(outcomes, sort_keys=True))
     return 0
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    growth = subparsers.add_parser("growth", help="community growth: the member list")
+    actions = growth.add_subparsers(dest="growth_action", required=True)
+    actions.add_parser("sync", help="read the workspace's member list now (users.list), as the nightly job does"
+                       ).set_defaults(func=cmd_sync)
+
     stats = subparsers.add_parser("stats", help="community growth figures (members, activity, retention)")
     stats.add_argument("--json", action="store_true", help="one JSON object on stdout")
     stats.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of the end of that day (default: today)")
     stats.set_defaults(func=cmd_stats)
 
-    imp = subparsers.add_parser("import-slack-export", help="backfill members and activity from a Slack export zip")
-    imp.add_argument("path", metavar="PATH.zip")
+    imp = subparsers.add_parser("import-slack-export", help="backfill members and activity from a Slack export (zip or folder)")
+    imp.add_argument("path", metavar="PATH.zip", help="the export: a zip file or its unzipped folder")
+    imp.add_argument("--include-private", action="store_true",
+                     help="count private channels (groups.json) too; DMs and group DMs never count")
     imp.set_defaults(func=cmd_import)

@@ -13,8 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digest.observe import make_excerpt
+from bot.digest.untrusted import no_merge_tags
 from bot.digest.sources import DigestSources, display_names, shared_links, top_threads
-from bot.digest.weeks import bounds, monday
+from bot.digest.weeks import monday
 from prompts import read_prompt
 from bot.store.db import Database
 
@@ -38,7 +39,7 @@ class DigestContent:
     links: list[dict[str, Any]] = field(default_factory=list)  # {url, title, shares}
     events: list[dict[str, Any]] = field(default_factory=list)  # {title, date, where, url}
     cafes: list[dict[str, Any]] = field(default_factory=list)  # {title, when, url}
-    figures: dict[str, int] = field(default_factory=dict)  # {members, joins, actives}
+    figures: dict[str, Any] = field(default_factory=dict)  # {members, joins, actives, before_history}
     newsletter: dict[str, Any] | None = None
 
     @property
@@ -82,6 +83,9 @@ def fixed_intro(content: DigestContent) -> str:
     figures = content.figures
     members, joins, actives = figures.get("members", 0), figures.get("joins", 0), figures.get("actives", 0)
     opening = "Bonjour à toutes et à tous ! Voici ce qui s'est passé cette semaine sur le Slack du SOGA."
+    if figures.get("before_history"):
+        return (f"{opening} Cette semaine est avant les premières données du bot : ses chiffres "
+                f"({members} membres connus) sont partiels.")
     if content.is_quiet and not actives:
         return (f"{opening} La semaine a été calme : la communauté compte {members} membres. "
                 "Une question, une ressource, un événement à partager ? Le Slack vous attend.")
@@ -151,7 +155,6 @@ def build_digest(
     events_horizon_days: int = 45,
     complete: Callable[[list[dict[str, str]]], str] | None = None,
 ) -> DigestContent:
-    start, end = bounds(iso_week, tz)
     first_day = monday(iso_week)
     threads = top_threads(db, iso_week, top_n)
     mentioned = [m for t in threads for m in _MENTION.findall(t.excerpt or "")]
@@ -163,7 +166,7 @@ def build_digest(
             channel_names[thread.channel_id] = lookups.channel_name(thread.channel_id)
         thread_items.append({
             "channel_id": thread.channel_id,
-            "channel_name": channel_names[thread.channel_id] or thread.channel_id,
+            "channel_name": no_merge_tags(channel_names[thread.channel_id] or thread.channel_id),
             "ts": thread.ts,
             "user_id": thread.user_id,
             "author": names.get(thread.user_id or "", None),
@@ -180,12 +183,12 @@ def build_digest(
         week_end=(first_day + timedelta(days=6)).isoformat(),
         intro="",
         intro_source="fixed",
-        new_members=sources.new_members(start, end),
+        new_members=[dict(m, name=no_merge_tags(str(m.get("name") or ""))) for m in sources.new_members(first_day)],
         threads=thread_items,
         links=shared_links(db, iso_week),
         events=sources.upcoming_events(next_monday, next_monday + timedelta(days=events_horizon_days)),
         cafes=sources.open_cafes(),
-        figures=sources.figures(start, end),
+        figures=sources.figures(first_day),
         newsletter=newsletter(),
     )
     content.intro = fixed_intro(content)

@@ -83,15 +83,6 @@ class DigestLink(Base):
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class DigestPoster(Base):
-    """Who posted in a public channel in a week: the fallback for the week's actives."""
-
-    __tablename__ = "digest_posters"
-
-    iso_week: Mapped[str] = mapped_column(String(8), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-
-
 class NewsletterReport(Base):
     """The figures of one sent Mailchimp campaign, synced daily from `reports`."""
 

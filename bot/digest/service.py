@@ -66,7 +66,7 @@ def build_for(services: Any, week: str, *, use_llm: bool = True) -> DigestConten
         week,
         db=services.db,
         tz=settings.tz,
-        sources=sources_for(services.db, services.extras, knowledge_folders(settings)),
+        sources=sources_for(services.db, settings.tz, services.extras, knowledge_folders(settings)),
         lookups=slack_lookups(services.slack),
         newsletter=services.extras.get("newsletter_figures") or newsletter_provider(services),
         top_n=settings.digest_top_threads,

@@ -1,13 +1,13 @@
 """Where the digest's content comes from. Each source is a small function over data the bot
 already has; another capability may register a better one in `services.extras`:
 
-- `digest_new_members(start, end) -> [{"user_id", "name"}]` (growth)
-- `digest_figures(start, end) -> {"members", "joins", "actives"}` (growth)
+- `digest_new_members(monday) -> [{"user_id", "name"}]`
+- `digest_figures(monday) -> {"members", "joins", "actives"}`
 - `upcoming_events(start_date, end_date) -> [{"title", "date", "where"?, "url"?}]` (knowledge)
 - `open_cafes() -> [{"title", "when"?, "url"?}]` (café)
 
-Without them the fallbacks below read the core `members` table (and `joined_at` when growth
-has added it), the digest's own tables, and the knowledge files of kind `event`.
+Without them the members, arrivals and actives come from growth (bot.growth.weekly: the same
+computation as `/stats`), and events from the knowledge files of kind `event`.
 """
 
 from __future__ import annotations
@@ -16,104 +16,38 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, func, inspect, or_, select
+from sqlalchemy import Integer, or_, select
 
-from bot.digest.models import DigestLink, DigestPoster, DigestThread
+from bot.digest.models import DigestLink, DigestThread
+from bot.digest.untrusted import no_merge_tags
+from bot.privacy.names import ERASED_PREFIX
 from bot.store.db import Database
 from bot.store.models import Member
 
 log = logging.getLogger(__name__)
 
-NewMembersSource = Callable[[datetime, datetime], list[dict[str, Any]]]
-FiguresSource = Callable[[datetime, datetime], dict[str, int]]
+NewMembersSource = Callable[[date], list[dict[str, Any]]]  # the week's Monday -> [{"user_id", "name"}]
+FiguresSource = Callable[[date], dict[str, Any]]  # the week's Monday -> {"members", "joins", "actives", ...}
 EventsSource = Callable[[date, date], list[dict[str, Any]]]
 CafesSource = Callable[[], list[dict[str, Any]]]
 
 
-def _counted():
-    """Members who count: people, not bots or Slackbot, still in the workspace."""
-    return and_(Member.is_bot.is_(False), Member.is_deleted.is_(False), Member.user_id != "USLACKBOT")
+def new_members_from_growth(db: Database, tz: ZoneInfo) -> NewMembersSource:
+    from bot.growth.weekly import arrivals
+
+    return lambda monday: arrivals(db, tz, monday)
 
 
-def _tracked():
-    """Opted-out members count in the member total and nowhere else."""
-    return and_(_counted(), Member.analytics_opt_out.is_(False))
+def figures_from_growth(db: Database, tz: ZoneInfo) -> FiguresSource:
+    """The week's members, arrivals and actives as `/stats` gives them for the week's Sunday."""
+    from bot.growth.weekly import week_figures
 
-
-def _join_column(db: Database):
-    """`members.joined_at` once growth adds it; `created_at` (first seen by the bot) until then."""
-    columns = {column["name"] for column in inspect(db.engine).get_columns("members")}
-    if "joined_at" in columns:
-        from sqlalchemy import column
-
-        return column("joined_at", Member.created_at.type)
-    return Member.created_at
-
-
-def new_members_from_db(db: Database) -> NewMembersSource:
-    def new_members(start: datetime, end: datetime) -> list[dict[str, Any]]:
-        joined = _join_column(db)
-        with db.session() as session:
-            rows = session.execute(
-                select(Member.user_id, Member.display_name)
-                .select_from(Member.__table__)
-                .where(_tracked(), joined >= start, joined < end)
-                .order_by(joined, Member.user_id)
-            ).all()
-        return [{"user_id": user_id, "name": name or user_id} for user_id, name in rows]
-
-    return new_members
-
-
-def figures_from_db(db: Database) -> FiguresSource:
-    def figures(start: datetime, end: datetime) -> dict[str, int]:
-        joined = _join_column(db)
-        with db.session() as session:
-            members = session.scalar(select(func.count()).select_from(Member.__table__).where(_counted(), joined < end)) or 0
-            joins = session.scalar(
-                select(func.count()).select_from(Member.__table__).where(_tracked(), joined >= start, joined < end)
-            ) or 0
-            actives = _actives_from_growth(session, start)
-            if actives is None:
-                week = week_label_of(start)
-                actives = session.scalar(
-                    select(func.count()).select_from(DigestPoster)
-                    .join(Member, Member.user_id == DigestPoster.user_id, isouter=True)
-                    .where(DigestPoster.iso_week == week,
-                           or_(Member.user_id.is_(None), and_(_tracked())))
-                ) or 0
-        return {"members": int(members), "joins": int(joins), "actives": int(actives)}
-
-    return figures
-
-
-def _actives_from_growth(session, start: datetime) -> int | None:
-    """The week's active members as /stats counts them (growth's activity, every channel the
-    bot follows, imports included), so the digest and the figures staff read agree; None when
-    growth recorded nothing that week (then the digest's own posters count)."""
-    from bot.growth.models import Activity
-
-    monday = (start + timedelta(hours=14)).date()
-    in_week = Activity.week_start == monday
-    if session.scalar(select(func.count()).select_from(Activity).where(in_week)) == 0:
-        return None
-    return session.scalar(
-        select(func.count(func.distinct(Activity.user_id)))
-        .select_from(Activity)
-        .join(Member, Member.user_id == Activity.user_id)
-        .where(in_week, Activity.messages > 0, _tracked())
-    ) or 0
-
-
-def week_label_of(start: datetime) -> str:
-    # `start` is Monday 00:00 local time as UTC; noon UTC of that day is safely inside the week.
-    from bot.digest.weeks import week_label
-
-    return week_label((start + timedelta(hours=14)).date())
+    return lambda monday: week_figures(db, tz, monday)
 
 
 # -- threads and links (the digest's own tables) ----------------------------------------------
@@ -157,11 +91,16 @@ def shared_links(db: Database, iso_week: str, limit: int = 8) -> list[dict[str, 
 
 
 def display_names(db: Database, user_ids: list[str]) -> dict[str, str]:
+    """Names to show for these members; none for those who opted out or were erased, whose
+    mentions then read "@membre" (bot.digest.observe.make_excerpt)."""
     if not user_ids:
         return {}
     with db.session() as session:
-        rows = session.execute(select(Member.user_id, Member.display_name).where(Member.user_id.in_(user_ids))).all()
-    return {user_id: name for user_id, name in rows if name}
+        rows = session.execute(
+            select(Member.user_id, Member.display_name)
+            .where(Member.user_id.in_(user_ids), Member.analytics_opt_out.is_(False), ~Member.user_id.startswith(ERASED_PREFIX))
+        ).all()
+    return {user_id: no_merge_tags(name) for user_id, name in rows if name}
 
 
 # -- events from knowledge files ---------------------------------------------------------------
@@ -251,11 +190,11 @@ class DigestSources:
     open_cafes: CafesSource
 
 
-def sources_for(db: Database, extras: dict[str, Any], knowledge_folders: list[Path]) -> DigestSources:
+def sources_for(db: Database, tz: ZoneInfo, extras: dict[str, Any], knowledge_folders: list[Path]) -> DigestSources:
     """Providers registered by other capabilities win; our fallbacks fill the gaps."""
     return DigestSources(
-        new_members=extras.get("digest_new_members") or new_members_from_db(db),
-        figures=extras.get("digest_figures") or figures_from_db(db),
+        new_members=extras.get("digest_new_members") or new_members_from_growth(db, tz),
+        figures=extras.get("digest_figures") or figures_from_growth(db, tz),
         upcoming_events=extras.get("upcoming_events") or events_from_knowledge(knowledge_folders),
         open_cafes=extras.get("open_cafes") or no_cafes,
     )

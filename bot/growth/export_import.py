@@ -1,22 +1,21 @@
-"""Backfill members and activity from a standard Slack export (`sogabot import-slack-export`).
+"""Backfill members and activity from a Slack export (`sogabot import-slack-export`).
 
-Facts we rely on (see DESIGN.md): messages are dated by their `ts` in BOT_TIMEZONE, never by
-the day file's name; joins come from `channel_join` messages in the general channel; users
-without one were there before the export; `deleted` users have left, date unknown; Slackbot is
-not a member. Importing the same export twice changes nothing: counts are merged by taking the
-larger value, dates by taking the earlier (joins, first activity) or later (last activity) one.
+Facts we rely on (see DESIGN.md and docs/growth.md, "Imported history"): messages are dated by
+their `ts` in BOT_TIMEZONE, never by the day file's name; public channels count, private ones
+only when staff ask for them, direct and group messages never (their files are not even read);
+a folder no listing names is skipped; a member's join is the earliest of their first
+`channel_join` in a public channel and their first counted message; members with neither were
+there before the export; `deleted` users have left, date unknown; Slackbot is not a member.
+Importing the same export twice changes nothing: counts are merged by taking the larger value,
+dates by taking the earlier (joins, first activity) or later (last activity) one.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import zipfile
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,47 +23,41 @@ from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.growth.days import day_bit, local_day, month_start, ts_to_datetime, week_start
+from bot.growth.export_files import DM, MPIM, PRIVATE, PUBLIC, Conversation, ExportError, ExportFiles
 from bot.growth.ingest import (
     SLACKBOT, MessageFacts, counts_activity, first_seen_member, mark_baseline, message_facts, profile_fields,
 )
-from bot.growth.models import Activity, MemberMonth, MemberWeek, Question, Week
+from bot.growth.models import Activity, Channel, MemberMonth, MemberWeek, Question, Week
 from bot.growth.upsert import insert_for
 from bot.store.db import Database
 from bot.store.models import Member
 
-DAY_FILE = re.compile(r"^(?P<channel>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
+__all__ = ["ExportError", "ImportReport", "import_slack_export", "rebuild_rollups"]
+
 CHUNK = 500
-
-
-class ExportError(Exception):
-    """The file is not a Slack export we can read at all (one line, safe to show)."""
 
 
 @dataclass
 class ImportReport:
     users: int = 0
-    channels: int = 0
+    conversations: Counter[str] = field(default_factory=Counter)  # by kind: public, private, dm, mpim
+    counted_kinds: tuple[str, ...] = (PUBLIC,)
     files: int = 0
     messages_counted: int = 0
     joins: int = 0
     skipped_files: list[str] = field(default_factory=list)  # "name: reason"
 
+    @property
+    def channels(self) -> int:
+        return sum(self.conversations[kind] for kind in self.counted_kinds)
 
-def _read_json(archive: zipfile.ZipFile, name: str, report: ImportReport) -> Any:
-    try:
-        return json.loads(archive.read(name).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
-        report.skipped_files.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
-        return None
-
-
-def _root(names: Iterable[str]) -> str:
-    """Exports are sometimes zipped with a top folder; find where users.json/channels.json sit."""
-    for candidate in sorted(names, key=len):
-        path = PurePosixPath(candidate)
-        if path.name in ("channels.json", "users.json"):
-            return "" if str(path.parent) == "." else str(path.parent) + "/"
-    raise ExportError("no channels.json or users.json in the archive: is it a Slack export?")
+    def summary(self) -> str:
+        kinds = ", ".join(f"{self.conversations[kind]} {label}" for kind, label in (
+            (PUBLIC, "public"), (PRIVATE, "private" if PRIVATE in self.counted_kinds else "private (not counted)"),
+            (DM, "DMs (never counted)"), (MPIM, "group DMs (never counted)")))
+        return (f"imported {self.users} users; channels: {kinds}; {self.files} day files read, "
+                f"{self.messages_counted} member messages, {self.joins} dated joins; "
+                f"{len(self.skipped_files)} file(s) skipped")
 
 
 def import_slack_export(
@@ -74,50 +67,53 @@ def import_slack_export(
     help_channels: frozenset[str],
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    *,
+    include_private: bool = False,
 ) -> ImportReport:
-    report = ImportReport()
-    try:
-        archive = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise ExportError(f"no such file: {path}") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ExportError(f"{path} is not a readable zip file ({exc})") from None
-    with archive:
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-        root = _root(names)
-        users = _read_json(archive, root + "users.json", report) if root + "users.json" in names else None
-        channels = _read_json(archive, root + "channels.json", report) if root + "channels.json" in names else None
-        users = [u for u in users or [] if isinstance(u, dict) and u.get("id")] if isinstance(users, list) else []
-        channels = [c for c in channels or [] if isinstance(c, dict) and c.get("name")] if isinstance(channels, list) else []
-        report.users, report.channels = len(users), len(channels)
-        channel_ids = {c["name"]: c.get("id") or c["name"] for c in channels}
-        general = next((c["name"] for c in channels if c.get("is_general")), None) or (
-            "general" if "general" in channel_ids else None
-        )
+    """Raises ExportError (one line) when `path` is not an export we can read."""
+    report = ImportReport(counted_kinds=(PUBLIC, PRIVATE) if include_private else (PUBLIC,))
+    with ExportFiles(path) as export:
+        if not export.has_users_file():
+            raise ExportError("no users.json or org_users.json: the export's people are missing")
+        users = export.users()
+        conversations = export.conversations()
+        if not conversations and not any(True for _ in export.day_files()):
+            raise ExportError("no channels.json, groups.json, dms.json or mpims.json: no conversation to read")
+        report.users = len(users)
+        report.conversations = Counter(c.kind for c in conversations)
+        by_folder: dict[str, Conversation] = {}
+        for conversation in conversations:
+            by_folder.setdefault(conversation.folder, conversation)
         bots = {u["id"] for u in users if profile_fields(u)["is_bot"]} | {SLACKBOT}
-
-        day_files = sorted(
-            (m["channel"], n) for n in names
-            if (m := DAY_FILE.match(n[len(root):] if n.startswith(root) else n)) is not None
-        )
         history = _History(tz)
+        day_files = list(export.day_files())
+        unlisted: set[str] = set()
         for index, (folder, name) in enumerate(day_files, 1):
-            messages = _read_json(archive, name, report)
+            conversation = by_folder.get(folder)
+            if conversation is None:
+                unlisted.add(folder)
+                continue
+            if conversation.kind not in report.counted_kinds:
+                continue  # DMs, group DMs, and private channels unless asked for: not even opened
+            messages = export.read_json(name)
             if messages is None:
                 continue
             if not isinstance(messages, list):
-                report.skipped_files.append(f"{name}: not a list of messages")
+                export.skipped.append(f"{name}: not a list of messages")
                 continue
             report.files += 1
-            channel_id = channel_ids.get(folder, folder)
-            history.add(messages, channel_id, folder == general, help_channels, bots)
+            history.add(messages, conversation, help_channels, bots)
             if progress and (index % 200 == 0 or index == len(day_files)):
                 progress(f"read {index}/{len(day_files)} day files")
+        report.skipped_files = export.skipped + [
+            f"{folder}/: no channels.json or groups.json entry names this folder" for folder in sorted(unlisted)]
     report.messages_counted = history.message_count
+    history.date_joins()
     report.joins = len(history.joins)
     if progress:
         progress("writing to the database…")
-    _write(db, users, history, now, progress)
+    named = [c for c in conversations if c.kind in report.counted_kinds and c.name]
+    _write(db, users, history, named, now, progress)
     return report
 
 
@@ -127,27 +123,33 @@ class _History:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.counts: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.channel_joins: dict[str, float] = {}
         self.joins: dict[str, float] = {}
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
         self.questions: list[MessageFacts] = []
         self.replies: list[MessageFacts] = []
         self.message_count = 0
+        self.oldest: float | None = None  # the export's first message of any kind: where its history starts
 
-    def add(self, messages: list[Any], channel_id: str, is_general: bool, help_channels: frozenset[str], bots: set[str]) -> None:
+    def add(self, messages: list[Any], conversation: Conversation, help_channels: frozenset[str], bots: set[str]) -> None:
         for message in messages:
             if not isinstance(message, dict):
                 continue
             try:
-                self._add_one(message, channel_id, is_general, help_channels, bots)
+                self._add_one(message, conversation, help_channels, bots)
             except (TypeError, ValueError, KeyError):
                 continue  # one odd message (e.g. a ts that isn't a number) must not lose the file
 
-    def _add_one(self, message: dict[str, Any], channel_id: str, is_general: bool, help_channels: frozenset[str], bots: set[str]) -> None:
+    def _add_one(self, message: dict[str, Any], conversation: Conversation, help_channels: frozenset[str], bots: set[str]) -> None:
         user = message.get("user")
-        if message.get("subtype") == "channel_join" and is_general and user and user not in bots:
+        channel_id = conversation.id
+        if message.get("ts"):
             ts = float(message["ts"])
-            self.joins[user] = min(ts, self.joins.get(user, ts))
+            self.oldest = ts if self.oldest is None else min(self.oldest, ts)
+        if message.get("subtype") == "channel_join" and conversation.kind == PUBLIC and user and user not in bots:
+            ts = float(message["ts"])
+            self.channel_joins[user] = min(ts, self.channel_joins.get(user, ts))
         for reaction in message.get("reactions") or []:
             for reactor in reaction.get("users") or []:
                 if reactor not in bots and message.get("ts"):
@@ -167,9 +169,17 @@ class _History:
         elif facts.thread_ts:
             self.replies.append(facts)
 
+    def date_joins(self) -> None:
+        """A member joined at their first sign of life: a channel_join, or their first message."""
+        for user_id in set(self.channel_joins) | set(self.first):
+            self.joins[user_id] = min(t for t in (self.channel_joins.get(user_id), self.first.get(user_id)) if t is not None)
 
-def _write(db: Database, users: list[dict[str, Any]], history: _History, now: datetime, progress: Callable[[str], None] | None) -> None:
+
+def _write(db: Database, users: list[dict[str, Any]], history: _History, channels: list[Conversation], now: datetime,
+           progress: Callable[[str], None] | None) -> None:
     with db.session() as session, session.no_autoflush:
+        for conversation in channels:
+            session.merge(Channel(channel_id=conversation.id, name=conversation.name[:255], kind=conversation.kind))
         known = {m.user_id: m for m in session.scalars(select(Member))}
         for user in users:
             _merge_member(session, known, user, history.joins.get(user["id"]), now)
@@ -177,6 +187,7 @@ def _write(db: Database, users: list[dict[str, Any]], history: _History, now: da
         for user_id in {key[1] for key in history.counts}:
             member = known.get(user_id)
             if member is None:
+                # Someone the users file doesn't list (a guest, another org's member): seen, not joined.
                 member = known[user_id] = first_seen_member(user_id, now)
                 session.add(member)
             if counts_activity(member):
@@ -202,7 +213,7 @@ def _write(db: Database, users: list[dict[str, Any]], history: _History, now: da
             ), rows)
         rebuild_rollups(session, sorted(counted))
         _write_questions(session, history, counted)
-        mark_baseline(session, now)
+        mark_baseline(session, now, ts_to_datetime(history.oldest) if history.oldest is not None else None)
     if progress:
         progress(f"stored {len(rows)} member-day-channel rows")
 

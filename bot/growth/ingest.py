@@ -27,6 +27,7 @@ from bot.store.models import Member
 HUMAN_SUBTYPES = frozenset({None, "", "file_share", "thread_broadcast", "me_message"})
 SLACKBOT = "USLACKBOT"
 BASELINE_KEY = "members_baseline_at"
+HISTORY_KEY = "history_starts_at"
 
 
 @dataclass(frozen=True)
@@ -276,9 +277,26 @@ def baseline_taken(session: Session) -> bool:
     return session.get(GrowthState, BASELINE_KEY) is not None
 
 
-def mark_baseline(session: Session, now: datetime) -> None:
+def mark_baseline(session: Session, now: datetime, history_from: datetime | None = None) -> None:
+    """`history_from`: an import's oldest message, when it is older than `now`."""
     if not baseline_taken(session):
         session.add(GrowthState(key=BASELINE_KEY, value=now.isoformat()))
+    note_history_start(session, min(now, history_from) if history_from else now)
+
+
+def note_history_start(session: Session, at: datetime) -> None:
+    """The bot's first data: the first member list it took in, or the oldest message of an
+    import. Figures for an earlier day say they come before it (bot.growth.stats)."""
+    state = session.get(GrowthState, HISTORY_KEY)
+    if state is None:
+        session.add(GrowthState(key=HISTORY_KEY, value=at.isoformat()))
+    elif datetime.fromisoformat(state.value) > at:
+        state.value = at.isoformat()
+
+
+def history_start(session: Session) -> datetime | None:
+    state = session.get(GrowthState, HISTORY_KEY)
+    return datetime.fromisoformat(state.value) if state is not None else None
 
 
 class MembershipRecorder:

@@ -90,3 +90,14 @@ class GrowthState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class Channel(Base):
+    """A channel's name as the bot last learned it (an export's listing, or Slack itself), so
+    figures and the digest can name a channel without asking Slack (migration 0009)."""
+
+    __tablename__ = "growth_channels"
+
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16), default="public", server_default="public")  # public | private

@@ -12,6 +12,8 @@ window" is D-6..D and "the 28-day window" D-27..D.
 - Engagement levels, by days with at least one message in D-89..D, over present members:
   advocates ≥ 12 days, contributors 4–11, participants 1–3, observers 0.
 - At risk: present, with a message in D-89..D-30 and none in D-29..D.
+- `history_starts` is the bot's first data (its first member list, or an import's oldest
+  message); for an earlier D, `before_history` is true and the figures are partial.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Session
 
 from bot.growth.days import add_months, days_mask, end_of_day, local_day, month_start, start_of_day, week_start
+from bot.growth.ingest import history_start
 from bot.growth.models import Activity, MemberMonth, MemberWeek, Question, Week
 from bot.store.db import Database
 from bot.store.models import Member
@@ -115,6 +118,11 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         weekly_active = _weekly_active(session, d, recent, excluded)
         cohorts = _cohorts(session, tz, d, recent)
         response_minutes = _first_response_minutes(session, tz, d28, d, excluded)
+        started = history_start(session)
+        if started is None:
+            first_day = session.scalar(select(func.min(Activity.day)))
+        else:
+            first_day = local_day(started, tz)
         silent_since = (d - timedelta(days=30)).toordinal()
         at_risk_ids = [(user_id, date.fromordinal(last)) for user_id, (_days, last) in recent.items()
                        if last <= silent_since and user_id in present_now]
@@ -159,6 +167,8 @@ def compute_stats(db: Database, tz: ZoneInfo, as_of: date) -> GrowthStats:
         "cohorts": cohorts,
         "levels": levels,
         "at_risk": len(at_risk_ids),
+        "history_starts": first_day.isoformat() if first_day else None,
+        "before_history": first_day is not None and d < first_day,
     }
     at_risk = [AtRisk(user_id, names.get(user_id), last) for user_id, last in at_risk_ids[:AT_RISK_LIST]]
     return GrowthStats(figures=figures, at_risk=at_risk)

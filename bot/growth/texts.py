@@ -57,6 +57,8 @@ GROWTH = Catalog(
         "chart_title": {"fr": "Membres et actifs par semaine (26 semaines)", "en": "Members and weekly actives (26 weeks)"},
         "chart_members": {"fr": "Membres", "en": "Members"},
         "chart_active": {"fr": "Actifs de la semaine", "en": "Active in the week"},
+        "chart_y_axis": {"fr": "Personnes", "en": "People"},
+        "chart_x_axis": {"fr": "Semaine du", "en": "Week of"},
         "chart_comment": {"fr": "Évolution sur 26 semaines", "en": "The last 26 weeks"},
         "export_comment": {
             "fr": "Séries hebdomadaires et cohortes au {day} (CSV).",

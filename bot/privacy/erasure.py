@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, String, Table, delete, insert, select, update
 
 from bot.privacy.models import ErasureLog
+from bot.privacy.names import ERASED_PREFIX
 from bot.privacy.policy import PolicyRegistry, TablePolicy, member_columns_in
 from bot.store.registry import metadata as schema
-
-ERASED_PREFIX = "ERASED-"
 
 
 def new_pseudonym() -> str:

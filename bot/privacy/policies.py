@@ -167,14 +167,43 @@ REGISTRY.cover(TablePolicy(
 ))
 
 
+def _author_of(payload: str) -> str | None:
+    """Who sent a stored request: an event's `user`, a button's or modal's `user.id`, a
+    command's `user_id` (a lazy item wraps the request's body, JSON or form-encoded)."""
+    from urllib.parse import parse_qs
+
+    try:
+        item = json.loads(payload)
+    except ValueError:
+        return None
+    body = item.get("body", item) if isinstance(item, dict) and "lazy" in item else item
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            fields = parse_qs(body)
+            if "payload" in fields:
+                return _author_of(fields["payload"][0])
+            return (fields.get("user_id") or [None])[0]
+    if not isinstance(body, dict):
+        return None
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    user = body.get("user")
+    return event.get("user") or (user.get("id") if isinstance(user, dict) else user) or body.get("user_id")
+
+
 def forget_event_payloads(connection: Connection, table: Table, user_id: str, pseudonym: str, now: datetime) -> int:
     """Events being handled keep their raw body (it may name the member) until they are done.
-    An erase drops those bodies: the event is then never replayed, and is marked failed."""
-    mentions = table.c.payload.contains(user_id, autoescape=True)
-    result = connection.execute(
-        update(table).where(mentions).values(payload=None, status="failed", completed_at=now)
-    )
-    return result.rowcount or 0
+    The member's own requests are dropped (never replayed, marked failed); other members'
+    requests that merely mention them still run, with the pseudonym in place of the id (the
+    erase's text scrub rewrites them)."""
+    rows = connection.execute(
+        select(table.c.event_id, table.c.payload).where(table.c.payload.contains(user_id, autoescape=True))
+    ).all()
+    theirs = [event_id for event_id, payload in rows if _author_of(payload) == user_id]
+    if theirs:
+        connection.execute(update(table).where(table.c.event_id.in_(theirs)).values(payload=None, status="failed", completed_at=now))
+    return len(theirs)
 
 
 REGISTRY.cover(TablePolicy(
@@ -227,6 +256,7 @@ REGISTRY.declare_not_personal(
     "growth_weeks", "how many members posted in each ISO week (a count kept for the weekly actives; no member id)"
 )
 REGISTRY.declare_not_personal("growth_state", "small facts of the growth capability, e.g. when the member list was first read")
+REGISTRY.declare_not_personal("growth_channels", "channel ids, names and kinds (public or private), from an export or from Slack")
 
 
 # -- knowledge and Q&A (bot/knowledge) ----------------------------------------------------------
@@ -312,6 +342,19 @@ def erase_from_digests(connection: Connection, table: Table, user_id: str, pseud
     return changed
 
 
+def digests_about(connection: Connection, table: Table, user_id: str):  # type: ignore[no-untyped-def]
+    """The digests the member approved or edited, and those that name them (welcomed, author of
+    a thread, by their id) or quote them (`@name` in an excerpt)."""
+    from sqlalchemy import or_
+
+    members = table.metadata.tables.get("members")
+    name = connection.execute(select(members.c.display_name).where(members.c.user_id == user_id)).scalar() if members is not None else None
+    mentions = [table.c.content_json.contains(user_id, autoescape=True)]
+    if name:
+        mentions.append(table.c.content_json.contains("@" + name, autoescape=True))
+    return or_(table.c.approved_by_user_id == user_id, table.c.intro_edited_by_user_id == user_id, *mentions)
+
+
 REGISTRY.cover(TablePolicy(
     "digest_issues",
     member_columns=("approved_by_user_id", "intro_edited_by_user_id"),
@@ -319,6 +362,7 @@ REGISTRY.cover(TablePolicy(
     extra_counts={"digest_mentions": count_digest_mentions},
     on_erase="custom",
     erase=erase_from_digests,
+    export_where=digests_about,
     note="each week's digest as built: new members welcomed by name, top threads; who approved it",
 ))
 REGISTRY.cover(TablePolicy(
@@ -336,13 +380,6 @@ REGISTRY.cover(TablePolicy(
     on_erase="delete",
     retention=Retention(column="posted_at", max_age=_excerpt_age),
     note="links shared in public channels; purged once the digest is sent",
-))
-REGISTRY.cover(TablePolicy(
-    "digest_posters",
-    member_columns=("user_id",),
-    # Who posted in a week gives the week's count of active members: keep the count, not the person.
-    on_erase="pseudonymise",
-    note="who posted in public channels each week, for the digest's figure of active members",
 ))
 REGISTRY.declare_not_personal("newsletter_reports", "Mailchimp campaign totals: emails sent, open and click rates")
 

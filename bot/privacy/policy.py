@@ -70,6 +70,8 @@ class TablePolicy:
     blank: Mapping[str, Any] = field(default_factory=dict)
     export: bool = True
     export_exclude: tuple[str, ...] = ()
+    # The rows the member's export holds, when more than `rows_of` (e.g. texts that quote them).
+    export_where: Callable[[Connection, Table, str], ColumnElement[bool]] | None = None
     count: CountFn | None = None
     # Other kinds this table's rows also count as, with their own count (e.g. feedback on Q&A).
     extra_counts: Mapping[str, CountFn] = field(default_factory=dict)

@@ -99,11 +99,12 @@ def export(
     not_exported: dict[str, str] = {}
     with db.engine.connect() as connection:
         for policy, table in registry.bound(tables):
-            if not policy.export or not policy.member_columns:
+            if not policy.export or not (policy.member_columns or policy.export_where):
                 not_exported[table.name] = policy.note or "holds no rows about a member"
                 continue
             columns = [c for c in table.columns if c.name not in policy.export_exclude]
-            rows = connection.execute(select(*columns).where(policy.rows_of(table, user_id))).mappings().all()
+            where = policy.export_where(connection, table, user_id) if policy.export_where else policy.rows_of(table, user_id)
+            rows = connection.execute(select(*columns).where(where)).mappings().all()
             exported[table.name] = [{key: _jsonable(value) for key, value in row.items()} for row in rows]
     return {
         "format": EXPORT_FORMAT,

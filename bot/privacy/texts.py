@@ -23,8 +23,18 @@ TEXTS = Catalog(
             "en": "Activity tracking is on: you count in the community figures.",
         },
         "not_tracked": {
-            "fr": "Vous n'êtes plus suivi·e : vous comptez seulement dans le nombre total de membres.",
-            "en": "You have opted out: you only count in the member total.",
+            "fr": (
+                "Vous n'êtes plus suivi·e : plus rien n'est collecté sur vous, ni jours d'activité, ni extraits de vos "
+                "messages, ni fils pour le digest, et votre nom n'y apparaît pas quand quelqu'un vous mentionne. "
+                "Vous comptez seulement dans le nombre total de membres. Ce qui était déjà gardé suit sa durée de "
+                "conservation ; « Effacer mes données » le supprime."
+            ),
+            "en": (
+                "You have opted out: nothing more is collected about you, no activity days, no excerpts of your "
+                "messages, no threads for the digest, and your name stays out of it when someone mentions you. "
+                "You only count in the member total. What was kept before follows its retention period; "
+                "\"Erase my data\" removes it."
+            ),
         },
         "policy_link": {
             "fr": "Tout ce que le bot stocke, et qui peut le voir : <{url}|politique de confidentialité>.",

@@ -52,11 +52,12 @@ class Database:
                 self.url,
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": 30},
+                hide_parameters=True,  # a failed statement's error names no member text
             )
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                                        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+                                        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(read_only=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)

@@ -33,7 +33,7 @@ REFUSAL = ("réservée", "reserved")
 # Tables a member's mere presence may touch (their profile cache, the event ledger) and, for
 # forged events, what the observers record of any public message or reaction (digest).
 ALWAYS_IGNORED = frozenset({"members", "processed_events"})
-OBSERVED = frozenset({"digest_threads", "digest_posters", "digest_links", "growth_activity", "growth_member_weeks", "growth_member_months", "growth_weeks"})
+OBSERVED = frozenset({"digest_threads", "digest_links", "growth_activity", "growth_member_weeks", "growth_member_months", "growth_weeks"})
 
 
 @dataclass(frozen=True)

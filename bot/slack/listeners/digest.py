@@ -178,7 +178,7 @@ def digest_command(ctx: DigestContext, command, respond):
 
 def register(app: App, services: Services) -> None:
     services.extras.setdefault("newsletter_figures", newsletter_provider(services))
-    ctx = DigestContext(services, DigestRecorder(services.db, services.settings.tz))
+    ctx = DigestContext(services, DigestRecorder(services.db, services.settings.tz, frozenset({services.settings.staff_channel or ""})))
     install(app, services, ctx, failure_reporter(services), listeners=[
         action(ACTION_APPROVE, ack_only, decide),
         action(ACTION_SKIP, ack_only, decide),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.digest.observe import DigestRecorder
 from bot.store.db import Database
@@ -32,8 +33,26 @@ def message(channel: str, user: str, text: str, ts: str, *, channel_type: str = 
     return event
 
 
-def seed_week(db: Database, recorder: DigestRecorder) -> dict[str, str]:
+class BothRecorders:
+    """What the app does with each message: the digest's recorder and growth's (the figures)."""
+
+    def __init__(self, db: Database, digest: DigestRecorder) -> None:
+        from bot.growth.ingest import ActivityRecorder
+
+        self.digest = digest
+        self.growth = ActivityRecorder(db, ZoneInfo("Europe/Paris"), frozenset(), lambda: IN_WEEK)
+
+    def record_message(self, event: dict[str, Any]) -> None:
+        self.digest.record_message(event)
+        self.growth.message(event)
+
+    def record_reaction(self, event: dict[str, Any], delta: int) -> None:
+        self.digest.record_reaction(event, delta)
+
+
+def seed_week(db: Database, digest: DigestRecorder) -> dict[str, str]:
     """Two members who joined, a busy thread, a smaller one, a private-channel post, links."""
+    recorder = BothRecorders(db, digest)
     add_member(db, "U0NEW1", "Léa")
     add_member(db, "U0NEW2", "Hidden", opt_out=True)
     add_member(db, "U0OLD", "Marc", joined=IN_WEEK - timedelta(days=200))

@@ -24,7 +24,7 @@ TZ = ZoneInfo("Europe/Paris")
 
 def build(db, tmp_path, **kwargs):
     return build_digest(
-        WEEK, db=db, tz=TZ, sources=sources_for(db, kwargs.pop("extras", {}), [tmp_path / "none"]),
+        WEEK, db=db, tz=TZ, sources=sources_for(db, TZ, kwargs.pop("extras", {}), [tmp_path / "none"]),
         lookups=SlackLookups(channel_name=lambda c: {"C0ENTRAIDE": "entraide", "C0GENERAL": "general"}.get(c),
                              permalink=lambda c, ts: f"https://soga.slack.com/archives/{c}/p{ts.replace('.', '')}"),
         newsletter=lambda: None, **kwargs,
@@ -72,7 +72,7 @@ def test_digest_ranks_threads_welcomes_by_name_and_respects_opt_out(db, tmp_path
     assert content.threads[0]["channel_name"] == "entraide" and content.threads[0]["author"] == "Marc"
     assert "@Marc" in content.threads[1]["excerpt"]  # mention resolved to a name
     assert [m["name"] for m in content.new_members] == ["Léa"]  # the opted-out member is not named
-    assert content.figures == {"members": 3, "joins": 1, "actives": 2}
+    assert content.figures == {"members": 3, "joins": 1, "actives": 2, "before_history": False}
     assert "1 nouveau membre" in content.intro and "3 membres" in content.intro and content.intro_source == "fixed"
 
 
@@ -114,7 +114,7 @@ def test_llm_intro_is_used_and_one_inventing_numbers_falls_back(db, tmp_path) ->
 
 def test_providers_from_other_capabilities_win(db, tmp_path) -> None:
     extras = {
-        "digest_figures": lambda start, end: {"members": 138, "joins": 4, "actives": 31},
+        "digest_figures": lambda monday: {"members": 138, "joins": 4, "actives": 31},
         "open_cafes": lambda: [{"title": "Café IAssos de décembre", "when": "12 décembre"}],
     }
     content = build(db, tmp_path, extras=extras)

@@ -1,39 +1,63 @@
-"""The digest's weekly figures agree with growth's activity when growth has data for the week."""
+"""The digest's members, arrivals and actives are `/stats`'s, for the same week (issue #15)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import json
+from datetime import date, timedelta
 
-from bot.digest.models import DigestPoster
-from bot.digest.sources import figures_from_db
-from bot.growth.models import Activity
-from bot.store.models import Member
+import pytest
 
+from bot.cli.main import main
+from tests.bot.growth.export_shapes import standard_export
+from tests.support import make_settings
 
-def _member(user_id: str, *, opted_out: bool = False) -> Member:
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    return Member(user_id=user_id, role="member", is_bot=False, is_deleted=False, analytics_opt_out=opted_out,
-                  created_at=now, updated_at=now)
-
-
-def test_actives_come_from_growth_and_skip_opted_out_members(db) -> None:
-    monday = date(2026, 11, 16)
-    with db.session() as session:
-        session.add_all([_member("UA"), _member("UB"), _member("UC", opted_out=True), _member("UD")])
-        session.flush()
-        for user, messages in (("UA", 3), ("UB", 1), ("UC", 5), ("UD", 0)):
-            session.add(Activity(day=monday, user_id=user, channel_id="C1", week_start=monday, month=date(2026, 11, 1),
-                                 messages=messages, replies=0, reactions=1))
-    start = datetime(2026, 11, 15, 23, 0, tzinfo=timezone.utc)  # Monday 00:00 in Paris
-    end = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
-    assert figures_from_db(db)(start, end)["actives"] == 2
+# The Houston export's July 2016 weeks (tests/fixtures/slack_exports/houstondatavis).
+WEEKS = ["2016-W27", "2016-W28", "2016-W29", "2016-W30"]
 
 
-def test_without_growth_data_the_digest_counts_its_own_posters(db) -> None:
-    with db.session() as session:
-        session.add(_member("UA"))
-        session.flush()
-        session.add(DigestPoster(iso_week="2026-W47", user_id="UA"))
-    start = datetime(2026, 11, 15, 23, 0, tzinfo=timezone.utc)
-    end = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
-    assert figures_from_db(db)(start, end)["actives"] == 1
+@pytest.fixture
+def imported(slack, database_url, tmp_path, capsys):  # type: ignore[no-untyped-def]
+    settings = make_settings(slack, database_url)
+    assert main(["import-slack-export", str(standard_export(tmp_path / "houston"))], settings=settings) == 0
+    capsys.readouterr()
+    return settings
+
+
+def _json(capsys) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_the_digest_and_stats_agree_on_the_houston_export(imported, tmp_path, capsys, week) -> None:  # type: ignore[no-untyped-def]
+    assert main(["digest", "preview", "--out", str(tmp_path / week), "--week", week, "--no-llm"], settings=imported) == 0
+    digest = _json(capsys)["figures"]
+    year, number = week.split("-W")
+    sunday = date.fromisocalendar(int(year), int(number), 7)
+    assert main(["stats", "--json", "--as-of", sunday.isoformat()], settings=imported) == 0
+    stats = _json(capsys)
+    assert (digest["members"], digest["joins"], digest["actives"]) == (
+        stats["members_total"], stats["joined_7d"], stats["active_7d"])
+    # The week W29 of the issue: all the members, not only those with a known join date.
+    if week == "2016-W29":
+        assert digest["members"] > 60 and digest["actives"] > 0
+    assert f"compte désormais {digest['members']} membres" in (tmp_path / week / "digest.txt").read_text()
+    # The welcome list is the week's arrivals: as many as /stats counts, less those gone since.
+    welcomed = _json_file(tmp_path / week)
+    assert len(welcomed) <= digest["joins"] and (digest["joins"] == 0 or welcomed)
+
+
+def _json_file(folder) -> list:  # type: ignore[no-untyped-def]
+    text = (folder / "digest.txt").read_text()
+    if "BIENVENUE" not in text:
+        return []
+    line = text.split("BIENVENUE\n", 1)[1].splitlines()[0]
+    return line.removeprefix("Nous souhaitons la bienvenue à ").rstrip(".").replace(" et ", ", ").split(", ")
+
+
+def test_a_week_before_the_first_data_says_so(imported, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["digest", "preview", "--out", str(tmp_path / "old"), "--week", "2016-W20", "--no-llm"], settings=imported) == 0
+    assert _json(capsys)["figures"]["before_history"] is True
+    assert "avant les premières données" in (tmp_path / "old" / "digest.txt").read_text()
+    assert main(["stats", "--json", "--as-of", (date(2016, 7, 5) - timedelta(days=1)).isoformat()], settings=imported) == 0
+    stats = _json(capsys)
+    assert stats["before_history"] is True and stats["history_starts"] == "2016-07-05"

@@ -33,6 +33,18 @@ class History:
     def bots(self) -> set[str]:
         return {u["id"] for u in self.users if u.get("is_bot")} | {"USLACKBOT"}
 
+    @property
+    def first_signs(self) -> dict[str, float]:
+        """A member's join as docs/growth.md defines it for imported history: the earliest of
+        their channel_join in a public channel and their first counted message."""
+        found: dict[str, float] = {}
+        for items in self.messages.values():
+            for m in items:
+                if m.get("subtype") == "channel_join" or _counts(m, self.bots):
+                    if m.get("user") and m["user"] not in self.bots:
+                        found[m["user"]] = min(float(m["ts"]), found.get(m["user"], float(m["ts"])))
+        return found
+
 
 def _ts(moment: datetime) -> str:
     return f"{moment.timestamp():.6f}"
@@ -89,6 +101,8 @@ def build_history(seed: int = 7, members: int = 260, deleted_joiners: bool = Tru
     for user in humans:
         # Engagement varies: a third never speaks, a few speak a lot.
         weight = rng.choice([0, 0, 0, 1, 2, 3, 8, 20])
+        if user["deleted"] and not deleted_joiners:
+            continue  # a deleted member with no sign of life: never joined as far as the export shows
         for _ in range(weight):
             at = moment(arrival[user["id"]], END)
             channel = rng.choice([GENERAL, HELP, PROJECTS, PROJECTS, RANDOM])
@@ -138,7 +152,8 @@ def build_history(seed: int = 7, members: int = 260, deleted_joiners: bool = Tru
                 elif kind < 0.22:
                     reply = {"type": "message", "subtype": "bot_message", "bot_id": "B1", "text": "auto"}
                 else:
-                    candidates = [u["id"] for u in humans if arrival[u["id"]] <= at]
+                    candidates = [u["id"] for u in humans if arrival[u["id"]] <= at
+                                  and (deleted_joiners or not u["deleted"])]
                     reply = {"type": "message", "user": rng.choice(candidates), "text": "Oui, regarde ce lien."}
                     if rng.random() < 0.1:
                         reply["subtype"] = "thread_broadcast"
@@ -200,7 +215,8 @@ def _counts(message: dict[str, Any], bots: set[str]) -> bool:
 def expected_figures(history: History, d: date, help_channels: set[str] = frozenset({HELP})) -> dict[str, Any]:  # type: ignore[assignment]
     bots = history.bots
     humans = [u for u in history.users if u["id"] not in bots]
-    join_day = {u["id"]: _day(history.joins[u["id"]]) if u["id"] in history.joins else None for u in humans}
+    signs = history.first_signs
+    join_day = {u["id"]: _day(signs[u["id"]]) if u["id"] in signs else None for u in humans}
     deleted = {u["id"] for u in humans if u.get("deleted")}
 
     def present(user: str, day: date) -> bool:
@@ -306,4 +322,7 @@ def expected_figures(history: History, d: date, help_channels: set[str] = frozen
         "cohorts": cohorts,
         "levels": levels,
         "at_risk": at_risk,
+        # The export's oldest message of any kind is where the bot's data starts.
+        "history_starts": (start := min(_day(m["ts"]) for items in history.messages.values() for m in items)).isoformat(),
+        "before_history": d < start,
     }

@@ -65,3 +65,14 @@ def test_concurrent_upgrades_of_a_fresh_database_all_succeed() -> None:
         with admin.engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_the_migrations_have_one_head(tmp_path: Path) -> None:
+    """Two branches each adding a migration on the same parent leave two heads, and no
+    database can be upgraded to 'head': a merge revision joins them."""
+    from alembic.script import ScriptDirectory
+
+    from bot.store.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config(Database(f"sqlite:///{tmp_path / 'x.db'}"))).get_heads()
+    assert len(heads) == 1, f"several heads: {heads}"
