@@ -16,7 +16,6 @@ import threading
 from typing import Any
 
 from bot.core.services import Services
-from bot.store.db import DatabaseUnavailable
 
 log = logging.getLogger("sogabot")
 

@@ -48,7 +48,7 @@ def gunicorn(slack: SlackStandin, database_url: str, tmp_path: Path, **env: str)
         deadline = time.monotonic() + 90
         while True:
             try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(url + "/healthz", timeout=1):
                     break
             except urllib.error.HTTPError:  # 503: serving, with no scheduler here (RUN_SCHEDULER=false)
                 break
