@@ -36,7 +36,7 @@ def run(questions: int, llm_seconds: float, worker: bool, database_url: str | No
     slack = SlackStandin().start()
     model = OpenAIStandin(api_key="bench").start()
 
-    def slow(messages):  # type: ignore[no-untyped-def]
+    def slow(messages):
         time.sleep(llm_seconds)
         return default_responder(messages)
 

@@ -78,7 +78,7 @@ class IdleSafeThreadWorker(ThreadWorker):
 
     stopping_since: float | None = None
 
-    def accept(self, listener):  # type: ignore[no-untyped-def]
+    def accept(self, listener):
         try:
             client, address = listener.accept()
         except OSError as exc:
@@ -92,13 +92,13 @@ class IdleSafeThreadWorker(ThreadWorker):
         self.pending_conns.append(conn)
         self.poller.register(sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
 
-    def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+    def handle_exit(self, sig, frame):
         if self.stopping_since is None:
             self.stopping_since = time.monotonic()
         super().handle_exit(sig, frame)
 
 
-def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+def worker_exit(server, worker) -> None:
     """Graceful shutdown, second half: gunicorn has answered the requests in flight; now the work
     they acked (answers, counts, in this process's threads) finishes before the process ends."""
     running = sys.modules.get("bot.wsgi")

@@ -54,7 +54,7 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def cmd_sync(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def cmd_sync(args: argparse.Namespace, ctx) -> int:
     from jobs.growth import reconcile_members_job
 
     if ctx.settings.slack_bot_token is None:

@@ -99,7 +99,7 @@ def refuse_console_on_a_host() -> None:
         )
 
 
-def make_socket_mode_handler(app, settings: Settings):  # type: ignore[no-untyped-def]
+def make_socket_mode_handler(app, settings: Settings):
     from bot.cli.serve import make_socket_mode_handler as make
 
     return make(app, settings)

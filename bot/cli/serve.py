@@ -114,6 +114,6 @@ def make_socket_mode_handler(app, settings: Any):
     # client, so SLACK_API_URL applies to Socket Mode as well.
     return SocketModeHandler(
         app,
-        settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+        settings.slack_app_token.get_secret_value(),
         web_client=make_web_client(None, settings.slack_api_url),
     )

@@ -204,7 +204,7 @@ def declined(question: str, query: Query, decision: Decision, *, by_llm: bool = 
     return Answer(question, text + "\n" + KB("maybe_useful", lang, sentence=sentence), False, lang, sources_for([near.hit]), by_llm=by_llm)
 
 
-def _until_echo(deltas, echo: PromptEcho):  # type: ignore[no-untyped-def]
+def _until_echo(deltas, echo: PromptEcho):
     """Stop forwarding once the text so far quotes the prompt (the rest is still read)."""
     so_far = ""
     for delta in deltas:

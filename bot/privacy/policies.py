@@ -342,7 +342,7 @@ def erase_from_digests(connection: Connection, table: Table, user_id: str, pseud
     return changed
 
 
-def digests_about(connection: Connection, table: Table, user_id: str):  # type: ignore[no-untyped-def]
+def digests_about(connection: Connection, table: Table, user_id: str):
     """The digests the member approved or edited, and those that name them (welcomed, author of
     a thread, by their id) or quote them (`@name` in an excerpt)."""
     from sqlalchemy import or_

@@ -179,7 +179,7 @@ def build_app(services: Services, *, token_verification: bool = True, queue_work
     return app
 
 
-def _tell(tell_member, error, body, client, logger) -> None:  # type: ignore[no-untyped-def]
+def _tell(tell_member, error, body, client, logger) -> None:
     try:
         tell_member(error, body, client)
     except Exception:

@@ -68,7 +68,7 @@ def make_storable(value: Any) -> bool:
     return changed
 
 
-def _encoded_like(request, body: dict[str, Any]) -> str:  # type: ignore[no-untyped-def]
+def _encoded_like(request, body: dict[str, Any]) -> str:
     """`body` written back in the form Bolt parsed the raw body from (slack_bolt's parse_body)."""
     raw = request.raw_body
     if request.content_type == "application/json" or raw.startswith("{"):
@@ -78,7 +78,7 @@ def _encoded_like(request, body: dict[str, Any]) -> str:  # type: ignore[no-unty
     return urlencode(body)
 
 
-def storable_strings(request, next):  # type: ignore[no-untyped-def]
+def storable_strings(request, next):
     """Bolt middleware, first of all (after Bolt's own, which check the signature): the body
     every listener reads holds no unstorable string. Bolt re-reads the raw body for each lazy
     listener, and the ledger stores it, so that is rewritten too. A stored request (the worker's,

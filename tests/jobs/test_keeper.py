@@ -31,7 +31,7 @@ POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
-def make_services(slack, tmp_path) -> Iterator:  # type: ignore[no-untyped-def]
+def make_services(slack, tmp_path) -> Iterator:
     made: list[Services] = []
 
     def make(url: str) -> Services:
@@ -59,7 +59,7 @@ def _keeper(keepers: list, services: Services, role: str) -> SchedulerKeeper:
     return keeper
 
 
-def test_a_web_process_runs_the_jobs_until_a_worker_starts_then_hands_them_over(database_url, make_services, keepers) -> None:  # type: ignore[no-untyped-def]
+def test_a_web_process_runs_the_jobs_until_a_worker_starts_then_hands_them_over(database_url, make_services, keepers) -> None:
     web = _keeper(keepers, make_services(database_url), "web")
     web.check_once()
     assert web.running_here and web.scheduler.get_job("digest_weekly") is not None
@@ -80,7 +80,7 @@ def test_a_web_process_runs_the_jobs_until_a_worker_starts_then_hands_them_over(
     assert web.running_here  # the worker is gone: the jobs come back to the web process
 
 
-def test_two_workers_one_scheduler(database_url, make_services, keepers) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_one_scheduler(database_url, make_services, keepers) -> None:
     first, second = (_keeper(keepers, make_services(database_url), "worker") for _ in range(2))
     for _ in range(2):
         first.check_once()
@@ -89,7 +89,7 @@ def test_two_workers_one_scheduler(database_url, make_services, keepers) -> None
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="the advisory lock dies with its PostgreSQL session")
-def test_after_a_connection_reset_the_old_holder_stops_its_scheduler(database_url, make_services, keepers) -> None:  # type: ignore[no-untyped-def]
+def test_after_a_connection_reset_the_old_holder_stops_its_scheduler(database_url, make_services, keepers) -> None:
     proxy = proxy_for(database_url)
     try:
         old = _keeper(keepers, make_services(database_url_through(proxy, database_url)), "worker")
@@ -109,7 +109,7 @@ def test_after_a_connection_reset_the_old_holder_stops_its_scheduler(database_ur
         proxy.stop()
 
 
-def test_healthz_is_503_when_nobody_runs_the_jobs_or_the_digest_is_overdue(database_url, make_services, keepers) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_is_503_when_nobody_runs_the_jobs_or_the_digest_is_overdue(database_url, make_services, keepers) -> None:
     services = make_services(database_url)
     monday = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
     with time_machine.travel(monday - timedelta(days=1), tick=False):
@@ -125,7 +125,7 @@ def test_healthz_is_503_when_nobody_runs_the_jobs_or_the_digest_is_overdue(datab
     assert report["scheduler"]["jobs"]["digest_weekly"]["next_run"].startswith("2026-11-23T08:00")
 
 
-def test_healthz_is_200_with_a_live_holder_and_names_it(database_url, make_services, keepers) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_is_200_with_a_live_holder_and_names_it(database_url, make_services, keepers) -> None:
     services = make_services(database_url)
     keeper = _keeper(keepers, services, "worker")
     keeper.check_once()  # a live holder, and the stored next runs come from its scheduler
@@ -142,7 +142,7 @@ def _healthz(port: int) -> dict:
         return json.loads(exc.read())
 
 
-def test_under_the_procfiles_default_scaling_the_web_process_runs_the_weekly_digest(slack, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_under_the_procfiles_default_scaling_the_web_process_runs_the_weekly_digest(slack, database_url, tmp_path) -> None:
     """The hosts start a Procfile's non-web processes at 0 instances: only `web` runs."""
     web_line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
     assignments = dict(re.findall(r"(\w+)=(\S+)", web_line))

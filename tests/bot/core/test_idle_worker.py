@@ -31,7 +31,7 @@ def _dm(web: BotHarness, text: str) -> None:
                                       event_ts=message["ts"])).status == 200
 
 
-def test_an_idle_worker_looks_at_most_once_a_second_and_still_starts_work_quickly(settings, db, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_idle_worker_looks_at_most_once_a_second_and_still_starts_work_quickly(settings, db, slack, clock) -> None:
     web = BotHarness(settings, db, slack, clock, queue_work=True)
     stop, thread, transactions = _serve(web)
     try:

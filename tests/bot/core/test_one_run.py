@@ -75,7 +75,7 @@ THREADS = 4  # three rounds of answers: the last ones wait twice the lease for a
 @pytest.fixture
 def slow_model() -> Iterator[OpenAIStandin]:
     with OpenAIStandin(api_key="test") as server:
-        def slow(messages):  # type: ignore[no-untyped-def]
+        def slow(messages):
             threading.Event().wait(0.8)
             return default_responder(messages)
 
@@ -84,7 +84,7 @@ def slow_model() -> Iterator[OpenAIStandin]:
 
 
 def test_slow_answers_and_a_backlog_longer_than_the_lease_are_answered_once_each(
-        slack, database_url, db, tmp_path, slow_model, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        slack, database_url, db, tmp_path, slow_model, monkeypatch) -> None:
     monkeypatch.setattr(event_ledger, "LEASE", LEASE)
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key="test",
                              openai_base_url=slow_model.url + "/v1", openai_timeout_seconds=20)

@@ -42,7 +42,7 @@ def test_staff_group_failure_keeps_the_last_known_list() -> None:
     assert roles.role_of("UGROUP") is Role.STAFF
 
 
-def test_a_rate_limited_staff_group_never_slows_the_acks(slack, settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_rate_limited_staff_group_never_slows_the_acks(slack, settings, db, clock) -> None:
     """Through the real HTTP server: `/stats` checks the role in its ack. While Slack answers
     usergroups.users.list with 429 (the client sleeps through each Retry-After), acks stay fast,
     the last good list still counts, and the failure is not retried at every check."""
@@ -73,7 +73,7 @@ def test_a_rate_limited_staff_group_never_slows_the_acks(slack, settings, db, cl
         bot.close()
 
 
-def test_the_first_look_up_of_a_rate_limited_group_waits_briefly(slack, settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_look_up_of_a_rate_limited_group_waits_briefly(slack, settings, db, clock) -> None:
     from tests.support import BotHarness
 
     slack.add_user("U0GROUPIE", "lea")

@@ -17,31 +17,31 @@ from bot.store.models import Member
 from tests.support import ENGLISH_MEMBER, MEMBER, STAFF, STAFF_CHANNEL
 
 
-def _event(bot, user, channel, text, channel_type, thread_ts=None):  # type: ignore[no-untyped-def]
+def _event(bot, user, channel, text, channel_type, thread_ts=None):
     message = bot.slack.add_message(channel, user, text, thread_ts=thread_ts)
     bot.client.send_event(dict(message, channel=channel, channel_type=channel_type, event_ts=message["ts"]))
     bot.wait_idle()
     return message["ts"]
 
 
-def _published(bot, ts) -> str:  # type: ignore[no-untyped-def]
+def _published(bot, ts) -> str:
     """Everything the week's digest would publish: the Slack post, the e-mail's HTML and text."""
     content = build_for(bot.services, week_of_ts(ts, bot.settings.tz), use_llm=False)
     return json.dumps(digest_blocks(content), ensure_ascii=False) + render_html(content) + render_text(content)
 
 
-def _threads(bot) -> list[DigestThread]:  # type: ignore[no-untyped-def]
+def _threads(bot) -> list[DigestThread]:
     with bot.services.db.session() as session:
         return list(session.scalars(select(DigestThread)))
 
 
-def _react(bot, user, channel, ts) -> None:  # type: ignore[no-untyped-def]
+def _react(bot, user, channel, ts) -> None:
     bot.client.send_event({"type": "reaction_added", "user": user, "reaction": "+1",
                            "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": ts})
     bot.wait_idle()
 
 
-def test_the_staff_channel_never_feeds_the_digest(bot) -> None:  # type: ignore[no-untyped-def]
+def test_the_staff_channel_never_feeds_the_digest(bot) -> None:
     # The bot's hand-off post, then staff replies in its thread: whatever channel_type says.
     parent = _event(bot, STAFF, STAFF_CHANNEL, "Point d'équipe https://interne.example.org", "channel")
     for n in range(2):
@@ -52,7 +52,7 @@ def test_the_staff_channel_never_feeds_the_digest(bot) -> None:  # type: ignore[
     assert "C0STAFF" not in published and "equipe" not in published and "interne.example.org" not in published
 
 
-def test_private_channels_and_direct_messages_never_feed_the_digest(bot) -> None:  # type: ignore[no-untyped-def]
+def test_private_channels_and_direct_messages_never_feed_the_digest(bot) -> None:
     bot.slack.add_channel("G0PRIVATE", "prive", is_private=True)
     posts = [
         _event(bot, MEMBER, "G0PRIVATE", "Dans un canal privé https://prive.example.org", "group"),
@@ -68,18 +68,18 @@ def test_private_channels_and_direct_messages_never_feed_the_digest(bot) -> None
     assert "example.org" not in _published(bot, posts[0])
 
 
-def test_a_public_channel_does_feed_it(bot) -> None:  # type: ignore[no-untyped-def]
+def test_a_public_channel_does_feed_it(bot) -> None:
     ts = _event(bot, MEMBER, "C0ENTRAIDE", "Un guide : https://guide.example.org", "channel")
     _event(bot, STAFF, "C0ENTRAIDE", "merci", "channel", thread_ts=ts)
     assert "guide.example.org" in _published(bot, ts)
 
 
-def test_a_reply_to_a_post_the_digest_never_kept_adds_no_empty_thread(bot) -> None:  # type: ignore[no-untyped-def]
+def test_a_reply_to_a_post_the_digest_never_kept_adds_no_empty_thread(bot) -> None:
     _event(bot, MEMBER, "C0ENTRAIDE", "merci !", "channel", thread_ts="1700000000.000100")
     assert _threads(bot) == []
 
 
-def test_an_opted_out_member_is_not_named_when_someone_mentions_them(bot) -> None:  # type: ignore[no-untyped-def]
+def test_an_opted_out_member_is_not_named_when_someone_mentions_them(bot) -> None:
     bot.client.block_action(ENGLISH_MEMBER, {"type": "button", "action_id": "privacy_opt_out"},
                             channel_id=bot.slack.dm_channel(ENGLISH_MEMBER))
     bot.wait_idle()
@@ -93,7 +93,7 @@ def test_an_opted_out_member_is_not_named_when_someone_mentions_them(bot) -> Non
     assert all(ENGLISH_MEMBER not in (t.excerpt or "") for t in _threads(bot))
 
 
-def test_the_digest_publishes_the_edited_text_and_drops_a_deleted_message(bot) -> None:  # type: ignore[no-untyped-def]
+def test_the_digest_publishes_the_edited_text_and_drops_a_deleted_message(bot) -> None:
     ts = _event(bot, MEMBER, "C0ENTRAIDE", "Appelez-moi au 06 12 34 56 78 https://old.example.org", "channel")
     _event(bot, STAFF, "C0ENTRAIDE", "ok", "channel", thread_ts=ts)
     bot.client.send_event({
@@ -119,7 +119,7 @@ def test_the_digest_publishes_the_edited_text_and_drops_a_deleted_message(bot) -
     assert "Un autre fil" in published
 
 
-def test_merge_tags_and_misleading_link_labels_are_neutralised(bot) -> None:  # type: ignore[no-untyped-def]
+def test_merge_tags_and_misleading_link_labels_are_neutralised(bot) -> None:
     text = ("Gagnez un prix *|EMAIL|* *|UNSUB|* ici : <https://evil.example.net/login|https://www.banque.fr/connexion> "
             "et <https://vrai.example.org/guide|le guide>")
     ts = _event(bot, MEMBER, "C0ENTRAIDE", text, "channel")

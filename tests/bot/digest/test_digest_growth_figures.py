@@ -16,19 +16,19 @@ WEEKS = ["2016-W27", "2016-W28", "2016-W29", "2016-W30"]
 
 
 @pytest.fixture
-def imported(slack, database_url, tmp_path, capsys):  # type: ignore[no-untyped-def]
+def imported(slack, database_url, tmp_path, capsys):
     settings = make_settings(slack, database_url)
     assert main(["import-slack-export", str(standard_export(tmp_path / "houston"))], settings=settings) == 0
     capsys.readouterr()
     return settings
 
 
-def _json(capsys) -> dict:  # type: ignore[no-untyped-def]
+def _json(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("week", WEEKS)
-def test_the_digest_and_stats_agree_on_the_houston_export(imported, tmp_path, capsys, week) -> None:  # type: ignore[no-untyped-def]
+def test_the_digest_and_stats_agree_on_the_houston_export(imported, tmp_path, capsys, week) -> None:
     assert main(["digest", "preview", "--out", str(tmp_path / week), "--week", week, "--no-llm"], settings=imported) == 0
     digest = _json(capsys)["figures"]
     year, number = week.split("-W")
@@ -46,7 +46,7 @@ def test_the_digest_and_stats_agree_on_the_houston_export(imported, tmp_path, ca
     assert len(welcomed) <= digest["joins"] and (digest["joins"] == 0 or welcomed)
 
 
-def _json_file(folder) -> list:  # type: ignore[no-untyped-def]
+def _json_file(folder) -> list:
     text = (folder / "digest.txt").read_text()
     if "BIENVENUE" not in text:
         return []
@@ -54,7 +54,7 @@ def _json_file(folder) -> list:  # type: ignore[no-untyped-def]
     return line.removeprefix("Nous souhaitons la bienvenue à ").rstrip(".").replace(" et ", ", ").split(", ")
 
 
-def test_a_week_before_the_first_data_says_so(imported, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_week_before_the_first_data_says_so(imported, tmp_path, capsys) -> None:
     assert main(["digest", "preview", "--out", str(tmp_path / "old"), "--week", "2016-W20", "--no-llm"], settings=imported) == 0
     assert _json(capsys)["figures"]["before_history"] is True
     assert "avant les premières données" in (tmp_path / "old" / "digest.txt").read_text()

@@ -16,7 +16,7 @@ def _weeks(members: list[int], active: list[int]) -> list[dict]:
 
 
 @pytest.mark.parametrize("members", [[1, 2, 2, 3], [0, 0, 1, 1], [120, 131, 140, 152]])
-def test_the_members_axis_has_whole_ticks_only(members) -> None:  # type: ignore[no-untyped-def]
+def test_the_members_axis_has_whole_ticks_only(members) -> None:
     axis = weekly_chart(_weeks(members, [1, 0, 2, 1]), "fr").axes[0]
     ticks = [t for t in axis.get_yticks() if axis.get_ylim()[0] <= t <= axis.get_ylim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)

@@ -25,14 +25,14 @@ PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2016, 8, 1, tzinfo=timezone.utc)
 
 
-def _messages_by_channel(db) -> Counter[str]:  # type: ignore[no-untyped-def]
+def _messages_by_channel(db) -> Counter[str]:
     with db.session() as session:
         return Counter(dict(session.execute(
             select(Activity.channel_id, func.sum(Activity.messages)).where(Activity.messages > 0).group_by(Activity.channel_id)
         ).all()))
 
 
-def test_public_channels_count_private_only_with_the_flag_and_dms_never(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_public_channels_count_private_only_with_the_flag_and_dms_never(db, tmp_path) -> None:
     export = full_export(tmp_path / "full")
     public, private = len(human_messages(ARCHIVE / "enrique")), len(human_messages(ARCHIVE / "traveling-sailor"))
     report = import_slack_export(db, str(export), PARIS, frozenset(), NOW)
@@ -50,7 +50,7 @@ def test_public_channels_count_private_only_with_the_flag_and_dms_never(db, tmp_
     assert names == {PUBLIC_ID: "enrique", PRIVATE_ID: "traveling-sailor"}
 
 
-def test_enterprise_grid_people_come_from_org_users(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_enterprise_grid_people_come_from_org_users(db, tmp_path) -> None:
     report = import_slack_export(db, str(full_export(tmp_path / "grid", enterprise=True)), PARIS, frozenset(), NOW)
     assert report.users == 4
     with db.session() as session:
@@ -58,7 +58,7 @@ def test_enterprise_grid_people_come_from_org_users(db, tmp_path) -> None:  # ty
 
 
 @pytest.mark.parametrize("shape", ["folder", "zip", "zip with a top folder"])
-def test_a_zip_or_a_folder_with_or_without_a_top_folder(db, tmp_path, shape) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_or_a_folder_with_or_without_a_top_folder(db, tmp_path, shape) -> None:
     folder = standard_export(tmp_path / "houston")
     path = {"folder": folder, "zip": zipped(folder), "zip with a top folder": zipped(folder, top_folder="houston export")}[shape]
     report = import_slack_export(db, str(path), PARIS, frozenset(), NOW)
@@ -66,7 +66,7 @@ def test_a_zip_or_a_folder_with_or_without_a_top_folder(db, tmp_path, shape) -> 
     assert _messages_by_channel(db) == {"C061A2UGJ": len(human_messages(HOUSTON / "general"))}
 
 
-def test_a_folder_no_listing_names_is_skipped_and_reported(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_no_listing_names_is_skipped_and_reported(db, tmp_path) -> None:
     report = import_slack_export(db, str(full_export(tmp_path / "stray", stray_folder=True)), PARIS, frozenset(), NOW)
     assert any(line.startswith("not-listed/") for line in report.skipped_files)
     assert "not-listed" not in _messages_by_channel(db)
@@ -83,7 +83,7 @@ def _first_signs(folder: Path) -> dict[str, float]:
     return first
 
 
-def test_joins_are_the_first_sign_of_life_in_any_public_channel(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_joins_are_the_first_sign_of_life_in_any_public_channel(db, tmp_path) -> None:
     export = full_export(tmp_path / "full")
     import_slack_export(db, str(export), PARIS, frozenset(), NOW)
     first = _first_signs(export / "enrique")  # the only public channel
@@ -92,7 +92,7 @@ def test_joins_are_the_first_sign_of_life_in_any_public_channel(db, tmp_path) ->
     assert joined == {user: datetime.fromtimestamp(ts, timezone.utc) for user, ts in first.items()}
 
 
-def test_houston_joins_and_members_against_an_independent_count(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_houston_joins_and_members_against_an_independent_count(db, tmp_path) -> None:
     import_slack_export(db, str(standard_export(tmp_path / "houston")), PARIS, frozenset(), NOW)
     first = _first_signs(HOUSTON / "general")
     users = json.loads((HOUSTON / "users.json").read_text())
@@ -103,11 +103,11 @@ def test_houston_joins_and_members_against_an_independent_count(db, tmp_path) ->
         assert compute_stats(db, PARIS, day)["members_total"] == expected
 
 
-def _run(args: list[str], slack, database_url) -> int:  # type: ignore[no-untyped-def]
+def _run(args: list[str], slack, database_url) -> int:
     return main(args, settings=make_settings(slack, database_url))
 
 
-def test_the_cli_prints_a_summary(slack, database_url, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_prints_a_summary(slack, database_url, tmp_path, capsys) -> None:
     path = zipped(full_export(tmp_path / "full"), top_folder="export")
     assert _run(["import-slack-export", str(path)], slack, database_url) == 0
     out = capsys.readouterr().out
@@ -116,7 +116,7 @@ def test_the_cli_prints_a_summary(slack, database_url, tmp_path, capsys) -> None
 
 
 @pytest.mark.parametrize("what", ["missing", "not a zip", "no listing", "no users"])
-def test_an_unreadable_export_is_refused_in_one_line(slack, database_url, tmp_path, capsys, what) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_export_is_refused_in_one_line(slack, database_url, tmp_path, capsys, what) -> None:
     path = tmp_path / "export"
     if what == "not a zip":
         path.write_text("hello")

@@ -188,7 +188,7 @@ def test_a_reply_sent_to_the_channel_too_counts_once_in_its_thread(db: Database,
     assert (report.messages, report.replies, report.added) == (1, 1, 1)
 
 
-def test_an_edited_or_deleted_message_of_an_opt_in_channel_is_followed(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_edited_or_deleted_message_of_an_opt_in_channel_is_followed(db: Database, clock) -> None:
     from bot.knowledge.channels import refresh_thread, sync_channels, thread_root
 
     root = {"type": "message", "ts": "200.000001", "text": "Le fablab de Wazemmes ouvre ses machines aux associations le lundi.",
@@ -197,7 +197,7 @@ def test_an_edited_or_deleted_message_of_an_opt_in_channel_is_followed(db: Datab
              "text": "Pour réserver, écrire à karim@fablab.example ou appeler le 06 12 34 56 78."}
     held = {"200.000001": [root, reply]}
 
-    def replies(_channel: str, ts: str) -> list[dict]:  # type: ignore[type-arg]
+    def replies(_channel: str, ts: str) -> list[dict]:
         if ts not in held:
             raise LookupError(ts)
         return held[ts]

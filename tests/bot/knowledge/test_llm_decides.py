@@ -19,7 +19,7 @@ HELDOUT = json.loads((Path(__file__).parents[2] / "knowledge" / "heldout.json").
 
 
 @pytest.fixture
-def kb(db: Database, clock, openai: OpenAIStandin) -> KnowledgeBase:  # type: ignore[no-untyped-def]
+def kb(db: Database, clock, openai: OpenAIStandin) -> KnowledgeBase:
     llm = LLM(LLMConfig(api_key="test", model="gpt-4o-mini", base_url=openai.url + "/v1", timeout_seconds=2))
     return KnowledgeBase(db, llm=llm, clock=clock)
 
@@ -41,7 +41,7 @@ def test_the_model_can_decline_what_retrieval_would_answer(kb: KnowledgeBase, op
     assert not answer.answered and answer.by_llm
 
 
-def test_the_model_can_answer_what_the_extractive_step_would_decline(kb: KnowledgeBase, openai: OpenAIStandin, db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_can_answer_what_the_extractive_step_would_decline(kb: KnowledgeBase, openai: OpenAIStandin, db: Database, clock) -> None:
     plain = KnowledgeBase(db, clock=clock)
     question = "Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?"
     draft = plain.draft(question)

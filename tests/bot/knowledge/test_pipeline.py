@@ -36,7 +36,7 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert not analyse_question("Qui finance DIGISET ?", "fr", VOCABULARY, history).follow_up
 
 
-def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     first = kb.ask("C'est quoi le Café IAssos ?")
     history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", first.text)]
@@ -46,7 +46,7 @@ def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, c
     assert english.answered and english.language == "en" and "Horizon Europe" in english.text
 
 
-def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     fee = kb.ask("Combien coûte l'adhésion ?")
     assert not fee.answered and "cotisation" in fee.text
@@ -56,7 +56,7 @@ def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(d
     assert saved.answered and "50 euros" in saved.text
 
 
-def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     near = kb.ask("Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?")
     assert not near.answered and "Peut-être utile" in near.text and near.sources
@@ -64,7 +64,7 @@ def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, cloc
     assert not far.answered and "Peut-être utile" not in far.text and not far.sources
 
 
-def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     kb.ensure_indexed()
     query = kb.analyse("Quels sont les partenaires du Café IAssos ?")
@@ -81,7 +81,7 @@ def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db
             assert first_item > 0 and answer.text.splitlines()[first_item - 1].rstrip(" [0123456789]").endswith(":")
 
 
-def test_english_members_get_the_english_knowledge(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_english_members_get_the_english_knowledge(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("How many members does the Slack community have?", "en")
     assert answer.answered and "138" in answer.text
@@ -90,7 +90,7 @@ def test_english_members_get_the_english_knowledge(db: Database, clock) -> None:
     assert french.answered and not any(source.ref.startswith("knowledge/en/") for source in french.sources)
 
 
-def test_the_bundled_english_files_are_indexed_as_english(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_bundled_english_files_are_indexed_as_english(db: Database, clock) -> None:
     from sqlalchemy import func, select
 
     from bot.knowledge.models import KbDocument

@@ -18,7 +18,7 @@ BURST = 30
 @pytest.fixture
 def model() -> Iterator[OpenAIStandin]:
     with OpenAIStandin(api_key="test") as server:
-        def slowish(messages):  # type: ignore[no-untyped-def]
+        def slowish(messages):
             threading.Event().wait(0.3)  # the whole burst is in flight before any answer is logged
             return default_responder(messages)
 
@@ -26,7 +26,7 @@ def model() -> Iterator[OpenAIStandin]:
         yield server
 
 
-def test_thirty_questions_at_once_make_at_most_the_limit_of_llm_calls(slack, database_url, db, clock, tmp_path, model) -> None:  # type: ignore[no-untyped-def]
+def test_thirty_questions_at_once_make_at_most_the_limit_of_llm_calls(slack, database_url, db, clock, tmp_path, model) -> None:
     settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key="test",
                              openai_base_url=model.url + "/v1", openai_timeout_seconds=20)
     bot = BotHarness(settings, db, slack, clock)

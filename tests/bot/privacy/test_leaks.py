@@ -24,7 +24,7 @@ def _member(db: Database, user_id: str, name: str) -> None:
         session.add(Member(user_id=user_id, display_name=name, role="member", created_at=NOW - timedelta(days=9), updated_at=NOW))
 
 
-def _digest(db: Database, week: str, content: dict) -> None:  # type: ignore[type-arg]
+def _digest(db: Database, week: str, content: dict) -> None:
     with db.session() as session:
         session.add(DigestIssue(iso_week=week, state="sent", content_json=json.dumps(content, ensure_ascii=False),
                                 attempts=0, created_at=NOW, updated_at=NOW))
@@ -43,7 +43,7 @@ def test_the_export_holds_the_digests_that_name_or_quote_the_member(db: Database
     assert "digest_issues" not in data["not_exported"]
 
 
-def _queue(db: Database, event_id: str, payload: dict) -> None:  # type: ignore[type-arg]
+def _queue(db: Database, event_id: str, payload: dict) -> None:
     with db.engine.begin() as connection:
         connection.execute(insert(ProcessedEvent.__table__).values(
             event_id=event_id, event_type="message", status="queued", attempts=0, claimed_at=NOW, payload=json.dumps(payload)))
@@ -65,7 +65,7 @@ def test_an_erase_keeps_other_members_queued_events_that_mention_the_erased_id(d
     assert "Bravo <@ERASED-" in json.loads(rows["Ev-theirs"].payload)["event"]["text"]
 
 
-def test_a_failed_statement_names_no_member_text(db: Database, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_statement_names_no_member_text(db: Database, caplog) -> None:
     _member(db, ME, "camille")
     secret = "appelez-moi au 06 12 34 56 78"
     with pytest.raises(IntegrityError) as failure:

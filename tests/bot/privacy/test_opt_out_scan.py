@@ -9,7 +9,7 @@ from bot.store.registry import metadata
 from tests.support import MEMBER, STAFF
 
 
-def _rows_naming(db, user_id: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _rows_naming(db, user_id: str) -> set[tuple[str, str]]:
     """(table, row) of every row of every table with the id in any text column."""
     found = set()
     with db.engine.connect() as connection:
@@ -22,14 +22,14 @@ def _rows_naming(db, user_id: str) -> set[tuple[str, str]]:  # type: ignore[no-u
     return found
 
 
-def _post(bot, user, channel, text, thread_ts=None):  # type: ignore[no-untyped-def]
+def _post(bot, user, channel, text, thread_ts=None):
     message = bot.slack.add_message(channel, user, text, thread_ts=thread_ts)
     bot.client.send_event(dict(message, channel=channel, channel_type="channel", event_ts=message["ts"]))
     bot.wait_idle()
     return message["ts"]
 
 
-def test_after_opting_out_no_table_gets_a_new_row_with_the_members_id(bot) -> None:  # type: ignore[no-untyped-def]
+def test_after_opting_out_no_table_gets_a_new_row_with_the_members_id(bot) -> None:
     db = bot.services.db
     bot.client.block_action(MEMBER, {"type": "button", "action_id": "privacy_opt_out"}, channel_id=bot.slack.dm_channel(MEMBER))
     bot.wait_idle()
@@ -52,7 +52,7 @@ def test_after_opting_out_no_table_gets_a_new_row_with_the_members_id(bot) -> No
     assert _rows_naming(db, STAFF)
 
 
-def test_privacy_shows_that_collection_has_stopped(bot) -> None:  # type: ignore[no-untyped-def]
+def test_privacy_shows_that_collection_has_stopped(bot) -> None:
     bot.client.block_action(MEMBER, {"type": "button", "action_id": "privacy_opt_out"}, channel_id=bot.slack.dm_channel(MEMBER))
     bot.wait_idle()
     _result, key = bot.command(MEMBER, "/privacy")

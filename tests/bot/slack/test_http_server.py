@@ -24,11 +24,11 @@ from tests.support import MEMBER, SIGNING_SECRET, BotHarness
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "vendor" / "slack"
 
 
-def _errors(caplog) -> list[str]:  # type: ignore[no-untyped-def]
+def _errors(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_json_nested_past_the_recursion_limit_gets_a_400_without_a_traceback(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_json_nested_past_the_recursion_limit_gets_a_400_without_a_traceback(bot: BotHarness, caplog) -> None:
     with caplog.at_level(logging.INFO):
         unsigned = bot.client.post(b"[" * 100_000, "application/json", secret="not-the-secret")
         form = bot.client.post(b"payload=" + b"%5B" * 100_000, "application/x-www-form-urlencoded")
@@ -59,7 +59,7 @@ def test_a_question_with_nul_and_a_lone_surrogate_is_answered(bot: BotHarness) -
     assert "COSME" in text  # the answer itself, from the knowledge
 
 
-def test_bolts_app_mention_without_a_channel_raises_nothing(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_bolts_app_mention_without_a_channel_raises_nothing(bot: BotHarness, caplog) -> None:
     envelope = json.loads((FIXTURES / "event_callback.app_mention__test_builtins__event_payload.json").read_text())
     bot.slack.add_user(envelope["event"]["user"], "w222")
     with caplog.at_level(logging.WARNING):
@@ -72,7 +72,7 @@ def test_bolts_app_mention_without_a_channel_raises_nothing(bot: BotHarness, cap
 
 
 
-def test_an_event_with_only_its_type_raises_nothing_in_any_handler(bot: BotHarness, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_with_only_its_type_raises_nothing_in_any_handler(bot: BotHarness, caplog) -> None:
     """Every field but `type` is optional to the router's handlers: missing, they skip the event."""
     with caplog.at_level(logging.WARNING):
         for n, event_type in enumerate(bot.services.router.event_types()):
@@ -85,11 +85,11 @@ def test_an_event_with_only_its_type_raises_nothing_in_any_handler(bot: BotHarne
 class _Attacker(LoopbackServer):
     """A response_url a forger would choose: it must never be called."""
 
-    def route(self, call):  # type: ignore[no-untyped-def]
+    def route(self, call):
         return Response(200, {"ok": True})
 
 
-def test_socket_mode_serves_no_slack_endpoint(slack, settings, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_socket_mode_serves_no_slack_endpoint(slack, settings, db, tmp_path) -> None:
     """In Socket Mode Slack's requests come over the WebSocket; on PORT a forged event or
     command reaches nothing: 404, no Slack call, no request to the response_url it names."""
     socket_settings = settings.model_copy(update={
@@ -128,7 +128,7 @@ def test_requests_to_other_paths_get_404_or_the_web_pages(bot: BotHarness) -> No
             assert exc.code == 404
     seen = []
 
-    def web(environ, start_response):  # type: ignore[no-untyped-def]
+    def web(environ, start_response):
         seen.append(environ["PATH_INFO"])
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"board"]

@@ -57,7 +57,7 @@ def test_a_modal_opens_within_the_trigger_window_under_load(bot: BotHarness) -> 
     bot.wait_idle(60)
 
 
-def test_with_a_worker_modals_open_in_the_web_process(settings, db, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_worker_modals_open_in_the_web_process(settings, db, slack, clock) -> None:
     """BACKGROUND_WORK=worker: lazy work is stored for the worker, which takes it in turn; a
     modal opener is not stored, it opens the modal here and now (no worker runs in this test)."""
     bot = BotHarness(settings, db, slack, clock, queue_work=True)

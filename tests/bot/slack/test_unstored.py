@@ -66,7 +66,7 @@ def test_an_event_that_cannot_be_stored_gets_a_5xx_and_its_redelivery_is_answere
     _answered_once_after_redeliveries(bot, event, "Ev0UNSTORED")
 
 
-def test_a_command_that_cannot_be_queued_is_answered_in_the_http_response(settings, db, slack, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_command_that_cannot_be_queued_is_answered_in_the_http_response(settings, db, slack, clock) -> None:
     bot = BotHarness(settings, db, slack, clock, queue_work=True)
     try:
         with ledger_unwritable(db):
@@ -80,7 +80,7 @@ def test_a_command_that_cannot_be_queued_is_answered_in_the_http_response(settin
 
 # -- PostgreSQL behind a proxy --------------------------------------------------------------
 @pytest.fixture
-def proxied(database_url: str, settings, slack: SlackStandin, clock: FakeClock) -> Iterator[tuple[TcpProxy, BotHarness]]:  # type: ignore[no-untyped-def]
+def proxied(database_url: str, settings, slack: SlackStandin, clock: FakeClock) -> Iterator[tuple[TcpProxy, BotHarness]]:
     proxy = proxy_for(database_url)
     url = database_url_through(proxy, database_url)
     db = Database(url)
@@ -95,7 +95,7 @@ def proxied(database_url: str, settings, slack: SlackStandin, clock: FakeClock) 
 
 
 @needs_postgresql
-def test_with_postgresql_cut_an_event_gets_a_5xx_then_one_answer_once_it_is_back(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_with_postgresql_cut_an_event_gets_a_5xx_then_one_answer_once_it_is_back(proxied) -> None:
     proxy, bot = proxied
     event = _dm_event(bot.slack)
     proxy.cut()
@@ -108,7 +108,7 @@ def test_with_postgresql_cut_an_event_gets_a_5xx_then_one_answer_once_it_is_back
 
 
 @needs_postgresql
-def test_with_postgresql_cut_a_command_tells_the_member_without_the_database(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_with_postgresql_cut_a_command_tells_the_member_without_the_database(proxied) -> None:
     proxy, bot = proxied
     bot.dm(MEMBER, "bonjour")  # the member is known: the apology is in their language
     proxy.cut()
@@ -120,7 +120,7 @@ def test_with_postgresql_cut_a_command_tells_the_member_without_the_database(pro
 
 
 @needs_postgresql
-def test_with_postgresql_black_holed_healthz_answers_503_within_a_second(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_with_postgresql_black_holed_healthz_answers_503_within_a_second(proxied) -> None:
     proxy, bot = proxied
     health = health_report(bot.services, "http", queue_work=False)
     server = HttpServer(bot.app, health, host="127.0.0.1", port=0).start()
@@ -180,7 +180,7 @@ def test_an_ack_waits_at_most_the_statement_timeout_behind_a_hung_ledger(bot: Bo
 
 @needs_postgresql
 def test_the_real_process_answers_a_dm_sent_during_a_postgresql_outage_once_it_is_back(
-        slack: SlackStandin, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        slack: SlackStandin, database_url: str, tmp_path) -> None:
     """`sogabot run` as deployed, PostgreSQL behind the proxy: cut, a DM, the database back,
     Slack's redeliveries: exactly one answer."""
     import subprocess
