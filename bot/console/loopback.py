@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any, Iterable, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -121,7 +121,7 @@ class LoopbackServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> Self:
         # serve_forever only notices shutdown() between polls; the default 0.5 s poll made every
         # stop() take half a second, which adds up over a test suite.
         self._thread = threading.Thread(
@@ -137,7 +137,7 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
