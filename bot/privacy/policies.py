@@ -187,7 +187,9 @@ def _author_of(payload: str) -> str | None:
             return (fields.get("user_id") or [None])[0]
     if not isinstance(body, dict):
         return None
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    event = body.get("event")
+    if not isinstance(event, dict):
+        event = {}
     user = body.get("user")
     return event.get("user") or (user.get("id") if isinstance(user, dict) else user) or body.get("user_id")
 
