@@ -82,8 +82,8 @@ def import_slack_export(
         report.users = len(users)
         report.conversations = Counter(c.kind for c in conversations)
         by_folder: dict[str, Conversation] = {}
-        for conversation in conversations:
-            by_folder.setdefault(conversation.folder, conversation)
+        for listed in conversations:
+            by_folder.setdefault(listed.folder, listed)
         bots = {u["id"] for u in users if profile_fields(u)["is_bot"]} | {SLACKBOT}
         history = _History(tz)
         day_files = list(export.day_files())
@@ -112,8 +112,7 @@ def import_slack_export(
     report.joins = len(history.joins)
     if progress:
         progress("writing to the database…")
-    named = [c for c in conversations if c.kind in report.counted_kinds and c.name]
-    _write(db, users, history, named, now, progress)
+    _write(db, users, history, [c for c in conversations if c.kind in report.counted_kinds], now, progress)
     return report
 
 
@@ -179,7 +178,8 @@ def _write(db: Database, users: list[dict[str, Any]], history: _History, channel
            progress: Callable[[str], None] | None) -> None:
     with db.session() as session, session.no_autoflush:
         for conversation in channels:
-            session.merge(Channel(channel_id=conversation.id, name=conversation.name[:255], kind=conversation.kind))
+            if conversation.name:  # a conversation without a name (a DM) gets no Channel row
+                session.merge(Channel(channel_id=conversation.id, name=conversation.name[:255], kind=conversation.kind))
         known = {m.user_id: m for m in session.scalars(select(Member))}
         for user in users:
             _merge_member(session, known, user, history.joins.get(user["id"]), now)
