@@ -116,7 +116,8 @@ def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], flo
     """Each question word's tokens (its own stem too) with its weight in coverage, unknown words
     included; and the index of its group in the retrieval (None for an unknown word)."""
     weights = [min(w, COVERAGE_WEIGHT_CAP) for w in retrieval.weights]
-    found, groups = [], []
+    found: list[tuple[frozenset[str], float]] = []
+    groups: list[int | None] = []
     group = 0
     for term in retrieval.query.terms:
         if term.known:

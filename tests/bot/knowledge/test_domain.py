@@ -195,7 +195,7 @@ def test_an_edited_or_deleted_message_of_an_opt_in_channel_is_followed(db: Datab
             "reply_count": 1, "latest_reply": "200.000002"}
     reply = {"type": "message", "ts": "200.000002", "thread_ts": "200.000001",
              "text": "Pour réserver, écrire à karim@fablab.example ou appeler le 06 12 34 56 78."}
-    held = {"200.000001": [root, reply]}
+    held: dict[str, list[dict]] = {"200.000001": [root, reply]}
 
     def replies(_channel: str, ts: str) -> list[dict]:
         if ts not in held:
