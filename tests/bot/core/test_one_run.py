@@ -16,7 +16,7 @@ from bot.growth.models import Activity
 from bot.slack.app import start_recovery_loop
 from bot.store.models import ProcessedEvent
 from tests.fakes.openai_standin import OpenAIStandin, default_responder
-from tests.support import MEMBER, BotHarness, make_settings
+from tests.support import MEMBER, BotHarness, FakeClock, make_settings
 
 CHANNEL = "C0CHAT"
 
@@ -25,7 +25,7 @@ def _crashed_after_handling(bot: BotHarness, event_id: str, envelope: dict) -> N
     """The row as a kill -9 after the handler's effects, before `complete`, leaves it."""
     with bot.services.db.engine.begin() as connection:
         connection.execute(update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(
-            status="processing", completed_at=None, payload=json.dumps(envelope), claimed_at=bot.clock()))
+            status="processing", completed_at=None, payload=json.dumps(envelope), claimed_at=bot.services.clock()))
 
 
 def _dm(bot: BotHarness, user: str, text: str, event_id: str) -> dict:
@@ -35,19 +35,19 @@ def _dm(bot: BotHarness, user: str, text: str, event_id: str) -> dict:
     return bot.client.envelope(event, event_id)
 
 
-def test_a_rerun_after_a_crash_after_the_reply_does_not_reply_again(bot: BotHarness) -> None:
+def test_a_rerun_after_a_crash_after_the_reply_does_not_reply_again(bot: BotHarness, clock: FakeClock) -> None:
     envelope = _dm(bot, MEMBER, "Qui finance DIGISET ?", "Ev0POSTED")
     bot.wait_idle()
     assert len(bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))) == 1
     _crashed_after_handling(bot, "Ev0POSTED", envelope)
-    bot.clock.advance(minutes=3)
-    assert bot.app.recover_abandoned() == 1
+    clock.advance(minutes=3)  # the fixture's clock is the bot's
+    assert bot.app.recover_abandoned() == 1  # type: ignore[attr-defined]  # build_app attaches it to Bolt's App
     bot.wait_idle()
     assert len(bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))) == 1
     assert bot.services.ledger.status("Ev0POSTED") == "done"
 
 
-def test_a_rerun_after_a_crash_does_not_count_a_message_twice(bot: BotHarness) -> None:
+def test_a_rerun_after_a_crash_does_not_count_a_message_twice(bot: BotHarness, clock: FakeClock) -> None:
     message = bot.slack.add_message(CHANNEL, MEMBER, "Bonjour à toutes et à tous")
     event = dict(message, channel=CHANNEL, channel_type="channel", event_ts=message["ts"])
     assert bot.client.send_event(event, event_id="Ev0COUNTED").status == 200
@@ -55,12 +55,12 @@ def test_a_rerun_after_a_crash_does_not_count_a_message_twice(bot: BotHarness) -
 
     def counted() -> int:
         with bot.services.db.session() as session:
-            return int(session.scalar(select(func.coalesce(func.sum(Activity.messages), 0)).where(Activity.user_id == MEMBER)))
+            return int(session.execute(select(func.coalesce(func.sum(Activity.messages), 0)).where(Activity.user_id == MEMBER)).scalar_one())
 
     assert counted() == 1
     _crashed_after_handling(bot, "Ev0COUNTED", bot.client.envelope(event, "Ev0COUNTED"))
-    bot.clock.advance(minutes=3)
-    assert bot.app.recover_abandoned() == 1
+    clock.advance(minutes=3)  # the fixture's clock is the bot's
+    assert bot.app.recover_abandoned() == 1  # type: ignore[attr-defined]  # build_app attaches it to Bolt's App
     bot.wait_idle()
     assert counted() == 1
     assert bot.services.ledger.status("Ev0COUNTED") == "done"
