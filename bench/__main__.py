@@ -1,7 +1,8 @@
 """`python -m bench` (or `make bench`): every benchmark of issue 8 in one run, then the table.
 
 Options: --only ack,first_sign,memory,sustained   --json PATH (the raw figures)   --no-pin
-         --inline (one bot process, no worker: BACKGROUND_WORK=inline)
+         --background-work auto|worker|inline (default auto: `sogabot run` and the worker child
+         it starts; worker: the Procfile's web + a separate worker; inline: one process)
 """
 
 from __future__ import annotations
@@ -60,16 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--no-pin", action="store_true", help="don't pin the servers and the load generator to separate cores")
     parser.add_argument("--database-url", help="run the bot on this PostgreSQL database (its tables are emptied); default: a new SQLite file")
-    parser.add_argument("--inline", action="store_true", help="one bot process doing its work itself (BACKGROUND_WORK=inline), no worker")
+    parser.add_argument("--background-work", choices=["auto", "worker", "inline"], default="auto",
+                        help="auto (the default deployment): `sogabot run` with the worker child it starts; "
+                             "worker: the Procfile's web and a separate `sogabot jobs`; inline: one process doing its work itself")
+    parser.add_argument("--inline", action="store_const", const="inline", dest="background_work", help="same as --background-work inline")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in BENCHMARKS]
     if unknown:
         print(f"bench: unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})", file=sys.stderr)
         return 2
-    env = Environment(make_workdir(), pin=not args.no_pin, worker=not args.inline, database_url=args.database_url).start()
+    env = Environment(make_workdir(), pin=not args.no_pin, background_work=args.background_work, database_url=args.database_url).start()
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-                    "background_work": "inline" if args.inline else "worker",
+                    "background_work": args.background_work,
                     "database": "postgresql" if args.database_url else "sqlite"}
     try:
         for name in wanted:

@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json")
     args = parser.parse_args()
-    env = Environment(make_workdir(), pin=False, worker=False, database_url=args.database_url).start()
+    env = Environment(make_workdir(), pin=False, background_work="inline", database_url=args.database_url).start()
     try:
         report = run(env, args.participants, args.seconds, args.boards)
     finally:

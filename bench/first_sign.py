@@ -35,7 +35,8 @@ def run(env: Environment, questions: int = QUESTIONS) -> dict:
     delays: list[float] = []
     methods: Counter = Counter()
     missing = 0
-    for n in range(questions):
+    # Not counted: the first question after start-up waits for the worker to boot (about 2 s).
+    for n in range(-1, questions):
         user = BENCH_USERS[(n * 7) % len(BENCH_USERS)]  # some first contacts, some known members
         _, since = env.calls(10**12)
         body = message_im(BENCH_USERS.index(user), tag=f"F{n:03d}")
@@ -47,6 +48,8 @@ def run(env: Environment, questions: int = QUESTIONS) -> dict:
             if found or time.monotonic() > deadline:
                 break
             time.sleep(0.005)
+        if n < 0:
+            continue
         if not found:
             missing += 1
         delays.extend(found)

@@ -55,9 +55,30 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def rss_mb(pid: int) -> float:
+def descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
+def companion_pid(pid: int) -> int | None:
+    """The `sogabot jobs` child of the web process (BACKGROUND_WORK=auto), if it runs."""
+    for child in descendants(pid):
+        try:
+            if "jobs" in Path(f"/proc/{child}/cmdline").read_text().split("\0"):
+                return child
+        except OSError:
+            continue
+    return None
+
+
+def rss_mb(pid: int, *, without: int | None = None) -> float:
     """The process's resident memory, with its children's: the web process is gunicorn's
-    master and its worker (bot/gunicorn_config.py)."""
+    master and its worker (bot/gunicorn_config.py); `without` one child and its own."""
+    if pid == without:
+        return 0.0
     total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -68,7 +89,7 @@ def rss_mb(pid: int) -> float:
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             try:
-                total += rss_mb(int(child))
+                total += rss_mb(int(child), without=without)
             except (OSError, RuntimeError):
                 pass  # it exited meanwhile
     return total
@@ -89,9 +110,10 @@ class Environment:
 
     workdir: Path
     pin: bool = True
-    # As the Procfile deploys it: `sogabot run` stores and acks, `sogabot jobs` does the work
-    # (BACKGROUND_WORK=worker). False: one process does both (the default without a worker).
-    worker: bool = True
+    # BACKGROUND_WORK: "auto", the default, `sogabot run` stores and acks and its own
+    # `sogabot jobs` child does the work (bot.cli.companion); "worker", the Procfile with a
+    # separate `sogabot jobs`; "inline", one process does both.
+    background_work: str = "auto"
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     standin_url: str = ""
@@ -112,6 +134,16 @@ class Environment:
         if not self.pin or len(cores) < 2:
             return None
         return {cores[0]}, {cores[1]}  # (load generator + stand-in, servers)
+
+    def _pinned(self, servers: bool):  # type: ignore[no-untyped-def]
+        """A preexec_fn that pins the new process before it starts: what it forks later (gunicorn's
+        worker, the worker child it starts) inherits the core, which pinning it afterwards would
+        not give them."""
+        cores = self._cores()
+        if not cores:
+            return None
+        chosen = cores[1] if servers else cores[0]
+        return lambda: os.sched_setaffinity(0, chosen)
 
     def _pin(self, pid: int, servers: bool) -> None:
         cores = self._cores()
@@ -136,22 +168,21 @@ class Environment:
                        SLACK_API_URL=self.standin_url + "/api/", PORT=str(self.ports["bot"]),
                        DATABASE_URL=self.db_url, RUN_SCHEDULER="false", LOG_LEVEL="WARNING",
                        OUTBOX_DIR=str(self.workdir / "outbox"))
-        if self.worker:
-            bot_env["BACKGROUND_WORK"] = "worker"
+        bot_env["BACKGROUND_WORK"] = self.background_work
         log = self.bot_log.open("w")
         self.procs["bot"] = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir, env=bot_env,
+                                             preexec_fn=self._pinned(servers=True),
                                              stdout=log, stderr=subprocess.STDOUT)
-        if self.worker:
+        if self.background_work == "worker":
             # The Procfile's worker. Pinned with the servers, not given a core of its own: the
             # bot's whole cost lands on the core the bare app has alone.
             self.procs["worker"] = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], cwd=self.workdir,
-                                                    env=bot_env, stdout=log, stderr=subprocess.STDOUT)
-            self._pin(self.procs["worker"].pid, servers=True)
+                                                    env=bot_env, stdout=log, stderr=subprocess.STDOUT,
+                                                    preexec_fn=self._pinned(servers=True))
         self.procs["bare"] = subprocess.Popen(
             [sys.executable, "-m", "bench.bare_app", str(self.ports["bare"]), SECRET, self.standin_url + "/api/"],
-            cwd=ROOT, env=env)
+            cwd=ROOT, env=env, preexec_fn=self._pinned(servers=True))
         for name in ("bot", "bare"):
-            self._pin(self.procs[name].pid, servers=True)
             self._wait_listening(name)
         return self
 

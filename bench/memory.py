@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from bench.harness import run_alone, Environment, closed_loop, rss_mb
+from bench.harness import run_alone, Environment, closed_loop, companion_pid, rss_mb
 from bench.payloads import mixed
 
 EVENTS = 10_000
@@ -14,16 +14,24 @@ CONCURRENCY = 20
 
 
 def run(env: Environment, events: int = EVENTS) -> dict:
-    # The web process, and the worker when the work runs there: each is held to the target.
+    # The web process, and the worker when the work runs there (its own process, or the web
+    # process's child): each is held to the target.
     pids = {name: env.procs[name].pid for name in ("bot", "worker") if name in env.procs}
-    samples = {name: {0: rss_mb(pid)} for name, pid in pids.items()}
+    child = companion_pid(pids["bot"])
+    if child is not None:
+        pids["worker"] = child
+
+    def rss(name: str) -> float:
+        return rss_mb(pids[name], without=child if name == "bot" else None)
+
+    samples = {name: {0: rss(name)} for name in pids}
     errors = 0
     for start in range(0, events, CHECKPOINT_EVERY):
         load = [mixed(n, "M") for n in range(start, start + CHECKPOINT_EVERY)]
         errors += sum(1 for r in closed_loop(env.ports["bot"], load, CONCURRENCY) if r.status != 200)
         env.quiet()
-        for name, pid in pids.items():
-            samples[name][start + CHECKPOINT_EVERY] = rss_mb(pid)
+        for name in pids:
+            samples[name][start + CHECKPOINT_EVERY] = rss(name)
     half = events // 2
     report: dict = {"events": events, "errors": errors, "processes": {}}
     for name, taken in samples.items():

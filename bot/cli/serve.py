@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 from bot.core.services import Services
@@ -39,7 +40,13 @@ class RunningBot:
 
         settings = services.settings
         self.services, self.mode = services, mode
-        self.queue_work = settings.background_work == "worker"
+        self.companion = None
+        if settings.background_work == "auto":
+            from bot.cli.companion import CompanionWorker
+
+            self.companion = CompanionWorker()
+            services.ledger.on_enqueued = self.companion.wake
+        self.queue_work = settings.background_work == "worker" or self.companion is not None
         if not self.queue_work:
             sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.app = build_app(services, queue_work=self.queue_work)
@@ -57,6 +64,8 @@ class RunningBot:
 
         self._health = health_report(services, mode, queue_work=self.queue_work, scheduler=lambda: scheduler_report(services))
         self.wsgi = make_wsgi_app(self.app if mode == "http" else None, self.health, web=self.web)
+        if self.companion is not None:
+            self.companion.start()
         # What start-up built (the app, the capabilities, the knowledge index) lives as long as the
         # process: leave it out of the garbage collector's full passes, which otherwise walk it
         # again and again while requests are served, a pause in some acks each time.
@@ -70,9 +79,16 @@ class RunningBot:
         self._stop.set()
         if self.keeper is not None:
             self.keeper.stop(wait=False)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        companion = None
+        if self.companion is not None:  # it drains its own work meanwhile
+            companion = threading.Thread(target=self.companion.stop, args=(max(timeout, 0.0),), daemon=True)
+            companion.start()
         drained = self.services.executor.wait_idle(timeout=max(timeout, 0.0))
         if not drained:
             log.warning("stopped with work still running after %.0f s", timeout)
+        if companion is not None:
+            companion.join(max(deadline - time.monotonic(), 0.0) + 1.0)
         return drained
 
 

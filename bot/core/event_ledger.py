@@ -86,6 +86,9 @@ class EventLedger:
         self._owned: set[str] = set()
         self._owned_lock = threading.Lock()
         self._renewer: threading.Thread | None = None
+        # Called once a queued row is in: a worker child of this process waits on it
+        # (bot.cli.companion), as other workers wait on PostgreSQL's NOTIFY.
+        self.on_enqueued: Callable[[], None] | None = None
         table = ProcessedEvent.__table__
         self._table = table
         # Built once and executed with parameters, so SQLAlchemy compiles them once (building a
@@ -154,10 +157,13 @@ class EventLedger:
 
     def enqueue(self, event_id: str, event_type: str, payload: str) -> bool:
         """Store an event (or a lazy listener's work) for a worker; False if it already was."""
-        return bool(self._enqueue_fast.rows(dict(
+        stored = bool(self._enqueue_fast.rows(dict(
             event_id=event_id, event_type=event_type[:64], status="queued",
             attempts=0, claimed_at=self._clock(), completed_at=None, payload=payload,
         )))
+        if stored and self.on_enqueued is not None:
+            self.on_enqueued()
+        return stored
 
     def take(self, limit: int, *, queued_before: datetime | None = None) -> list[tuple[str, str]]:
         """(event_id, payload) of up to `limit` queued items, oldest first, each now claimed by

@@ -145,7 +145,9 @@ class Settings(BaseSettings):
     scheduler_check_seconds: float = Field(default=10.0, gt=0, le=300)
     # "worker": `sogabot run` only verifies, stores and acks; `sogabot jobs` does the work
     # (answers, counts, replies), so acks never share a CPU with it (bot/core/worker.py).
-    background_work: Literal["inline", "worker"] = "inline"
+    # auto: `sogabot run` (HTTP or Socket Mode) acks and starts a worker child for the work
+    # (bot.cli.companion); inline: one process does both; worker: a separate `sogabot jobs` does it.
+    background_work: Literal["auto", "inline", "worker"] = "auto"
     log_level: str = "INFO"
 
     @field_validator("bot_timezone")

@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
+import select
 import threading
 import time
 import uuid
@@ -157,10 +159,12 @@ class StoredWork:
                         count, int(WORKER_GRACE.total_seconds()))
         return count
 
-    def serve(self, stop: threading.Event, poll: float = POLL_SECONDS, recovery_every: float = 60.0) -> None:
-        """The worker's loop: take queued items as threads free up; recover abandoned ones."""
+    def serve(self, stop: threading.Event, poll: float = POLL_SECONDS, recovery_every: float = 60.0,
+              *, wake_fd: int | None = None) -> None:
+        """The worker's loop: take queued items as threads free up; recover abandoned ones.
+        `wake_fd`: a pipe the web process writes to when it stores work (bot.cli.companion)."""
         next_recovery = time.monotonic()
-        signal = WorkSignal(self._ledger.db)
+        signal = WorkSignal(self._ledger.db, wake_fd=wake_fd)
         idle_max = IDLE_POLL_MAX_SECONDS["sqlite" if self._ledger.db.is_sqlite else "postgresql"]
         wait = poll
         try:
@@ -185,15 +189,33 @@ class StoredWork:
 
 
 class WorkSignal:
-    """What an idle worker waits on between looks at the queue: on PostgreSQL a LISTEN
-    connection, which the web process's enqueue NOTIFYs (in its insert's round trip,
-    bot.core.event_ledger); elsewhere, or if that connection fails, just the timeout."""
+    """What an idle worker waits on between looks at the queue: the pipe of the web process that
+    started it (bot.cli.companion), else on PostgreSQL a LISTEN connection, which the web
+    process's enqueue NOTIFYs (in its insert's round trip, bot.core.event_ledger); elsewhere, or
+    if that connection fails, just the timeout."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, *, wake_fd: int | None = None) -> None:
         self._db = db
+        self._wake_fd = wake_fd
+        if wake_fd is not None:
+            os.set_blocking(wake_fd, False)
         self._connection: Any = None
 
     def wait(self, timeout: float, stop: threading.Event) -> None:
+        if self._wake_fd is not None:
+            if timeout > POLL_SECONDS:
+                # Idle: the first item wakes it at once. (Bounded, so `stop` is seen.)
+                select.select([self._wake_fd], [], [], min(timeout, 1.0))
+            else:
+                # Busy: a poll's wait lets items gather, taken in one transaction, instead of
+                # one write per item competing with the web process's inserts for SQLite's lock.
+                stop.wait(timeout)
+            try:
+                if not os.read(self._wake_fd, 65536):
+                    self._wake_fd = None  # the web process is gone (end of file): poll until told to stop
+            except BlockingIOError:
+                pass
+            return
         if self._db.is_sqlite:
             stop.wait(timeout)
             return

@@ -105,6 +105,78 @@ def test_web_and_worker_processes_split_acks_from_the_work(slack: SlackStandin, 
     assert worker is not None and worker.wait(timeout=30) == 0, worker.stdout.read().decode()  # type: ignore[union-attr]
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    except OSError:
+        return []
+
+
+def _worker_children(master: int) -> list[int]:
+    """The `bot jobs` processes under gunicorn's master (its worker's children)."""
+    return [child for web in _children(master) for child in _children(web) if "jobs" in _command_line(child)]
+
+
+def test_one_command_default_hands_the_work_to_a_worker_it_keeps_alive(slack: SlackStandin, database_url: str,
+                                                                        tmp_path: Path) -> None:
+    """BACKGROUND_WORK unset: `sogabot run` acks and its own `sogabot jobs` child answers; a
+    child killed with -9 is started again and nothing acked is lost; SIGTERM stops both."""
+    port = _free_port()
+    env = _env(
+        SLACK_BOT_TOKEN="xoxb-proc", SLACK_SIGNING_SECRET="proc-secret", SLACK_API_URL=slack.url + "/api/",
+        PORT=str(port), DATABASE_URL=database_url, OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
+    env.pop("BACKGROUND_WORK", None)
+    web = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while not _worker_children(web.pid) or not _healthy(port):
+            assert web.poll() is None, web.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "no worker child, or not listening on PORT"
+            time.sleep(0.2)
+        first = _worker_children(web.pid)
+        assert len(first) == 1
+        client = SignedSlackClient(f"http://127.0.0.1:{port}", "proc-secret")
+        message = slack.add_message(slack.dm_channel(MEMBER), MEMBER, "Qui finance DIGISET ?")
+        assert client.send_event(dict(message, channel=slack.dm_channel(MEMBER), channel_type="im")).status == 200
+        slack.wait_for("chat.postMessage", timeout=30)
+
+        os.kill(first[0], 9)
+        slack.add_user("U0LATE", "late")
+        late = slack.add_message(slack.dm_channel("U0LATE"), "U0LATE", "Qui finance DIGISET ?")
+        assert client.send_event(dict(late, channel=slack.dm_channel("U0LATE"), channel_type="im")).status == 200
+        deadline = time.monotonic() + 60
+        while not (_worker_children(web.pid) and _worker_children(web.pid) != first):
+            assert time.monotonic() < deadline, "the killed worker was not started again"
+            time.sleep(0.2)
+        deadline = time.monotonic() + 60
+        while not slack.bot_messages(slack.dm_channel("U0LATE")):
+            assert time.monotonic() < deadline, "what was acked while the worker was down was not answered"
+            time.sleep(0.2)
+        assert "COSME" in json.dumps(slack.bot_messages(slack.dm_channel("U0LATE")), ensure_ascii=False)
+        second = _worker_children(web.pid)
+    finally:
+        web.terminate()
+    assert web.wait(timeout=30) == 0
+    assert not Path(f"/proc/{second[0]}").exists() or "jobs" not in _command_line(second[0])
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return json.loads(response.read())["status"] == "ok"
+    except OSError:
+        return False
+
+
 def test_unreachable_database_stops_start_up_clearly(tmp_path: Path) -> None:
     env = _env(DATABASE_URL="postgresql+psycopg://postgres:pw@127.0.0.1:1/nowhere")
     result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
