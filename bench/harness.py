@@ -135,7 +135,7 @@ class Environment:
             return None
         return {cores[0]}, {cores[1]}  # (load generator + stand-in, servers)
 
-    def _pinned(self, servers: bool):  # type: ignore[no-untyped-def]
+    def _pinned(self, servers: bool):
         """A preexec_fn that pins the new process before it starts: what it forks later (gunicorn's
         worker, the worker child it starts) inherits the core, which pinning it afterwards would
         not give them."""

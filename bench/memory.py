@@ -16,7 +16,7 @@ CONCURRENCY = 20
 def run(env: Environment, events: int = EVENTS) -> dict:
     # The web process, and the worker when the work runs there (its own process, or the web
     # process's child): each is held to the target.
-    pids = {name: env.procs[name].pid for name in ("bot", "worker") if name in env.procs}
+    pids: dict[str, int] = {name: env.procs[name].pid for name in ("bot", "worker") if name in env.procs}
     child = companion_pid(pids["bot"])
     if child is not None:
         pids["worker"] = child
