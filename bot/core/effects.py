@@ -9,6 +9,11 @@ updates that message rather than a new one). Observers (the growth counts, the d
 notes) are recorded once they all ran: a retried attempt skips them, so nothing is counted
 twice. What is left is the instant between an effect and its record.
 
+A streamed reply (chat.startStream, then appends, then chat.stopStream) is one post too: its
+channel and ts are recorded once Slack has started it, and a retried attempt gets a stream
+that refuses appends, so the answerer falls back to replacing that message with its answer
+(bot.slack.answering.Streamer) instead of streaming a second reply.
+
 A first attempt (nearly every event) reads nothing: it only writes the records.
 """
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 OBSERVED = "observed"
 POSTING_METHODS = ("chat_postMessage", "chat_postEphemeral")
+STREAMING_METHOD = "chat_stream"  # slack_sdk's helper over chat.startStream/appendStream/stopStream
 
 
 class EventEffects:
@@ -45,22 +51,79 @@ class EventEffects:
     def client(self, client: Any) -> Any:
         return _OncePerEventClient(client, self)
 
-    def post(self, send: Any, **kwargs: Any) -> Any:
+    def _next_key(self, kind: str) -> str:
         with self._lock:
-            key = f"post{next(self._posts)}"
+            return f"{kind}{next(self._posts)}"
+
+    def stream(self, start: Any, **kwargs: Any) -> Any:
+        key = self._next_key("stream")
+        if self.retried:
+            done, result = self._ledger.effect_result(self._event_id, key)
+            if done:
+                log.info("event %s: %s was already started before a crash; not streamed again", self._event_id, key)
+                return StartedBeforeACrash(**json.loads(result or "{}"))
+        return _RecordedStream(start(**kwargs), self, key, kwargs.get("channel"))
+
+    def record(self, key: str, channel: str | None, ts: str | None) -> None:
+        try:
+            self._ledger.claim_effect(self._event_id, key, json.dumps({"channel": channel, "ts": ts}))
+        except Exception:  # the message went out: not being able to record it must not fail the handler
+            log.warning("event %s: could not record %s", self._event_id, key, exc_info=True)
+
+    def post(self, send: Any, **kwargs: Any) -> Any:
+        key = self._next_key("post")
         if self.retried:
             done, result = self._ledger.effect_result(self._event_id, key)
             if done:
                 log.info("event %s: %s was already sent before a crash; not sent again", self._event_id, key)
                 return {"ok": True, "already_sent": True, **json.loads(result or "{}")}
         response = send(**kwargs)
-        try:
-            data = response.data if hasattr(response, "data") else response
-            record = {"channel": data.get("channel"), "ts": data.get("ts") or data.get("message_ts")}
-            self._ledger.claim_effect(self._event_id, key, json.dumps(record))
-        except Exception:  # the post went out: not being able to record it must not fail the handler
-            log.warning("event %s: could not record %s", self._event_id, key, exc_info=True)
+        data = response.data if hasattr(response, "data") else response
+        self.record(key, data.get("channel"), data.get("ts") or data.get("message_ts"))
         return response
+
+
+class StartedBeforeACrash:
+    """The stream a retried attempt gets when its first attempt had started one: its message,
+    which can't be appended to (the first attempt's text is in it, perhaps stopped)."""
+
+    def __init__(self, channel: str | None = None, ts: str | None = None) -> None:
+        self.channel, self.ts = channel, ts
+
+    def append(self, **_kwargs: Any) -> Any:
+        raise RuntimeError("this reply was streamed before a crash; replace its message instead")
+
+    def stop(self, **_kwargs: Any) -> Any:
+        raise RuntimeError("this reply was streamed before a crash; replace its message instead")
+
+
+class _RecordedStream:
+    """slack_sdk's ChatStream, recorded as soon as Slack has started it (its ts is known)."""
+
+    def __init__(self, stream: Any, effects: EventEffects, key: str, channel: str | None) -> None:
+        self._stream, self._effects, self._key, self._channel = stream, effects, key, channel
+        self._recorded = False
+
+    @property
+    def ts(self) -> str | None:
+        return self._stream.ts
+
+    def _record(self) -> None:
+        if not self._recorded and self._stream.ts:
+            self._recorded = True
+            self._effects.record(self._key, self._channel, self._stream.ts)
+
+    def append(self, **kwargs: Any) -> Any:
+        try:
+            return self._stream.append(**kwargs)
+        finally:
+            self._record()
+
+    def stop(self, **kwargs: Any) -> Any:
+        try:
+            return self._stream.stop(**kwargs)
+        finally:
+            self._record()
 
 
 class _OncePerEventClient:
@@ -74,4 +137,6 @@ class _OncePerEventClient:
         attribute = getattr(self._client, name)
         if name in POSTING_METHODS:
             return lambda **kwargs: self._effects.post(attribute, **kwargs)
+        if name == STREAMING_METHOD:
+            return lambda **kwargs: self._effects.stream(attribute, **kwargs)
         return attribute

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
+from bot.console.slack_standin import BOT_USER_ID
 from bot.core import event_ledger
 from bot.growth.models import Activity
 from bot.slack.app import start_recovery_loop
@@ -64,6 +65,35 @@ def test_a_rerun_after_a_crash_does_not_count_a_message_twice(bot: BotHarness, c
     bot.wait_idle()
     assert counted() == 1
     assert bot.services.ledger.status("Ev0COUNTED") == "done"
+
+
+def test_a_rerun_after_a_crash_after_a_streamed_answer_replaces_it_instead_of_streaming_again(
+        slack, database_url, db, clock, tmp_path) -> None:
+    with OpenAIStandin(api_key="test") as model:
+        model.responder = lambda messages: "STATUS: ANSWER\nSOURCES: 1\nDIGISET est financé par le programme COSME [1]."
+        settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", openai_api_key="test",
+                                 openai_base_url=model.url + "/v1", openai_timeout_seconds=5)
+        bot = BotHarness(settings, db, slack, clock)
+        try:
+            message = slack.add_message("C0GENERAL", MEMBER, f"<@{BOT_USER_ID}> Qui finance DIGISET ?")
+            event = dict(message, type="app_mention", channel="C0GENERAL", event_ts=message["ts"])
+            assert bot.client.send_event(event, event_id="Ev0STREAM").status == 200
+            bot.wait_idle()
+            [streamed] = slack.bot_messages("C0GENERAL")
+            assert len(slack.calls_to("chat.startStream")) == 1
+            _crashed_after_handling(bot, "Ev0STREAM", bot.client.envelope(event, "Ev0STREAM"))
+            clock.advance(minutes=3)
+            assert bot.app.recover_abandoned() == 1  # type: ignore[attr-defined]  # build_app attaches it to Bolt's App
+            bot.wait_idle()
+            assert len(slack.calls_to("chat.startStream")) == 1  # not a second stream
+            assert not slack.calls_to("chat.postMessage")
+            [update] = slack.calls_to("chat.update")
+            assert update.params["ts"] == streamed["ts"]
+            [reply] = slack.bot_messages("C0GENERAL")
+            assert "COSME" in reply["text"]
+            assert bot.services.ledger.status("Ev0STREAM") == "done"
+        finally:
+            bot.close()
 
 
 # -- real time: a lease of 1 s, a model that takes longer, more questions than threads --------
