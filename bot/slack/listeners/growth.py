@@ -15,6 +15,7 @@ from bot.core.roles import Permission
 from bot.core.runtime import SlackEvent
 from bot.core.services import Services
 from bot.core.texts import CORE
+from bot.growth.channels import channel_names
 from bot.growth.chart import weekly_chart_png
 from bot.growth.csv_export import cohorts_csv, weekly_csv
 from bot.growth.days import parse_day, ts_to_datetime
@@ -124,15 +125,21 @@ def run_stats(ctx: GrowthContext, command, client, respond):
         _send_csv(client, dm, report.stats.figures, as_of, lang)
     else:
         blocks = stats_blocks(report.stats, report.previous, report.previous_week, lang,
-                              newsletter_figures(services.extras), qa_gaps(services.extras))
+                              newsletter_figures(services.extras), qa_gaps(services.extras),
+                              _top_channel_names(services, report.stats))
         client.chat_postMessage(channel=dm, text=GROWTH("title", lang, day=as_of.isoformat()), blocks=blocks)
-        client.files_upload_v2(
-            channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
-            filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
-            initial_comment=GROWTH("chart_comment", lang),
-        )
+        if not report.stats["before_history"]:  # a chart of partial figures would mislead as well
+            client.files_upload_v2(
+                channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
+                filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
+                initial_comment=GROWTH("chart_comment", lang),
+            )
     if command.get("channel_id") != dm:
         respond(response_type="ephemeral", replace_original=False, text=GROWTH("sent_to_dm", lang))
+
+
+def _top_channel_names(services: Services, stats: Any) -> dict[str, str]:
+    return channel_names(services.db, [c["channel"] for c in stats["top_channels_28d"]])
 
 
 def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, lang: str) -> None:
@@ -174,7 +181,8 @@ def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[
     day = today(services.clock(), services.settings.tz)
     report = build_report(services.db, services.settings.tz, day)
     chart = _home_chart(ctx, report.stats["weekly"], day, lang)
-    return home_blocks(report.stats, report.previous, report.previous_week, lang, chart)  # type: ignore[arg-type]
+    return home_blocks(report.stats, report.previous, report.previous_week, lang, chart,  # type: ignore[arg-type]
+                       _top_channel_names(services, report.stats))
 
 
 def how_to_ask(_user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
