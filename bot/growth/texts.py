@@ -94,6 +94,10 @@ GROWTH = Catalog(
             ),
         },
         "home_title": {"fr": "Tableau de bord de la croissance", "en": "Growth dashboard"},
+        "home_chart_in_dm": {
+            "fr": "📈 Le graphique des 26 dernières semaines : tapez `/stats`, je vous l'envoie en message privé.",
+            "en": "📈 The chart of the last 26 weeks: type `/stats` and I'll send it to you in a direct message.",
+        },
         "home_hint": {
             "fr": "`/stats` pour le détail et le graphique, `/stats export` pour les CSV.",
             "en": "`/stats` for details and the chart, `/stats export` for the CSV files.",

@@ -137,15 +137,23 @@ def stats_blocks(
     return fit(blocks)
 
 
+def chart_image(url: str, lang: Lang) -> Block:
+    """An image Slack fetches from `url` (a public address: a Home can't show a file private to
+    the bot)."""
+    title = GROWTH("chart_title", lang)
+    return {"type": "image", "image_url": url, "alt_text": title, "title": {"type": "plain_text", "text": title}}
+
+
 def home_blocks(stats: GrowthStats, previous: GrowthStats | None, previous_week: GrowthStats | None, lang: Lang,
-                chart_file_id: str | None = None, channel_names: dict[str, str] | None = None) -> list[Block]:
+                chart_url: str | None = None, channel_names: dict[str, str] | None = None) -> list[Block]:
+    """`chart_url`: where Slack can fetch the chart (PUBLIC_URL); without it the Home says that
+    `/stats` sends the chart in a direct message."""
     blocks: list[Block] = [header(GROWTH("home_title", lang) + f" — {stats['as_of']}")]
     if stats["before_history"]:
         return blocks + _before_history(stats, lang)
     blocks += _fields_blocks(key_figure_fields(stats, previous, previous_week, lang))
     blocks.append(context(GROWTH("joins_rule", lang)))
-    if chart_file_id:
-        blocks.append({"type": "image", "slack_file": {"id": chart_file_id}, "alt_text": GROWTH("chart_title", lang)})
+    blocks.append(chart_image(chart_url, lang) if chart_url else context(GROWTH("home_chart_in_dm", lang)))
     if stats["top_channels_28d"]:
         blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(stats["top_channels_28d"], lang, 3, channel_names)))
     blocks.append(section(GROWTH("at_risk", lang, count=stats["at_risk"]) + "\n" + at_risk_lines(stats.at_risk, stats["at_risk"], lang)))

@@ -28,6 +28,7 @@ from bot.growth.welcome import send_welcome
 from bot.slack.blocks.growth import ask_blocks, home_blocks, stats_blocks
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import command, install, observe
+from bot.web.charts import chart_links
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ class GrowthContext:
     activity: ActivityRecorder
     membership: MembershipRecorder
     general_channels: dict[str, bool] = field(default_factory=dict)
-    # The Home chart, uploaded once a day per language (not at every Home opening).
-    chart_cache: dict[str, Any] = field(default_factory=dict)
+    # The Home chart's address, one per day and language (the same link all day: Slack caches it).
+    chart_cache: dict[str, str] = field(default_factory=dict)
     chart_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -154,24 +155,18 @@ def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, l
 
 
 # -- App Home: how to ask (everyone), the dashboard (staff) -------------------------------------
-def _home_chart(ctx: GrowthContext, weekly: list[dict[str, Any]], day: date, lang: str) -> str | None:
+def _home_chart(ctx: GrowthContext, day: date, lang: str) -> str | None:
+    """The address the Home's image block shows: the chart served by the bot's own web process
+    (bot/web/charts.py), one link per day and language; None without PUBLIC_URL."""
+    links = chart_links(ctx.services)
+    if links is None:
+        return None
     key = f"{day.isoformat()}:{lang}"
     with ctx.chart_lock:
-        if key in ctx.chart_cache:
-            return ctx.chart_cache[key]
-    try:
-        upload = ctx.services.slack.files_upload_v2(
-            content=weekly_chart_png(weekly, lang),  # type: ignore[arg-type]
-            filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),
-        )
-        file_id = (upload.get("files") or [upload.get("file") or {}])[0].get("id")
-    except Exception:
-        log.warning("could not upload the Home chart", exc_info=True)
-        return None
-    with ctx.chart_lock:
-        ctx.chart_cache.clear()
-        ctx.chart_cache[key] = file_id
-    return file_id
+        if key not in ctx.chart_cache:
+            ctx.chart_cache.clear()
+            ctx.chart_cache[key] = links.url(day, lang)
+        return ctx.chart_cache[key]
 
 
 def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
@@ -180,7 +175,7 @@ def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[
         return []
     day = today(services.clock(), services.settings.tz)
     report = build_report(services.db, services.settings.tz, day)
-    chart = _home_chart(ctx, report.stats["weekly"], day, lang)
+    chart = _home_chart(ctx, day, lang)
     return home_blocks(report.stats, report.previous, report.previous_week, lang, chart,  # type: ignore[arg-type]
                        _top_channel_names(services, report.stats))
 

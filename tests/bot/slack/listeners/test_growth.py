@@ -7,11 +7,17 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import urllib.error
+import urllib.request
+
 import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.growth.export_import import import_slack_export
 from bot.growth.texts import GROWTH
 from bot.privacy.rights import erase
+from bot.slack.blocks import MAX_HOME_BLOCKS
 from tests.support import ENGLISH_MEMBER, MEMBER, STAFF, BotHarness, FakeClock, make_settings
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -121,3 +127,69 @@ def test_the_home_of_a_day_before_any_data_warns_too(staff_bot: BotHarness) -> N
     _clock(staff_bot).set(_clock(staff_bot)().replace(year=2016, month=6, day=30))
     home = _home(staff_bot, STAFF)
     assert "avant les premières données du bot" in home and "*Membres*" not in home
+
+
+# -- the Home chart --------------------------------------------------------------------------
+PUBLIC_URL = "https://sogabot.example.org"  # the platform's router, which forwards to PORT
+
+
+@pytest.fixture
+def public_bot(slack, database_url, db, clock, tmp_path) -> Iterator[BotHarness]:
+    settings = make_settings(slack, database_url, outbox_dir=tmp_path / "outbox", public_url=PUBLIC_URL,
+                             staff_user_ids=f"{STAFF},{ENGLISH_MEMBER}")
+    harness = BotHarness(settings, db, slack, clock)
+    yield harness
+    harness.close()
+
+
+def assert_within_block_kit_limits(view: dict) -> None:
+    """What Slack checks of a published Home, as its SDK's models check it (lengths, required
+    fields, the image's address), and the project's block limit."""
+    assert len(view["blocks"]) <= MAX_HOME_BLOCKS
+    View(type=view["type"], blocks=view["blocks"]).validate_json()
+    for block in view["blocks"]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+def _fetch(bot: BotHarness, url: str) -> tuple[int, str, bytes]:
+    assert url.startswith(PUBLIC_URL + "/charts/")
+    try:
+        with urllib.request.urlopen(bot.url + url.removeprefix(PUBLIC_URL), timeout=30) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_with_public_url_the_home_shows_the_chart_from_the_bots_own_address(public_bot: BotHarness) -> None:
+    _post_days_ago(public_bot, MEMBER, 1)
+    for user in (STAFF, ENGLISH_MEMBER):
+        _home(public_bot, user)
+    uploads = [c for c in public_bot.slack.calls if "files" in c.path or "upload" in c.path]
+    assert uploads == []  # no file private to the bot, which Slack refuses in a Home
+    images = {}
+    for user in (STAFF, ENGLISH_MEMBER):
+        view = public_bot.slack.ws.homes[user]
+        assert_within_block_kit_limits(view)
+        [image] = [b for b in view["blocks"] if b["type"] == "image"]
+        assert "slack_file" not in image and image["image_url"].endswith(".png")
+        images[user] = image
+    assert images[STAFF]["alt_text"] == GROWTH("chart_title", "fr")
+    assert images[ENGLISH_MEMBER]["alt_text"] == GROWTH("chart_title", "en")
+    assert images[STAFF]["image_url"] != images[ENGLISH_MEMBER]["image_url"]  # one chart per language
+    status, kind, body = _fetch(public_bot, images[STAFF]["image_url"])
+    assert (status, kind) == (200, "image/png") and body.startswith(b"\x89PNG\r\n\x1a\n")
+    _home(public_bot, STAFF)  # opened again the same day: the same address, which Slack has cached
+    [again] = [b for b in public_bot.slack.ws.homes[STAFF]["blocks"] if b["type"] == "image"]
+    assert again["image_url"] == images[STAFF]["image_url"]
+
+
+def test_without_public_url_the_home_says_stats_sends_the_chart(staff_bot: BotHarness) -> None:
+    _post_days_ago(staff_bot, MEMBER, 1)
+    _home(staff_bot, STAFF)
+    _home(staff_bot, ENGLISH_MEMBER)
+    for user, lang in ((STAFF, "fr"), (ENGLISH_MEMBER, "en")):
+        view = staff_bot.slack.ws.homes[user]
+        assert_within_block_kit_limits(view)
+        assert "image" not in {b["type"] for b in view["blocks"]}
+        assert GROWTH("home_chart_in_dm", lang) in str(view["blocks"])
+    assert not [c for c in staff_bot.slack.calls if "files" in c.path or "upload" in c.path]
