@@ -164,7 +164,8 @@ def _home_chart(ctx: GrowthContext, day: date, lang: str) -> str | None:
     key = f"{day.isoformat()}:{lang}"
     with ctx.chart_lock:
         if key not in ctx.chart_cache:
-            ctx.chart_cache.clear()
+            for old in [k for k in ctx.chart_cache if not k.startswith(day.isoformat())]:
+                del ctx.chart_cache[old]  # yesterday's links
             ctx.chart_cache[key] = links.url(day, lang)
         return ctx.chart_cache[key]
 
