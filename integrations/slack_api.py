@@ -35,12 +35,40 @@ def make_web_client(token: str | None, base_url: str, timeout: int = 15) -> WebC
 
 
 class SlackDirectory:
-    """Look-ups of users and user groups that domain code receives as plain callables."""
+    """Look-ups of users, user groups, channel names and permalinks that domain code receives as
+    plain callables.
 
-    def __init__(self, client: WebClient) -> None:
+    Without a bot token (`online=False`: the command line on a laptop) nothing asks Slack: every
+    look-up answers "unknown" at once. Asking anyway meant slack.com refusing (or, offline, the
+    client retrying its connection for seconds and logging an ERROR per attempt) for each name."""
+
+    def __init__(self, client: WebClient, *, online: bool = True) -> None:
         self._client = client
+        self.online = online
+
+    def channel_name(self, channel_id: str) -> str | None:
+        """The channel's name, or None (offline, channel gone, no access)."""
+        if not self.online:
+            return None
+        try:
+            return self._client.conversations_info(channel=channel_id)["channel"].get("name")
+        except Exception as exc:  # SlackApiError, or a connection that failed through its retries
+            log.info("no name for channel %s: %s", channel_id, _reason(exc))
+            return None
+
+    def permalink(self, channel_id: str, ts: str) -> str | None:
+        """A message's permalink, or None (offline, message gone, channel out of reach)."""
+        if not self.online:
+            return None
+        try:
+            return self._client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
+        except Exception as exc:
+            log.info("no permalink for %s/%s: %s", channel_id, ts, _reason(exc))
+            return None
 
     def user_profile(self, user_id: str) -> dict[str, Any] | None:
+        if not self.online:
+            return None
         try:
             user = self._client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as exc:
@@ -58,7 +86,15 @@ class SlackDirectory:
         }
 
     def usergroup_members(self, usergroup_id: str) -> set[str]:
+        if not self.online:
+            return set()
         return set(self._client.usergroups_users_list(usergroup=usergroup_id)["users"])
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
 
 
 def iter_pages(method, key: str, limit: int = 200, **params: Any):

@@ -63,7 +63,7 @@ def build_services(
     db = db or Database(settings.database_url)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = make_web_client(token, settings.slack_api_url)
-    directory = SlackDirectory(slack)
+    directory = SlackDirectory(slack, online=token is not None)  # no token: nothing asks Slack
     return Services(
         settings=settings,
         db=db,

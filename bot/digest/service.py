@@ -1,8 +1,7 @@
-"""Wires the digest from the Services: sources, Slack look-ups, Mailchimp, the workflow."""
+"""Wires the digest from the Services: sources, look-ups (database first, then Slack), Mailchimp, the workflow."""
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,31 +11,28 @@ from bot.digest.newsletter import newsletter_figures, sync_reports
 from bot.digest.sources import sources_for
 from bot.digest.weeks import previous_week
 from bot.digest.workflow import DigestWorkflow
+from bot.growth.channels import channel_names, remember_channel_name
 from bot.knowledge.loader import BUNDLED_DIR
 from integrations.mailchimp import make_mailchimp
-
-log = logging.getLogger(__name__)
 
 EXTRA_KEY = "digest_workflow"
 
 
-def slack_lookups(client: Any) -> SlackLookups:
+def slack_lookups(db: Any, directory: Any) -> SlackLookups:
+    """Channel names from the database first (an export's listings, names learned before), then
+    from Slack, which is remembered; permalinks from Slack. `directory` (integrations.slack_api
+    .SlackDirectory) answers None at once when there is no token: the command line then builds
+    the digest from the database alone."""
     @lru_cache(maxsize=256)
     def channel_name(channel: str) -> str | None:
-        try:
-            return client.conversations_info(channel=channel)["channel"].get("name")
-        except Exception:  # no token, channel gone, …: the digest shows the id instead
-            log.info("no name for channel %s", channel)
-            return None
+        name = channel_names(db, [channel]).get(channel)
+        if name is None:
+            name = directory.channel_name(channel)
+            if name:
+                remember_channel_name(db, channel, name)
+        return name
 
-    def permalink(channel: str, ts: str) -> str | None:
-        try:
-            return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-        except Exception:
-            log.info("no permalink for %s/%s", channel, ts)
-            return None
-
-    return SlackLookups(channel_name=channel_name, permalink=permalink)
+    return SlackLookups(channel_name=channel_name, permalink=directory.permalink)
 
 
 def knowledge_folders(settings: Any) -> list[Path]:
@@ -67,7 +63,7 @@ def build_for(services: Any, week: str, *, use_llm: bool = True) -> DigestConten
         db=services.db,
         tz=settings.tz,
         sources=sources_for(services.db, settings.tz, services.extras, knowledge_folders(settings)),
-        lookups=slack_lookups(services.slack),
+        lookups=slack_lookups(services.db, services.directory),
         newsletter=services.extras.get("newsletter_figures") or newsletter_provider(services),
         top_n=settings.digest_top_threads,
         events_horizon_days=settings.digest_events_horizon_days,

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.growth.ingest import apply_user, baseline_taken, mark_baseline
+from bot.growth.models import GrowthState
 from bot.store.db import Database
+
+# When the workspace's member list (users.list) was last taken in; absent until it ever was
+# (an import alone doesn't set it: it says who was there then, not who is there now).
+SYNCED_KEY = "members_synced_at"
+
+
+def members_synced(db: Database) -> bool:
+    with db.read_session() as session:  # a read: it never queues behind a writer
+        return session.get(GrowthState, SYNCED_KEY) is not None
 
 
 def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: datetime,
@@ -29,4 +39,9 @@ def reconcile_members(db: Database, users: Iterable[dict[str, Any]], now: dateti
                 if arrivals is not None and outcome in ("joined", "rejoined"):
                     arrivals.append(user)
         mark_baseline(session, now)
+        state = session.get(GrowthState, SYNCED_KEY)
+        if state is None:
+            session.add(GrowthState(key=SYNCED_KEY, value=now.isoformat()))
+        else:
+            state.value = now.isoformat()
     return outcomes

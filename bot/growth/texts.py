@@ -36,6 +36,20 @@ GROWTH = Catalog(
             "en": "Change against the previous period (28 days earlier; 7 days for 7-day actives).",
         },
         "top_channels": {"fr": "*Canaux les plus actifs (28 j)*", "en": "*Most active channels (28 d)*"},
+        # How joins are counted; docs/growth.md ("How joins are counted") quotes both verbatim.
+        "joins_rule": {
+            "fr": ("Arrivées : l'arrivée dans Slack pour les membres vus en direct ; pour l'historique importé, le "
+                   "premier message ou la première entrée dans un canal public de l'export (sans l'un ni l'autre, "
+                   "présent·e depuis le début)."),
+            "en": ("Joins: the Slack join for members seen live; for imported history, the first message or "
+                   "first public-channel join in the export (with neither, counted as there from the start)."),
+        },
+        "before_history": {
+            "fr": ("⚠️ Le {day} est avant les premières données du bot (le {starts}) : les chiffres de cette date "
+                   "seraient partiels, je ne les donne pas. Essayez `/stats {starts}` ou une date plus récente."),
+            "en": ("⚠️ {day} is before the bot's first data ({starts}): figures for that day would be partial, so "
+                   "I don't give them. Try `/stats {starts}` or a later day."),
+        },
         "levels": {"fr": "*Niveaux d'engagement* (jours actifs sur 90 j)", "en": "*Engagement levels* (active days in 90 d)"},
         "level_advocates": {"fr": "Piliers (12 j et plus)", "en": "Advocates (12+ days)"},
         "level_contributors": {"fr": "Contributeur·rice·s (4 à 11 j)", "en": "Contributors (4–11 days)"},
@@ -80,6 +94,10 @@ GROWTH = Catalog(
             ),
         },
         "home_title": {"fr": "Tableau de bord de la croissance", "en": "Growth dashboard"},
+        "home_chart_in_dm": {
+            "fr": "📈 Le graphique des 26 dernières semaines : tapez `/stats`, je vous l'envoie en message privé.",
+            "en": "📈 The chart of the last 26 weeks: type `/stats` and I'll send it to you in a direct message.",
+        },
         "home_hint": {
             "fr": "`/stats` pour le détail et le graphique, `/stats export` pour les CSV.",
             "en": "`/stats` for details and the chart, `/stats export` for the CSV files.",

@@ -1,7 +1,9 @@
-"""The café's web pages: the presenter board and the participant join page (issue #16).
+"""The bot's web pages: the café's presenter board and participant join page (issue #16), and
+the App Home's growth chart (bot/web/charts.py).
 
 `build_web_app(services)` is the WSGI app the HTTP server mounts for every path that is not
-Slack's; it answers /cafe/<token>/board, /join and what they post and poll, 404 otherwise.
+Slack's; it answers /cafe/<token>/board, /join and what they post and poll, and /charts/<token>.png
+(only when PUBLIC_URL is set); 404 otherwise.
 """
 
 from __future__ import annotations
@@ -25,16 +27,13 @@ def build_web_app(services: Services) -> Any:
     from bot.cafe.notify import refresh_announcement
     from bot.web.app import CafeWeb
     from bot.web.board import BoardFeed
-    from bot.web.guard import BrowserIds, RateLimiter, derive_secret
+    from bot.web.charts import chart_web
+    from bot.web.guard import BrowserIds, RateLimiter, settings_secret
 
     settings = services.settings
     cafes = cafe_service(services)
 
-    def secret_value(value: Any) -> str | None:
-        return value.get_secret_value() if value is not None else None
-
-    secret = derive_secret(secret_value(settings.cafe_web_secret), secret_value(settings.slack_signing_secret),
-                           secret_value(settings.slack_bot_token))
+    secret = settings_secret(settings)
 
     def display_name(user_id: str) -> str | None:
         member = services.members.get(user_id, refresh=False)  # never a Slack call from a web page
@@ -45,5 +44,13 @@ def build_web_app(services: Services) -> Any:
         services.executor.submit(refresh_announcement, cafes, services.publishers.cafe, cafe_id)
 
     feed = BoardFeed(cafes, display_name, services.executor.submit)
-    return CafeWeb(cafes, feed, BrowserIds(secret), RateLimiter(settings.cafe_web_rate_limit),
-                   public_url=settings.public_url, trust_proxy=settings.cafe_web_trust_proxy, on_question=on_question)
+    cafe_pages = CafeWeb(cafes, feed, BrowserIds(secret), RateLimiter(settings.cafe_web_rate_limit),
+                         public_url=settings.public_url, trust_proxy=settings.cafe_web_trust_proxy, on_question=on_question)
+    charts = chart_web(services)
+
+    def pages(environ: dict[str, Any], start_response: Any) -> Any:
+        if charts.handles(environ.get("PATH_INFO", "")):
+            return charts(environ, start_response)
+        return cafe_pages(environ, start_response)
+
+    return pages

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from itsdangerous import BadSignature, Signer, SignatureExpired, URLSafeTimedSerializer
 
@@ -18,14 +19,20 @@ BROWSER_COOKIE_DAYS = 30
 CSRF_MAX_AGE_SECONDS = 12 * 3600
 
 
-def derive_secret(*candidates: str | None) -> bytes:
-    """The signing key: the first configured secret, hashed with this purpose so the Slack
-    secret it may come from is never used as is; a random one when none is configured (the
-    local console, one process)."""
+def derive_secret(*candidates: str | None, purpose: bytes = b"sogabot cafe web pages") -> bytes:
+    """The signing key: the first configured secret, hashed with its purpose so the Slack
+    secret it may come from is never used as is (and each use has its own key); a random one
+    when none is configured (the local console, one process)."""
     for candidate in candidates:
         if candidate:
-            return hmac.new(candidate.encode(), b"sogabot cafe web pages", hashlib.sha256).digest()
+            return hmac.new(candidate.encode(), purpose, hashlib.sha256).digest()
     return secrets.token_bytes(32)
+
+
+def settings_secret(settings: Any, purpose: bytes = b"sogabot cafe web pages") -> bytes:
+    """`derive_secret` from CAFE_WEB_SECRET, else SLACK_SIGNING_SECRET, else the bot token."""
+    values = (settings.cafe_web_secret, settings.slack_signing_secret, settings.slack_bot_token)
+    return derive_secret(*(v.get_secret_value() if v is not None else None for v in values), purpose=purpose)
 
 
 class BrowserIds:

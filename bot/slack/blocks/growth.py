@@ -8,6 +8,7 @@ from bot.slack.blocks import Block, context, divider, escape_mrkdwn, fit, header
 from bot.growth.stats import AtRisk, GrowthStats
 from bot.growth.texts import GROWTH
 from bot.core.i18n import Lang
+from bot.privacy.names import is_erased, shown_name
 
 KEY_FIGURES = ("members_total", "joined_28d", "left_28d", "active_7d", "active_28d", "messages_28d",
                "reactions_28d", "activated_28d")
@@ -54,19 +55,42 @@ def _fields_blocks(fields: list[dict[str, str]]) -> list[Block]:
     return [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
 
 
+def member_mention(user_id: str, name: str | None, lang: Lang) -> str:
+    """`<@U…>`, which Slack shows by name; an erased member's pseudonym names no one and Slack
+    can't resolve it, so they read "membre supprimé" / "former member"."""
+    if is_erased(user_id):
+        return shown_name(user_id, name, lang)
+    return f"<@{user_id}>"
+
+
 def at_risk_lines(at_risk: list[AtRisk], total: int, lang: Lang) -> str:
     if not at_risk:
         return GROWTH("at_risk_none", lang)
-    lines = [f"• <@{r.user_id}> — {GROWTH('last_seen', lang, day=r.last_active_day.isoformat())}" for r in at_risk[:AT_RISK_SHOWN]]
+    lines = [f"• {member_mention(r.user_id, r.name, lang)} — {GROWTH('last_seen', lang, day=r.last_active_day.isoformat())}"
+             for r in at_risk[:AT_RISK_SHOWN]]
     if total > AT_RISK_SHOWN:
         lines.append(GROWTH("and_more", lang, count=total - AT_RISK_SHOWN))
     return "\n".join(lines)
 
 
-def channel_lines(top: list[dict[str, Any]], lang: Lang, limit: int) -> str:
-    """The busiest channels as `<#C…>` mentions: Slack shows each by its name (the JSON keeps ids)."""
+def channel_lines(top: list[dict[str, Any]], lang: Lang, limit: int, names: dict[str, str] | None = None) -> str:
+    """The busiest channels by the names the bot keeps (`growth_channels`: an export's listings,
+    names learned from Slack); a channel it never named is a `<#C…>` mention, which Slack shows
+    by name when the channel exists in this workspace (the JSON keeps ids)."""
+    names = names or {}
     sep = " : " if lang == "fr" else ": "
-    return "\n".join(f"• <#{c['channel']}>{sep}{_number(c['messages'], lang)}" for c in top[:limit])
+
+    def label(channel_id: str) -> str:
+        name = names.get(channel_id)
+        return f"#{escape_mrkdwn(name)}" if name else f"<#{channel_id}>"
+
+    return "\n".join(f"• {label(c['channel'])}{sep}{_number(c['messages'], lang)}" for c in top[:limit])
+
+
+def _before_history(stats: GrowthStats, lang: Lang) -> list[Block]:
+    """A day before the bot's first data: a warning instead of figures that would be partial."""
+    return [section(GROWTH("before_history", lang, day=stats["as_of"], starts=stats["history_starts"])),
+            context(GROWTH("joins_rule", lang))]
 
 
 def ask_blocks(lang: Lang) -> list[Block]:
@@ -81,13 +105,17 @@ def stats_blocks(
     lang: Lang,
     newsletter: dict[str, Any] | None = None,
     qa_gaps: list[dict[str, Any]] | None = None,
+    channel_names: dict[str, str] | None = None,
 ) -> list[Block]:
     f = stats.figures
     blocks: list[Block] = [header(GROWTH("title", lang, day=f["as_of"]))]
+    if f["before_history"]:
+        return blocks + _before_history(stats, lang)
     blocks += _fields_blocks(key_figure_fields(stats, previous, previous_week, lang))
     blocks.append(context(GROWTH("versus", lang)))
+    blocks.append(context(GROWTH("joins_rule", lang)))
     if f["top_channels_28d"]:
-        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(f["top_channels_28d"], lang, 5)))
+        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(f["top_channels_28d"], lang, 5, channel_names)))
     levels = "\n".join(f"• {GROWTH('level_' + name, lang)} : {count}" if lang == "fr" else f"• {GROWTH('level_' + name, lang)}: {count}"
                        for name, count in f["levels"].items())
     blocks.append(section(GROWTH("levels", lang) + "\n" + levels))
@@ -109,14 +137,25 @@ def stats_blocks(
     return fit(blocks)
 
 
+def chart_image(url: str, lang: Lang) -> Block:
+    """An image Slack fetches from `url` (a public address: a Home can't show a file private to
+    the bot)."""
+    title = GROWTH("chart_title", lang)
+    return {"type": "image", "image_url": url, "alt_text": title, "title": {"type": "plain_text", "text": title}}
+
+
 def home_blocks(stats: GrowthStats, previous: GrowthStats | None, previous_week: GrowthStats | None, lang: Lang,
-                chart_file_id: str | None = None) -> list[Block]:
+                chart_url: str | None = None, channel_names: dict[str, str] | None = None) -> list[Block]:
+    """`chart_url`: where Slack can fetch the chart (PUBLIC_URL); without it the Home says that
+    `/stats` sends the chart in a direct message."""
     blocks: list[Block] = [header(GROWTH("home_title", lang) + f" — {stats['as_of']}")]
+    if stats["before_history"]:
+        return blocks + _before_history(stats, lang)
     blocks += _fields_blocks(key_figure_fields(stats, previous, previous_week, lang))
-    if chart_file_id:
-        blocks.append({"type": "image", "slack_file": {"id": chart_file_id}, "alt_text": GROWTH("chart_title", lang)})
+    blocks.append(context(GROWTH("joins_rule", lang)))
+    blocks.append(chart_image(chart_url, lang) if chart_url else context(GROWTH("home_chart_in_dm", lang)))
     if stats["top_channels_28d"]:
-        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(stats["top_channels_28d"], lang, 3)))
+        blocks.append(section(GROWTH("top_channels", lang) + "\n" + channel_lines(stats["top_channels_28d"], lang, 3, channel_names)))
     blocks.append(section(GROWTH("at_risk", lang, count=stats["at_risk"]) + "\n" + at_risk_lines(stats.at_risk, stats["at_risk"], lang)))
     blocks.append(context(GROWTH("home_hint", lang)))
     return blocks

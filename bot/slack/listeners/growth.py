@@ -15,6 +15,7 @@ from bot.core.roles import Permission
 from bot.core.runtime import SlackEvent
 from bot.core.services import Services
 from bot.core.texts import CORE
+from bot.growth.channels import channel_names
 from bot.growth.chart import weekly_chart_png
 from bot.growth.csv_export import cohorts_csv, weekly_csv
 from bot.growth.days import parse_day, ts_to_datetime
@@ -27,6 +28,7 @@ from bot.growth.welcome import send_welcome
 from bot.slack.blocks.growth import ask_blocks, home_blocks, stats_blocks
 from bot.slack.listeners.failures import failure_reporter
 from bot.slack.listeners.wiring import command, install, observe
+from bot.web.charts import chart_links
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ class GrowthContext:
     activity: ActivityRecorder
     membership: MembershipRecorder
     general_channels: dict[str, bool] = field(default_factory=dict)
-    # The Home chart, uploaded once a day per language (not at every Home opening).
-    chart_cache: dict[str, Any] = field(default_factory=dict)
+    # The Home chart's address, one per day and language (the same link all day: Slack caches it).
+    chart_cache: dict[str, str] = field(default_factory=dict)
     chart_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -124,15 +126,21 @@ def run_stats(ctx: GrowthContext, command, client, respond):
         _send_csv(client, dm, report.stats.figures, as_of, lang)
     else:
         blocks = stats_blocks(report.stats, report.previous, report.previous_week, lang,
-                              newsletter_figures(services.extras), qa_gaps(services.extras))
+                              newsletter_figures(services.extras), qa_gaps(services.extras),
+                              _top_channel_names(services, report.stats))
         client.chat_postMessage(channel=dm, text=GROWTH("title", lang, day=as_of.isoformat()), blocks=blocks)
-        client.files_upload_v2(
-            channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
-            filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
-            initial_comment=GROWTH("chart_comment", lang),
-        )
+        if not report.stats["before_history"]:  # a chart of partial figures would mislead as well
+            client.files_upload_v2(
+                channel=dm, content=weekly_chart_png(report.stats["weekly"], lang),
+                filename=f"soga-growth-{as_of.isoformat()}.png", title=GROWTH("chart_title", lang),
+                initial_comment=GROWTH("chart_comment", lang),
+            )
     if command.get("channel_id") != dm:
         respond(response_type="ephemeral", replace_original=False, text=GROWTH("sent_to_dm", lang))
+
+
+def _top_channel_names(services: Services, stats: Any) -> dict[str, str]:
+    return channel_names(services.db, [c["channel"] for c in stats["top_channels_28d"]])
 
 
 def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, lang: str) -> None:
@@ -147,24 +155,19 @@ def _send_csv(client: Any, channel: str, figures: dict[str, Any], as_of: date, l
 
 
 # -- App Home: how to ask (everyone), the dashboard (staff) -------------------------------------
-def _home_chart(ctx: GrowthContext, weekly: list[dict[str, Any]], day: date, lang: str) -> str | None:
+def _home_chart(ctx: GrowthContext, day: date, lang: str) -> str | None:
+    """The address the Home's image block shows: the chart served by the bot's own web process
+    (bot/web/charts.py), one link per day and language; None without PUBLIC_URL."""
+    links = chart_links(ctx.services)
+    if links is None:
+        return None
     key = f"{day.isoformat()}:{lang}"
     with ctx.chart_lock:
-        if key in ctx.chart_cache:
-            return ctx.chart_cache[key]
-    try:
-        upload = ctx.services.slack.files_upload_v2(
-            content=weekly_chart_png(weekly, lang),  # type: ignore[arg-type]
-            filename=f"soga-growth-{day.isoformat()}.png", title=GROWTH("chart_title", lang),
-        )
-        file_id = (upload.get("files") or [upload.get("file") or {}])[0].get("id")
-    except Exception:
-        log.warning("could not upload the Home chart", exc_info=True)
-        return None
-    with ctx.chart_lock:
-        ctx.chart_cache.clear()
-        ctx.chart_cache[key] = file_id
-    return file_id
+        if key not in ctx.chart_cache:
+            for old in [k for k in ctx.chart_cache if not k.startswith(day.isoformat())]:
+                del ctx.chart_cache[old]  # yesterday's links
+            ctx.chart_cache[key] = links.url(day, lang)
+        return ctx.chart_cache[key]
 
 
 def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:
@@ -173,8 +176,9 @@ def staff_home(ctx: GrowthContext, user_id: str, _role: Any, lang: str) -> list[
         return []
     day = today(services.clock(), services.settings.tz)
     report = build_report(services.db, services.settings.tz, day)
-    chart = _home_chart(ctx, report.stats["weekly"], day, lang)
-    return home_blocks(report.stats, report.previous, report.previous_week, lang, chart)  # type: ignore[arg-type]
+    chart = _home_chart(ctx, day, lang)
+    return home_blocks(report.stats, report.previous, report.previous_week, lang, chart,  # type: ignore[arg-type]
+                       _top_channel_names(services, report.stats))
 
 
 def how_to_ask(_user_id: str, _role: Any, lang: str) -> list[dict[str, Any]]:

@@ -11,8 +11,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import SlackStandin
+from bot.store.db import Database
+from bot.store.models import Member
 from tests.support import MEMBER
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,9 +61,29 @@ def test_run_in_http_mode_answers_on_port(slack: SlackStandin, database_url: str
         result = client.send_event(dict(message, channel=slack.dm_channel(MEMBER), channel_type="im"))
         assert result.status == 200
         slack.wait_for("chat.postMessage", timeout=15)
+        # A database no reconciliation ever read: the process running the jobs reads the member
+        # list once, within the first minute, off the start-up path (jobs.growth.first_member_sync).
+        slack.wait_for("users.list", timeout=60)
+        _wait_for_members(database_url, sum(1 for u in slack.ws.users.values() if not u.get("is_bot")))
+        assert len(slack.calls_to("users.list")) == 1
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _wait_for_members(database_url: str, expected: int, timeout: float = 20.0) -> None:
+    db = Database(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with db.read_session() as session:
+                found = session.scalar(select(func.count()).select_from(Member).where(Member.is_bot.is_(False)))
+            if found == expected or time.monotonic() > deadline:
+                assert found == expected
+                return
+            time.sleep(0.2)
+    finally:
+        db.dispose()
 
 
 def test_web_and_worker_processes_split_acks_from_the_work(slack: SlackStandin, database_url: str, tmp_path: Path) -> None:
