@@ -41,6 +41,9 @@ def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS, *,
                           retry_seconds: float = WRITE_RETRY_SECONDS) -> dict[str, int]:
     # Read every page first: the database write lock is then held for one short transaction.
     users = list(_paced(iter_pages(services.slack.users_list, "members", limit=PAGE_SIZE), pause, PAGE_SIZE))
+    # The first list ever read is compared with an import at best, whose export may be months
+    # old: its "arrivals" may have joined long ago, so they are counted but not welcomed.
+    welcomes = _reconciled(services)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         arrivals: list[dict] = []
         try:
@@ -55,7 +58,8 @@ def reconcile_members_job(services, pause: float = PAGE_PAUSE_SECONDS, *,
                         str(exc.orig or exc).splitlines()[0], retry_seconds)
             time.sleep(retry_seconds)
     log.info("member reconciliation: %s", dict(outcomes))
-    welcome_arrivals(services, arrivals)
+    if welcomes:
+        welcome_arrivals(services, arrivals)
     return dict(outcomes)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 from datetime import date
 
 from sqlalchemy import func, select
 
+from bot.cli.main import main
 from bot.console.slack_standin import BOT_USER_ID
 from bot.growth.models import Activity, Question
 from bot.growth.stats import compute_stats
@@ -207,6 +209,26 @@ def test_a_join_found_by_reconciliation_is_welcomed_once(bot: BotHarness) -> Non
     assert _dm_messages(bot, "U0BOTNEW") == []
     reconcile_members_job(bot.services, pause=0)
     assert len(_dm_messages(bot, "U0MISSED")) == 1
+
+
+def test_the_first_member_list_after_an_import_welcomes_nobody(bot: BotHarness, tmp_path) -> None:
+    """An export lists some members; the first users.list finds others who joined since the
+    export (maybe months ago): counted as joins, not welcomed as if they had just arrived."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "users.json").write_text(json.dumps([{"id": MEMBER, "name": "camille"}]))
+    (export / "channels.json").write_text(json.dumps([{"id": "C0GENERAL", "name": "general", "members": [MEMBER]}]))
+    (export / "general").mkdir()
+    (export / "general" / "2026-01-05.json").write_text(json.dumps([
+        {"type": "message", "user": MEMBER, "text": "bonjour", "ts": "1767600000.000100"}]))
+    assert main(["import-slack-export", str(export)], settings=bot.settings) == 0
+    outcomes = reconcile_members_job(bot.services, pause=0)
+    assert outcomes["joined"] >= 2  # ENGLISH_MEMBER, STAFF… were not in the export
+    assert not any(_dm_messages(bot, user) for user in (ENGLISH_MEMBER, STAFF))
+    bot.slack.add_user("U0AFTER", "ines")  # joined after the first list, team_join missed
+    bot.clock.advance(days=1)
+    assert reconcile_members_job(bot.services, pause=0)["joined"] == 1
+    assert len(_dm_messages(bot, "U0AFTER")) == 1
 
 
 def test_reconciliation_pages_through_users_list(bot: BotHarness) -> None:
