@@ -93,12 +93,8 @@ class RunningBot:
 
 
 def web_pages(services: Services) -> Any:
-    """The bot's own web pages (bot/web: the café board and join pages), when they exist."""
-    import importlib.util
-
-    if importlib.util.find_spec("bot.web") is None:
-        return None
-    from bot.web import build_web_app  # type: ignore[import-not-found, unused-ignore]
+    """The bot's own web pages (bot/web: the café board and join pages, the App Home chart)."""
+    from bot.web import build_web_app
 
     return build_web_app(services)
 

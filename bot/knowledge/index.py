@@ -152,8 +152,10 @@ def _lock_index(db: Database, session) -> None:
 
 
 def remove_document(db: Database, key: str) -> bool:
-    """Drop one document and its chunks; False when there was none."""
+    """Drop one document and its chunks; False when there was none. Under the index's lock, so
+    that a concurrent sync doesn't write chunks for the document being removed."""
     with db.session() as session:
+        _lock_index(db, session)
         found = session.scalar(select(KbDocument.id).where(KbDocument.key == key))
         if found is None:
             return False

@@ -226,6 +226,7 @@ def test_the_first_member_list_after_an_import_welcomes_nobody(bot: BotHarness, 
     assert outcomes["joined"] >= 2  # ENGLISH_MEMBER, STAFF… were not in the export
     assert not any(_dm_messages(bot, user) for user in (ENGLISH_MEMBER, STAFF))
     bot.slack.add_user("U0AFTER", "ines")  # joined after the first list, team_join missed
+    assert bot.clock is not None
     bot.clock.advance(days=1)
     assert reconcile_members_job(bot.services, pause=0)["joined"] == 1
     assert len(_dm_messages(bot, "U0AFTER")) == 1
