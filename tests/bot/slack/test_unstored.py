@@ -78,6 +78,27 @@ def test_a_command_that_cannot_be_queued_is_answered_in_the_http_response(settin
         bot.close()
 
 
+def test_a_button_that_cannot_be_queued_tells_the_member_without_the_database(settings, db, slack, clock) -> None:
+    """A button's work can't be stored: Slack doesn't redeliver interactions, so the member is
+    told through the response_url (no database involved), once."""
+    bot = BotHarness(settings, db, slack, clock, queue_work=True)
+    try:
+        bot.dm(MEMBER, "Qui finance DIGISET ?")
+        [answer] = slack.bot_messages(slack.dm_channel(MEMBER))
+        button = next(e for b in answer["blocks"] if b.get("type") == "actions" for e in b["elements"]
+                      if e["action_id"] == "kb_feedback_up")
+        with ledger_unwritable(db):
+            result = bot.client.block_action(MEMBER, button, channel_id=slack.dm_channel(MEMBER), message=answer)
+            assert bot.services.executor.wait_idle(10)
+        bot.wait_idle()
+        assert result.status == 200
+        told = [item.data for item in slack.feed if item.kind == "response"]
+        assert len(told) == 1 and "Oups" in told[0].get("text", "")
+        assert told[0].get("response_type") == "ephemeral" and told[0].get("replace_original") is False
+    finally:
+        bot.close()
+
+
 # -- PostgreSQL behind a proxy --------------------------------------------------------------
 @pytest.fixture
 def proxied(database_url: str, settings, slack: SlackStandin, clock: FakeClock) -> Iterator[tuple[TcpProxy, BotHarness]]:
@@ -117,6 +138,21 @@ def test_with_postgresql_cut_a_command_tells_the_member_without_the_database(pro
     assert result.status == 200
     told = [r.get("text", "") for r in bot.responses(key)] + ([result.json["text"]] if result.json else [])
     assert len(told) == 1 and "Oups" in told[0]
+
+
+@needs_postgresql
+def test_with_postgresql_cut_a_button_tells_the_member_without_the_database(proxied) -> None:
+    proxy, bot = proxied
+    bot.dm(MEMBER, "Qui finance DIGISET ?")
+    [answer] = bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))
+    button = next(e for b in answer["blocks"] if b.get("type") == "actions" for e in b["elements"]
+                  if e["action_id"] == "kb_feedback_up")
+    proxy.cut()
+    result = bot.client.block_action(MEMBER, button, channel_id=bot.slack.dm_channel(MEMBER), message=answer)
+    bot.wait_idle()
+    assert result.status == 200 and result.elapsed < 3
+    told = [item.data for item in bot.slack.feed if item.kind == "response"]
+    assert len(told) == 1 and "Oups" in told[0].get("text", "")
 
 
 @needs_postgresql
