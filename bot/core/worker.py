@@ -124,14 +124,23 @@ class StoredWork:
             free += 1
         return free
 
+    def _taking(self, take: Callable[[], list[tuple[str, str]]], free: int) -> list[tuple[str, str]]:
+        """What `take` claimed, with the slots it didn't fill given back, even when it fails (the
+        database gone for a moment): slots lost there left a worker with none, idle for good."""
+        taken: list[tuple[str, str]] = []
+        try:
+            taken = take()
+            return taken
+        finally:
+            for _ in range(free - len(taken)):
+                self._slots.release()
+
     def drain_once(self, *, queued_before: datetime | None = None) -> int:
         """Take as many queued items as there are free threads and start them; how many."""
         free = self._free_slots()
         if not free:
             return 0
-        taken = self._ledger.take(free, queued_before=queued_before)
-        for _ in range(free - len(taken)):
-            self._slots.release()
+        taken = self._taking(lambda: self._ledger.take(free, queued_before=queued_before), free)
         for event_id, payload in taken:
             self._submit(event_id, payload)
         return len(taken)
@@ -141,9 +150,7 @@ class StoredWork:
         there are free threads (the rest wait for the next round: recovery never blocks the
         loop that calls it); how many."""
         free = self._free_slots()
-        taken = self._ledger.abandoned(limit=free)
-        for _ in range(free - len(taken)):
-            self._slots.release()
+        taken = self._taking(lambda: self._ledger.abandoned(limit=free), free)
         for event_id, payload in taken:
             log.warning("recovering abandoned event %s", event_id)
             self._submit(event_id, payload)
