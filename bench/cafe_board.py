@@ -4,7 +4,7 @@ and vote from the join page for a minute while boards poll as the projected page
 Run: `python -m bench.cafe_board [--participants 40] [--seconds 60] [--boards 2]
 [--database-url URL] [--json PATH]`.
 
-What runs: the bot as deployed in one process (`python -m bot run`, HTTP mode, the café pages
+What runs: the bot as deployed by default (`python -m bot run`, HTTP mode, its worker child, the café pages
 mounted beside /slack/events), against the Slack stand-in, on a SQLite file unless
 --database-url. Every participant is a browser of its own (cookie jar, CSRF token) and all of
 them share one address, as a room on the venue's Wi-Fi does. Each acts every 1-3 s: mostly a
@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json")
     args = parser.parse_args()
-    env = Environment(make_workdir(), pin=False, background_work="inline", database_url=args.database_url).start()
+    env = Environment(make_workdir(), pin=False, background_work="auto", database_url=args.database_url).start()
     try:
         report = run(env, args.participants, args.seconds, args.boards)
     finally:
