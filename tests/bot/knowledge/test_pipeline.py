@@ -27,6 +27,20 @@ def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
     assert [t.word for t in query.searched] == ["cafe", "iassos"]
 
 
+def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
+    for question in ("How many people came to the café IAssos?", "svp vous savez combien de gens sont venus au café IAssos ?",
+                     "How many people took part in the café IAssos?"):
+        query = analyse_question(question, "fr", VOCABULARY)
+        focus = [t for t in query.terms if t.role == "focus"]
+        assert [t.alternatives for t in focus] == [(stem("participants"),)], question
+        assert not query.unknown, question  # "gens", "savez": they frame the count, name no subject
+    # Visits that came from somewhere are no attendance; people alone only frame the count.
+    visits = analyse_question("How many visits came from Lille?", "en", VOCABULARY)
+    assert [t.word for t in visits.terms if t.role == "focus"] == ["visits"]
+    people = analyse_question("How many people at the café IAssos?", "en", VOCABULARY)
+    assert not people.unknown and all(t.role != "focus" for t in people.terms)
+
+
 def test_a_follow_up_takes_the_thread_subject() -> None:
     history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", "Le Café IAssos est un format…")]
     query = analyse_question("Et c'était quand ?", "fr", VOCABULARY, history)
