@@ -52,9 +52,11 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # Words that only frame the asked kind ("en quelle année", "à quelle heure"): the answer holds
-# a year or an hour, not the word.
+# a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
-                        "nombre number lieu endroit place moment periode".split())
+                        "nombre number lieu endroit place moment periode "
+                        # "what share", "quelle part": the answer holds a percentage, not the word
+                        "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
 _FOCUS_AFTER = re.compile(
     r"\b(?:quels?|quelles?|which|what|combien de|combien d'|how many|how much|nombre de|nombre d'|number of|"

@@ -41,6 +41,13 @@ def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
     assert not people.unknown and all(t.role != "focus" for t in people.terms)
 
 
+def test_a_share_asked_is_a_percentage_not_the_word_share() -> None:
+    vocabulary = Vocabulary({stem(w): n for w, n in [("share", 2), ("part", 4), ("visits", 3), ("linkedin", 5)]})
+    for question, word in (("What share of visits came from LinkedIn?", "share"), ("Quelle part des visites vient de LinkedIn ?", "part")):
+        query = analyse_question(question, "fr", vocabulary)
+        assert query.kind == "quantity" and [t.role for t in query.terms if t.word == word] == ["frame"], question
+
+
 def test_a_follow_up_takes_the_thread_subject() -> None:
     history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", "Le Café IAssos est un format…")]
     query = analyse_question("Et c'était quand ?", "fr", VOCABULARY, history)
