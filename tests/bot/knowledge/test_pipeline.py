@@ -75,6 +75,10 @@ def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(d
                     ref="https://slack/1", user_id="U1")
     saved = kb.ask("Combien coûte l'adhésion ?")
     assert saved.answered and "50 euros" in saved.text
+    # "numéro" is one edit from "numer(ique)": a passage holding the guessed word doesn't hold
+    # the contact detail asked.
+    phone = kb.ask("Quel est le numéro de téléphone d'Axelle Lemaire ?")
+    assert not phone.answered and "coordonnées" in phone.text
 
 
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
