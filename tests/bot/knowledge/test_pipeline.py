@@ -81,6 +81,13 @@ def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(d
     assert not phone.answered and "coordonnées" in phone.text
 
 
+def test_a_role_of_the_association_under_its_full_name_is_its_own(db: Database, clock) -> None:
+    # "une étude du Social Good Accelerator (SOGA)": the study is the association's own, not an
+    # organisation's the question doesn't name.
+    answer = KnowledgeBase(db, clock=clock).ask("Avec qui le SOGA a réalisé l'étude DatAssos ?")
+    assert answer.answered and "DatAssos" in answer.text
+
+
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     near = kb.ask("Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?")
