@@ -88,6 +88,16 @@ def test_a_role_of_the_association_under_its_full_name_is_its_own(db: Database, 
     assert answer.answered and "DatAssos" in answer.text
 
 
+def test_a_two_fact_question_gets_a_sentence_for_each_fact() -> None:
+    # Groups 0 "participants", 1 "speakers": the heading names both, each sentence says one.
+    hit = index.Hit(1, 1, "Event", "ref", "Event in figures (participants, speakers)", "", 1.0)
+    def sentence(text: str, score: float, order: int, said: set[int]) -> compose.Sentence:
+        return compose.Sentence(text, hit, score, order, frozenset({0, 1}), True, said=frozenset(said))
+    ranked = [sentence("176 participants.", 10, 0, {0}), sentence("69 participants in workshops.", 10, 1, {0}),
+              sentence("12 participants online.", 9.5, 2, {0}), sentence("41 speakers.", 9, 3, {1})]
+    assert [s.text for s in compose.choose(ranked)] == ["176 participants.", "69 participants in workshops.", "41 speakers."]
+
+
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     near = kb.ask("Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?")
