@@ -37,7 +37,7 @@ STOP_WORDS = frozenset(
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "3"
+ANALYSER_VERSION = "4"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")
@@ -49,6 +49,9 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_FEMININE_EE = re.compile(r"(?<=..)ees?$")
+
+
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     # French first (the knowledge is mostly French), then English: "formations" -> "format",
@@ -56,7 +59,12 @@ def stem(word: str) -> str:
     # often enough to let an English question find a French passage sharing a cognate.
     if word.isdigit() or len(word) <= 3:
         return word
-    return _english.stemWord(_french.stemWord(word))
+    stemmed = _english.stemWord(_french.stemWord(word))
+    if stemmed.endswith("e") and _FEMININE_EE.search(word):
+        # French agreement: the stemmer leaves a participle's feminine "e" ("créée" -> "cree"
+        # while "créé" -> "cre"), so the masculine form would miss the feminine one.
+        return stem(_FEMININE_EE.sub("e", word))
+    return stemmed
 
 
 def words(text: str) -> list[str]:

@@ -48,6 +48,7 @@ class Sentence:
     holds_value: bool
     intro: str = ""  # for a list item, the line introducing its list
     items: tuple[str, ...] = ()  # for a list intro, its items
+    said: frozenset[int] = frozenset()  # query groups in the sentence itself (not its heading)
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()) -> bool:
@@ -118,11 +119,12 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             # A list intro holds its items' words at half weight, as an item holds its heading's:
             # the item that says it ranks above the list.
             around = heading | set(tokens(" ".join(items)))
-            score, found = 0.0, set()
+            score, found, said = 0.0, set(), set()
             for index, group in enumerate(groups):
                 if own.intersection(group):
                     score += weights[index] * (FOCUS_FACTOR if index == focus else 1.0)
                     found.add(index)
+                    said.add(index)
                 elif around.intersection(group):
                     score += 0.5 * weights[index]
                     found.add(index)
@@ -131,7 +133,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 score *= VALUE_BOOST
             if query.kind == "definition" and hit.position == 0 and number == 0:
                 score *= OPENING_BOOST
-            ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items))
+            ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items,
+                                   frozenset(said)))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked
@@ -142,24 +145,30 @@ def sentence_coverage(sentence: Sentence, retrieval: Retrieval) -> float:
 
 
 def choose(ranked: list[Sentence]) -> list[Sentence]:
-    """The best sentence, then up to two more that add a word of the question or a value, close
-    enough in score, and not repeating a chosen one."""
+    """The best sentence, then up to two more, close enough in score and not repeating a chosen
+    one: first those that say a word of the question the chosen ones don't (a two-fact
+    question gets both facts), then other candidate values of the asked kind."""
     if not ranked or ranked[0].score <= 0:
         return []
     best = ranked[0]
     chosen = [best]
-    covered = set(best.groups)
-    for sentence in ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES or sentence.score < KEEP_RATIO * best.score:
-            break
-        if sentence.text.endswith(":") and not sentence.items:
-            continue
-        # Another candidate value of the asked kind ("who": a second name) may join too.
-        adds = not sentence.groups <= covered or (sentence.holds_value and (not best.holds_value or _asks_value(sentence)))
-        if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
-            chosen.append(sentence)
-            covered |= sentence.groups
-    return chosen
+    # What the chosen sentences say themselves: a heading naming "participants, speakers" says
+    # neither count, so a sentence giving the second fact asked still adds to the first.
+    covered = set(best.said)
+    close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)]
+    for new_words in (True, False):
+        for sentence in close:
+            if len(chosen) >= MAX_SENTENCES:
+                break
+            if sentence in chosen:
+                continue
+            # Another candidate value of the asked kind ("who": a second name) may join too.
+            adds = not sentence.said <= covered if new_words else (
+                sentence.holds_value and (not best.holds_value or _asks_value(sentence)))
+            if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
+                chosen.append(sentence)
+                covered |= sentence.said
+    return [best] + sorted(chosen[1:], key=lambda s: (-s.score, s.order))
 
 
 def _same_list(one: Sentence, other: Sentence) -> bool:

@@ -65,7 +65,10 @@ class Decision:
         return self.ranked[0] if self.confidence >= calibration().near else None
 
 
-_ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d'|d’|of |at )((?:[A-ZÀ-Þ][\wÀ-ÿ-]*)(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)*)")
+# "délégué général d'ESS France"; an acronym in brackets after the organisation is its other
+# name ("Social Good Accelerator (SOGA)").
+_ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d'|d’|of |at )((?:[A-ZÀ-Þ][\wÀ-ÿ-]*)(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)*)"
+                      r"(?: \(([^)]{2,40})\))?")
 
 
 def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str]) -> bool:
@@ -73,8 +76,8 @@ def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[
     doesn't name and that isn't the knowledge's own subject."""
     asked = {alt for group in retrieval.groups for alt in group}
     for match in _ROLE_OF.finditer(sentence):
-        role, owner = set(tokens(match.group(1))), set(tokens(match.group(2)))
-        if role & asked and owner and not owner <= asked | common:
+        role, owner, alias = set(tokens(match.group(1))), set(tokens(match.group(2))), set(tokens(match.group(3) or ""))
+        if role & asked and owner and not owner <= asked | common and not (alias and alias <= asked | common):
             return True
     return False
 
@@ -144,7 +147,11 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         # whose passage doesn't mention one). Staff's own answers (saved from Slack, opt-in
         # channels) outrank what the report lacks.
         best = ranked[0] if ranked and ranked[0].score > 0 else None
-        holds_attribute = best is not None and any(groups[i] is not None and groups[i] in best.groups for i in asked)
+        # A typo's correction is a guess ("numéro" read as "numérique"): the passage holding the
+        # guess doesn't hold the attribute asked.
+        guessed = {i for i, term in enumerate(retrieval.query.searched) if term.corrected}
+        holds_attribute = best is not None and any(groups[i] is not None and groups[i] not in guessed and groups[i] in best.groups
+                                                   for i in asked)
         evidence["gap_coverage"] = round(gap_share, 3)
         # So does a passage that names the attribute without its value ("backed by funders").
         if (best is None or best.hit.source == "file") and (not holds_attribute or not evidence.get("kind_ok", True)):

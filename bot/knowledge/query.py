@@ -52,9 +52,11 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # Words that only frame the asked kind ("en quelle année", "à quelle heure"): the answer holds
-# a year or an hour, not the word.
+# a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
-                        "nombre number lieu endroit place moment periode".split())
+                        "nombre number lieu endroit place moment periode "
+                        # "what share", "quelle part": the answer holds a percentage, not the word
+                        "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
 _FOCUS_AFTER = re.compile(
     r"\b(?:quels?|quelles?|which|what|combien de|combien d'|how many|how much|nombre de|nombre d'|number of|"
@@ -62,6 +64,15 @@ _FOCUS_AFTER = re.compile(
 )
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
+
+# A count of people ("how many people", "combien de gens") names them in general words: they
+# only frame the count, like "nombre", and the passage names them by their role.
+PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
+# A count of people who came to something ("came", "took part", "sont venus", "ont participé")
+# is what the knowledge reports as the event's participants or attendees.
+_ATTENDANCE = re.compile(r"\b(?:came|come|attended|attend|(?:took|take|taking) part|participated|venus?|venues?|"
+                         r"assiste|participe|etaient (?:la|presents?))\b(?! from)")
+ATTENDEE_WORDS = ("participants", "attendees")
 
 # A word this short is not corrected: too many words are one edit away.
 MIN_FUZZY_CHARS = 4
@@ -205,8 +216,13 @@ def analyse_question(
     folded = fold(expanded).replace("’", "'")
     query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text))
     focus = _focus_word(folded)
-    for term in terms:
-        if term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity"):
+    if query.kind == "quantity":
+        _count_of_attendees(query, folded, vocabulary)
+    for term in query.terms:
+        if term.role == "focus":
+            continue
+        if (term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity")) or (
+                term.word in PEOPLE_WORDS and query.kind == "quantity"):
             term.role = "frame"
         elif term.word == focus:
             term.role = "focus"
@@ -222,12 +238,25 @@ def analyse_question(
     return query
 
 
+def _count_of_attendees(query: Query, folded: str, vocabulary: Vocabulary) -> None:
+    """"How many people came": the verb of attendance becomes the passage's word for those who
+    came (participants, attendees), the noun asked about; general words for people are dropped
+    when unknown (they only frame the count)."""
+    said = {w for match in _ATTENDANCE.finditer(folded) for w in words(match.group(0))}
+    query.terms = [t for t in query.terms if t.word not in said and not (t.word in PEOPLE_WORDS and not t.known)]
+    if not said:
+        return
+    alternatives = tuple(dict.fromkeys(stem(w) for w in ATTENDEE_WORDS if stem(w) in vocabulary))
+    if alternatives and not any(set(alternatives) & set(t.alternatives) for t in query.terms):
+        query.terms.append(Term(ATTENDEE_WORDS[0], alternatives, role="focus"))
+
+
 def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
     terms: list[Term] = []
     seen: set[str] = set()
     for word in words(text):
-        if word in STOP_WORDS or word in FILLERS or word in seen:
-            continue
+        if word in STOP_WORDS or word in FILLERS or _lemma(word, lang) in FILLERS or word in seen:
+            continue  # "savez", "dites": an inflected filler is a filler too
         seen.add(word)
         own = stem(word)
         alternatives = [own] if own in vocabulary else []

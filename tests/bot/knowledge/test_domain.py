@@ -17,6 +17,9 @@ def test_analyser_folds_accents_stems_and_drops_stop_words() -> None:
     assert analyse("formations") == analyse("formation")
     assert analyse("funded") == analyse("funding")
     assert analyse("taux de 41,8 % pour 1 500 acteurs") == "taux 41d8 1500 acteur"
+    # A participle matches whatever its agreement: créé, créée, créés, créées.
+    assert analyse("créé") == analyse("créée") == analyse("créés") == analyse("créées")
+    assert analyse("données") != analyse("donne")  # a noun in -ée keeps its own stem
 
 
 def test_front_matter_and_chunks_keep_the_heading_path() -> None:

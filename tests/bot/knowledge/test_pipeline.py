@@ -27,6 +27,27 @@ def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
     assert [t.word for t in query.searched] == ["cafe", "iassos"]
 
 
+def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
+    for question in ("How many people came to the café IAssos?", "svp vous savez combien de gens sont venus au café IAssos ?",
+                     "How many people took part in the café IAssos?"):
+        query = analyse_question(question, "fr", VOCABULARY)
+        focus = [t for t in query.terms if t.role == "focus"]
+        assert [t.alternatives for t in focus] == [(stem("participants"),)], question
+        assert not query.unknown, question  # "gens", "savez": they frame the count, name no subject
+    # Visits that came from somewhere are no attendance; people alone only frame the count.
+    visits = analyse_question("How many visits came from Lille?", "en", VOCABULARY)
+    assert [t.word for t in visits.terms if t.role == "focus"] == ["visits"]
+    people = analyse_question("How many people at the café IAssos?", "en", VOCABULARY)
+    assert not people.unknown and all(t.role != "focus" for t in people.terms)
+
+
+def test_a_share_asked_is_a_percentage_not_the_word_share() -> None:
+    vocabulary = Vocabulary({stem(w): n for w, n in [("share", 2), ("part", 4), ("visits", 3), ("linkedin", 5)]})
+    for question, word in (("What share of visits came from LinkedIn?", "share"), ("Quelle part des visites vient de LinkedIn ?", "part")):
+        query = analyse_question(question, "fr", vocabulary)
+        assert query.kind == "quantity" and [t.role for t in query.terms if t.word == word] == ["frame"], question
+
+
 def test_a_follow_up_takes_the_thread_subject() -> None:
     history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", "Le Café IAssos est un format…")]
     query = analyse_question("Et c'était quand ?", "fr", VOCABULARY, history)
@@ -54,6 +75,27 @@ def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(d
                     ref="https://slack/1", user_id="U1")
     saved = kb.ask("Combien coûte l'adhésion ?")
     assert saved.answered and "50 euros" in saved.text
+    # "numéro" is one edit from "numer(ique)": a passage holding the guessed word doesn't hold
+    # the contact detail asked.
+    phone = kb.ask("Quel est le numéro de téléphone d'Axelle Lemaire ?")
+    assert not phone.answered and "coordonnées" in phone.text
+
+
+def test_a_role_of_the_association_under_its_full_name_is_its_own(db: Database, clock) -> None:
+    # "une étude du Social Good Accelerator (SOGA)": the study is the association's own, not an
+    # organisation's the question doesn't name.
+    answer = KnowledgeBase(db, clock=clock).ask("Avec qui le SOGA a réalisé l'étude DatAssos ?")
+    assert answer.answered and "DatAssos" in answer.text
+
+
+def test_a_two_fact_question_gets_a_sentence_for_each_fact() -> None:
+    # Groups 0 "participants", 1 "speakers": the heading names both, each sentence says one.
+    hit = index.Hit(1, 1, "Event", "ref", "Event in figures (participants, speakers)", "", 1.0)
+    def sentence(text: str, score: float, order: int, said: set[int]) -> compose.Sentence:
+        return compose.Sentence(text, hit, score, order, frozenset({0, 1}), True, said=frozenset(said))
+    ranked = [sentence("176 participants.", 10, 0, {0}), sentence("69 participants in workshops.", 10, 1, {0}),
+              sentence("12 participants online.", 9.5, 2, {0}), sentence("41 speakers.", 9, 3, {1})]
+    assert [s.text for s in compose.choose(ranked)] == ["176 participants.", "69 participants in workshops.", "41 speakers."]
 
 
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
