@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.i18n import Lang
-from bot.knowledge.analysis import fold, tokens
+from bot.knowledge.analysis import STOP_WORDS, fold, stem, tokens, words
 from bot.knowledge.index import Hit
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
 
@@ -51,19 +51,39 @@ class Sentence:
     said: frozenset[int] = frozenset()  # query groups in the sentence itself (not its heading)
 
 
-def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()) -> bool:
+def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
+                counted: tuple[str, ...] = ()) -> bool:
     """Whether the text holds a value of the asked kind; a name must be one the question
-    doesn't already give (`known`: the question's tokens and the knowledge's own subject)."""
+    doesn't already give (`known`: the question's tokens and the knowledge's own subject).
+    `counted`: for a count, the tokens of the noun counted; where the text names it, a number
+    must stand next to it ("176 participants", not "four aims" beside "participants")."""
     folded = fold(text)
     if kind == "amount":
         return bool(_MONEY.search(folded))
     if kind == "quantity":
+        if counted:
+            return _number_beside(_YEAR.sub(" ", folded), set(counted))
         return bool(_NUMBER.search(_YEAR.sub(" ", folded)))
     if kind == "date":
         return bool(_DATE.search(folded))
     if kind in ("person", "place"):
         return any(not set(tokens(name.group(0))) <= known for name in _NAME.finditer(text))
     return True
+
+
+# How many words may stand between a count and the noun it counts ("176 participants uniques",
+# "participants : 176", "40 personnes, dont 12 participants").
+COUNT_REACH = 3
+
+
+def _number_beside(folded: str, counted: set[str]) -> bool:
+    said = [w for w in words(folded) if w not in STOP_WORDS]  # "note moyenne de 4,5": two words apart
+    stems = [stem(w) for w in said]
+    places = [i for i, s in enumerate(stems) if s in counted]
+    if not places:
+        return bool(_NUMBER.search(folded))  # the noun is elsewhere (its heading): any number
+    numbers = [i for i, w in enumerate(said) if _NUMBER.fullmatch(w) or any(ch.isdigit() for ch in w)]
+    return any(abs(i - j) <= COUNT_REACH for i in places for j in numbers)
 
 
 def split_units(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -128,7 +148,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 elif around.intersection(group):
                     score += 0.5 * weights[index]
                     found.add(index)
-            valued = query.kind not in (None, "definition") and holds_value(text + " " + " ".join(items), query.kind, known)
+            valued = query.kind not in (None, "definition") and holds_value(
+                text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else ())
             if valued:
                 score *= VALUE_BOOST
             if query.kind == "definition" and hit.position == 0 and number == 0:

@@ -23,6 +23,9 @@ from bot.knowledge.analysis import stem, tokens
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
+# A count, a sum or a date is the whole answer: a sentence without one can't hold it.
+VALUE_KINDS = frozenset({"quantity", "amount", "date"})
+VALUE_MISSING_FACTOR = 0.5
 # The noun asked about ("combien d'abonnés") is not in the answer sentence.
 FOCUS_MISSING_FACTOR = 0.75
 # A name the question gives ("États-Unis", "Python") is not in the passage.
@@ -101,7 +104,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
     entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name)
-    value = lexical * (1.0 if kind_ok else KIND_MISSING_FACTOR)
+    value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     value *= (1.0 if focus_ok else FOCUS_MISSING_FACTOR) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR

@@ -268,7 +268,9 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
         if not alternatives and not word.isdigit():
             if _misspelt_function_word(word):
                 continue
-            corrected = vocabulary.closest(word, own)
+            # A word of the language spelt right is not a typo of a word the knowledge has
+            # ("capitale" is not "capitalisées"): it stays unknown and lowers confidence.
+            corrected = None if simplemma.is_known(word, lang=lang) else vocabulary.closest(word, own)
             if corrected is not None:
                 alternatives.append(corrected)
         terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))

@@ -21,6 +21,25 @@ def test_typos_are_matched_to_the_index_vocabulary_and_chat_speak_is_read() -> N
     assert chat.kind == "definition" and [t.corrected for t in chat.terms] == [None, stem("iassos")]
 
 
+def test_a_word_of_the_language_spelt_right_is_not_taken_for_a_typo() -> None:
+    vocabulary = Vocabulary({stem(w): n for w, n in [("capitalisées", 3), ("financement", 5)]})
+    query = analyse_question("Quelle est la capitale de l'Australie ?", "fr", vocabulary)
+    assert [(t.word, t.corrected) for t in query.terms] == [("capitale", None), ("australie", None)]
+    assert query.unknown == ["capitale", "australie"]
+    assert analyse_question("Qui finence ?", "fr", vocabulary).terms[0].corrected == stem("financement")
+
+
+def test_a_count_is_a_number_beside_the_noun_counted() -> None:
+    participants = (stem("participants"),)
+    assert compose.holds_value("Le NEC ESS a réuni 176 participants uniques.", "quantity", counted=participants)
+    assert compose.holds_value("Participants : 176 au total.", "quantity", counted=participants)
+    assert not compose.holds_value("Le hackathon avait quatre objectifs, dont rendre le sport accessible et accroître la participation.",
+                                   "quantity", counted=participants)
+    # The noun counted isn't in the sentence (its heading says it): any number will do.
+    assert compose.holds_value("Il y en avait 40.", "quantity", counted=participants)
+    assert compose.holds_value("La note moyenne de satisfaction est de 4,5 sur 5.", "quantity", counted=(stem("note"),))
+
+
 def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
     query = analyse_question("Combien de licornes au café IAssos ?", "fr", VOCABULARY)
     assert query.unknown == ["licornes"] and query.kind == "quantity"
