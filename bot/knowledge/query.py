@@ -170,7 +170,7 @@ class Vocabulary:
 @lru_cache(maxsize=20_000)
 def _lemma(word: str, lang: str) -> str:
     try:
-        return fold(simplemma.lemmatize(word, lang=lang))
+        return fold(simplemma.lemmatize(word, lang=lang, low_memory=True))
     except Exception:  # simplemma has no data for an odd token: the stem alone serves
         return word
 
@@ -270,7 +270,7 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
                 continue
             # A word of the language spelt right is not a typo of a word the knowledge has
             # ("capitale" is not "capitalisées"): it stays unknown and lowers confidence.
-            corrected = None if simplemma.is_known(word, lang=lang) else vocabulary.closest(word, own)
+            corrected = None if simplemma.is_known(word, lang=lang, low_memory=True) else vocabulary.closest(word, own)
             if corrected is not None:
                 alternatives.append(corrected)
         terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))
