@@ -184,7 +184,26 @@ class Environment:
             cwd=ROOT, env=env, preexec_fn=self._pinned(servers=True))
         for name in ("bot", "bare"):
             self._wait_listening(name)
+        self._wait_first_member_sync()
         return self
+
+    def _wait_first_member_sync(self, timeout: float = 90.0) -> None:
+        """A fresh database gets its member list read once, 20 s after the scheduler starts
+        (jobs.growth.first_member_sync): a one-off write that would land in whichever benchmark
+        runs then (sustained's first signs went from 21 ms to 576 ms at p50). Measure after it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            db = Database(self.db_url)
+            try:
+                with db.reading() as connection:
+                    if connection.execute(text("SELECT 1 FROM growth_state WHERE key = 'members_synced_at'")).first():
+                        return
+            except Exception:
+                pass  # not migrated yet
+            finally:
+                db.dispose()
+            time.sleep(0.5)
+        raise RuntimeError("the first member sync never ran; see " + str(self.bot_log))
 
     def _wait_listening(self, name: str) -> None:
         deadline = time.monotonic() + 60
