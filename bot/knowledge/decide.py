@@ -105,7 +105,11 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
-    value *= (1.0 if focus_ok else FOCUS_MISSING_FACTOR) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
+    # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
+    # no passage can hold that value.
+    focus_unknown = any(t.role == "focus" and not t.known for t in query.terms)
+    focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") else FOCUS_MISSING_FACTOR
+    value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
     similarity = retrieval.best_similarity

@@ -59,8 +59,8 @@ FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures ye
                         "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
 _FOCUS_AFTER = re.compile(
-    r"\b(?:quels?|quelles?|which|what|combien de|combien d'|how many|how much|nombre de|nombre d'|number of|"
-    r"(?:qui|quels?|quelles?) sont les|who are the|who were the|what are the)\s+"
+    r"\b(?:(?:quels?|quelles?|which|what|combien de|how many|how much|nombre de|number of|"
+    r"(?:qui|quels?|quelles?) sont les|who are the|who were the|what are the)\s+|(?:combien|nombre) d'\s*)"
 )
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")

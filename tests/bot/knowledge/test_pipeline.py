@@ -67,6 +67,18 @@ def test_a_share_asked_is_a_percentage_not_the_word_share() -> None:
         assert query.kind == "quantity" and [t.role for t in query.terms if t.word == word] == ["frame"], question
 
 
+def test_the_noun_counted_follows_combien_d_elided_too() -> None:
+    vocabulary = Vocabulary({stem(w): n for w, n in [("inscrits", 2), ("plateforme", 4)]})
+    query = analyse_question("Combien d'inscrits compte la plateforme ?", "fr", vocabulary)
+    assert query.kind == "quantity" and [t.word for t in query.terms if t.role == "focus"] == ["inscrits"]
+
+
+def test_a_count_of_something_the_knowledge_never_names_is_declined(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    assert kb.ask("Combien de contributeurs a eu le code de conduite des données ?", "fr").answered
+    assert not kb.ask("Combien de téléchargements a eu le code de conduite des données ?", "fr").answered
+
+
 def test_a_follow_up_takes_the_thread_subject() -> None:
     history = [("member", "C'est quoi le Café IAssos ?"), ("assistant", "Le Café IAssos est un format…")]
     query = analyse_question("Et c'était quand ?", "fr", VOCABULARY, history)
