@@ -2,11 +2,11 @@
 LLM (#14, 2). Before the lease was renewed, an event still waiting for a thread after 120 s
 counted as abandoned and was answered twice (160 of 320).
 
-    PYTHONPATH=$PWD python -m bench.backlog [--questions 320] [--llm-seconds 12] [--worker]
-                                            [--database-url URL]
+    PYTHONPATH=$PWD python -m bench.backlog [--questions 320] [--llm-seconds 12]
+                                            [--background-work auto|worker|inline] [--database-url URL]
 
-The bot runs as deployed (`python -m bot run`, HTTP mode; with --worker, the Procfile's web +
-`sogabot jobs`), against the Slack stand-in and the OpenAI-compatible stand-in (slowed), in
+The bot runs as deployed (`python -m bot run`, HTTP mode: by default with the worker child it
+starts; `worker`: with a separate `sogabot jobs`; `inline`: one process), against the Slack stand-in and the OpenAI-compatible stand-in (slowed), in
 this process. Reports answers, members answered twice, LLM calls, and how long it took.
 """
 
@@ -32,7 +32,8 @@ from tests.fakes.openai_standin import OpenAIStandin, default_responder
 SECRET = "backlog-secret"
 
 
-def run(questions: int, llm_seconds: float, worker: bool, database_url: str | None) -> dict:
+def run(questions: int, llm_seconds: float, background_work: str, database_url: str | None) -> dict:
+    worker = background_work == "worker"
     slack = SlackStandin().start()
     model = OpenAIStandin(api_key="bench").start()
 
@@ -51,7 +52,7 @@ def run(questions: int, llm_seconds: float, worker: bool, database_url: str | No
                SLACK_API_URL=slack.url + "/api/", PORT=str(port), RUN_SCHEDULER="false",
                DATABASE_URL=database_url or f"sqlite:///{workdir / 'bot.db'}", OUTBOX_DIR=str(workdir / "outbox"),
                OPENAI_API_KEY="bench", OPENAI_BASE_URL=model.url + "/v1", OPENAI_TIMEOUT_SECONDS=str(llm_seconds + 30),
-               BACKGROUND_WORK="worker" if worker else "inline", LOG_LEVEL="WARNING")
+               BACKGROUND_WORK=background_work, LOG_LEVEL="WARNING")
     log = open(workdir / "bot.log", "w")  # noqa: SIM115
     processes = [subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log)]
     if worker:
@@ -106,7 +107,7 @@ def run(questions: int, llm_seconds: float, worker: bool, database_url: str | No
             time.sleep(1)
         per_member = Counter({user: len(slack.bot_messages(slack.dm_channel(user))) for user in users})
         return {
-            "questions": questions, "llm_seconds": llm_seconds, "set_up": "web + worker" if worker else "one process",
+            "questions": questions, "llm_seconds": llm_seconds, "background_work": background_work,
             "acked_200": statuses.count(200), "redeliveries": redeliveries, "ack_seconds": round(acked, 1),
             "answered": sum(1 for n in per_member.values() if n >= 1),
             "answered_twice_or_more": sum(1 for n in per_member.values() if n >= 2),
@@ -128,10 +129,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=320)
     parser.add_argument("--llm-seconds", type=float, default=12.0)
-    parser.add_argument("--worker", action="store_true", help="the Procfile's web + worker")
+    parser.add_argument("--background-work", choices=["auto", "worker", "inline"], default="auto",
+                        help="auto: `sogabot run` and its worker child (the default); worker: a separate `sogabot jobs`; inline: one process")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    print(json.dumps(run(args.questions, args.llm_seconds, args.worker, args.database_url), indent=2))
+    print(json.dumps(run(args.questions, args.llm_seconds, args.background_work, args.database_url), indent=2))
 
 
 if __name__ == "__main__":
