@@ -72,7 +72,12 @@ class RunningBot:
         gc.freeze()
 
     def health(self) -> dict[str, Any]:
-        return self._health()
+        report = self._health()
+        if self.companion is not None:
+            # A child down for good shows in the queue's age too (503 past it); this says why.
+            report["worker_child"] = {"pid": self.companion.pid, "running": self.companion.pid is not None,
+                                      "restarts": self.companion.restarts}
+        return report
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Stop taking work, then let what was acked finish (at most `timeout` seconds)."""

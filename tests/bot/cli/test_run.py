@@ -187,6 +187,9 @@ def test_one_command_default_hands_the_work_to_a_worker_it_keeps_alive(slack: Sl
             time.sleep(0.2)
         assert "COSME" in json.dumps(slack.bot_messages(slack.dm_channel("U0LATE")), ensure_ascii=False)
         second = _worker_children(web.pid)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            child = json.loads(response.read())["worker_child"]
+        assert child == {"pid": second[0], "running": True, "restarts": 1}
     finally:
         web.terminate()
     assert web.wait(timeout=30) == 0
