@@ -40,7 +40,8 @@ from sqlalchemy import func, select
 
 from bench.harness import Environment, make_workdir, percentile
 from bot.cafe.models import Vote
-from bot.cafe.service import CafeDraft, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeDraft
 from bot.store.db import Database
 from bot.web.app import POLL_MS
 

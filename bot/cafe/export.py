@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.cafe.service import WEB_AUTHOR_PREFIX, CafeInfo, QuestionView
+from bot.cafe.values import WEB_AUTHOR_PREFIX, CafeInfo, QuestionView
 from bot.cafe.texts import CAFE
 from bot.privacy.erasure import ERASED_PREFIX
 

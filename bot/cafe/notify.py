@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from bot.cafe.service import CafeInfo, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeInfo
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from bot.cafe.export import FORMATS, render_export
-from bot.cafe.service import CafeError, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeError
 
 
 def _service(ctx) -> CafeService:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cafe.service import CafeInfo
+from bot.cafe.values import CafeInfo
 from bot.digest.content import DigestContent
 from bot.digest.texts import DIGEST
 from bot.slack.blocks import Block, sections

@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, quote, urlencode
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.cafe.service import MAX_QUESTION_CHARS, MAX_WEB_NAME_CHARS, WEB_AUTHOR_PREFIX, CafeError, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import MAX_QUESTION_CHARS, MAX_WEB_NAME_CHARS, WEB_AUTHOR_PREFIX, CafeError
 from bot.cafe.texts import CAFE
 from bot.web.board import BOARD_TOP, BoardFeed, state_json
 from bot.web.guard import BROWSER_COOKIE, BROWSER_COOKIE_DAYS, BrowserIds, RateLimiter

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cafe.export import author_label
-from bot.cafe.service import CafeError, CafeInfo, CafeService, QuestionView
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeError, CafeInfo, QuestionView
 from bot.cafe.themes import OTHER_TITLE
 from bot.web.texts import WEB
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
-from bot.cafe.service import CafeInfo
+from bot.cafe.values import CafeInfo
 from tests.bot.cafe.cafe_support import cafes, draft
 
 

@@ -12,7 +12,7 @@ from bot.slack.blocks import (
 )
 from bot.cafe.analysis import fold
 from bot.cafe.export import author_label
-from bot.cafe.service import CafeInfo, QuestionView, Submission
+from bot.cafe.values import CafeInfo, QuestionView, Submission
 from bot.cafe.themes import Theme
 from bot.cafe.texts import CAFE
 

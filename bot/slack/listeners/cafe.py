@@ -12,7 +12,8 @@ from slack_bolt import App
 
 from bot.cafe.export import FORMATS, render_export
 from bot.cafe.notify import refresh_announcement, send_due_reminders
-from bot.cafe.service import MAX_QUESTION_CHARS, CafeDraft, CafeError, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import MAX_QUESTION_CHARS, CafeDraft, CafeError
 from bot.cafe.texts import CAFE
 from bot.core.roles import Permission
 from bot.core.runtime import SlackEvent, payload_id, payload_json

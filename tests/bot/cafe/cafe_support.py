@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cafe.service import CafeDraft, CafeInfo, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeDraft, CafeInfo
 from tests.support import FACILITATOR, BotHarness
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -7,7 +7,8 @@ from datetime import timedelta, timezone
 from typing import Any
 
 from bot.cafe.notify import refresh_announcement, send_due_reminders
-from bot.cafe.service import CafeInfo, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeInfo
 from bot.store.db import Database
 from tests.bot.cafe.cafe_support import CLOSES, PARIS, make_cafe
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from bot.cafe.export import export_csv, export_markdown
 from bot.cafe.models import Question, Vote
-from bot.cafe.service import CafeError, CafeService
+from bot.cafe.service import CafeService
+from bot.cafe.values import CafeError
 from tests.bot.cafe.cafe_support import CLOSES, PARIS, STARTS, draft, make_cafe
 
 
