@@ -55,13 +55,20 @@ class EventEffects:
         with self._lock:
             return f"{kind}{next(self._posts)}"
 
+    def _sent_before(self, key: str) -> dict[str, Any] | None:
+        """On a retried attempt, the record (channel, ts) of this effect if it happened before."""
+        if not self.retried:
+            return None
+        done, result = self._ledger.effect_result(self._event_id, key)
+        if not done:
+            return None
+        log.info("event %s: %s happened before a crash; not again", self._event_id, key)
+        return json.loads(result or "{}")
+
     def stream(self, start: Any, **kwargs: Any) -> Any:
         key = self._next_key("stream")
-        if self.retried:
-            done, result = self._ledger.effect_result(self._event_id, key)
-            if done:
-                log.info("event %s: %s was already started before a crash; not streamed again", self._event_id, key)
-                return StartedBeforeACrash(**json.loads(result or "{}"))
+        if (earlier := self._sent_before(key)) is not None:
+            return StartedBeforeACrash(**earlier)
         return _RecordedStream(start(**kwargs), self, key, kwargs.get("channel"))
 
     def record(self, key: str, channel: str | None, ts: str | None) -> None:
@@ -72,11 +79,8 @@ class EventEffects:
 
     def post(self, send: Any, **kwargs: Any) -> Any:
         key = self._next_key("post")
-        if self.retried:
-            done, result = self._ledger.effect_result(self._event_id, key)
-            if done:
-                log.info("event %s: %s was already sent before a crash; not sent again", self._event_id, key)
-                return {"ok": True, "already_sent": True, **json.loads(result or "{}")}
+        if (earlier := self._sent_before(key)) is not None:
+            return {"ok": True, "already_sent": True, **earlier}
         response = send(**kwargs)
         data = response.data if hasattr(response, "data") else response
         self.record(key, data.get("channel"), data.get("ts") or data.get("message_ts"))
