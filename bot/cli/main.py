@@ -75,10 +75,19 @@ def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    from slack_sdk.errors import SlackApiError
+
     try:
         serve_socket_mode(bot, settings.port)
     except KeyboardInterrupt:
         log.info("stopping")
+    except SlackApiError as exc:
+        # Slack refused the WebSocket (a wrong or revoked app token, a missing connections:write
+        # scope): one line that says what to check, not a traceback.
+        error = exc.response.get("error") if exc.response is not None else str(exc)
+        print(f"sogabot: Slack refused Socket Mode's connection ({error}): check SLACK_APP_TOKEN "
+              "(an app-level token, xapp-…, with the connections:write scope)", file=sys.stderr)
+        return 1
     finally:
         bot.stop()
     return 0

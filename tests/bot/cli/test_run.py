@@ -196,6 +196,49 @@ def test_one_command_default_hands_the_work_to_a_worker_it_keeps_alive(slack: Sl
     assert not Path(f"/proc/{second[0]}").exists() or "jobs" not in _command_line(second[0])
 
 
+def test_socket_mode_starts_its_worker_child_and_stops_it(slack: SlackStandin, database_url: str, tmp_path: Path) -> None:
+    """Socket Mode builds the same RunningBot: its `sogabot jobs` child runs beside it, shows in
+    /healthz, and goes with it on SIGTERM. (The stand-in speaks no WebSocket: its URL leads
+    nowhere, and the client keeps trying.)"""
+    slack.m_apps_connections_open = lambda params, token: {"ok": True, "url": f"ws://127.0.0.1:{_free_port()}/link"}  # type: ignore[attr-defined]
+    port = _free_port()
+    env = _env(SLACK_BOT_TOKEN="xoxb-proc", SLACK_APP_TOKEN="xapp-1-proc", SLACK_API_URL=slack.url + "/api/",
+               PORT=str(port), DATABASE_URL=database_url, OUTBOX_DIR=str(tmp_path / "outbox"))
+    env.pop("BACKGROUND_WORK", None)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child: dict = {}
+    try:
+        deadline = time.monotonic() + 90
+        while not child.get("running"):
+            assert process.poll() is None and time.monotonic() < deadline, "no worker child in Socket Mode"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    report = json.loads(response.read())
+                assert report["mode"] == "socket"
+                child = report.get("worker_child") or {}
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert child["pid"] in _children(process.pid) and "jobs" in _command_line(child["pid"])
+    finally:
+        process.terminate()
+    assert process.wait(timeout=30) == 0
+    assert not Path(f"/proc/{child['pid']}").exists() or "jobs" not in _command_line(child["pid"])
+
+
+def test_socket_mode_refused_by_slack_says_what_to_check_in_one_line(slack: SlackStandin, database_url: str,
+                                                                      tmp_path: Path) -> None:
+    env = _env(SLACK_BOT_TOKEN="xoxb-proc", SLACK_APP_TOKEN="xapp-1-revoked", SLACK_API_URL=slack.url + "/api/",
+               PORT=str(_free_port()), DATABASE_URL=database_url, OUTBOX_DIR=str(tmp_path / "outbox"))
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("sogabot:")]
+    assert "SLACK_APP_TOKEN" in line and "unknown_method" in line
+
+
 def _healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
