@@ -192,17 +192,18 @@ class Environment:
         (jobs.growth.first_member_sync): a one-off write that would land in whichever benchmark
         runs then (sustained's first signs went from 21 ms to 576 ms at p50). Measure after it."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            db = Database(self.db_url)
-            try:
-                with db.reading() as connection:
-                    if connection.execute(text("SELECT 1 FROM growth_state WHERE key = 'members_synced_at'")).first():
-                        return
-            except Exception:
-                pass  # not migrated yet
-            finally:
-                db.dispose()
-            time.sleep(0.5)
+        db = Database(self.db_url)
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    with db.reading() as connection:
+                        if connection.execute(text("SELECT 1 FROM growth_state WHERE key = 'members_synced_at'")).first():
+                            return
+                except Exception:
+                    pass  # not migrated yet
+                time.sleep(0.5)
+        finally:
+            db.dispose()
         raise RuntimeError("the first member sync never ran; see " + str(self.bot_log))
 
     def _wait_listening(self, name: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from bench.harness import descendants
 from bot.core.health import health_report
 from bot.core.services import Services, build_services
 from bot.store.db import Database
@@ -142,14 +143,6 @@ def _healthz(port: int) -> dict:
         return json.loads(exc.read())
 
 
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found |= {int(child), *_descendants(int(child))}
-    return found
-
-
 def test_under_the_procfiles_default_scaling_the_web_process_runs_the_weekly_digest(slack, database_url, tmp_path) -> None:
     """The hosts start a Procfile's non-web processes at 0 instances: only `web` runs."""
     web_line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
@@ -175,7 +168,7 @@ def test_under_the_procfiles_default_scaling_the_web_process_runs_the_weekly_dig
             time.sleep(0.2)
         # The web dyno's own processes: gunicorn's worker, or the worker child it starts.
         holder_pid = int(report["scheduler"]["holder"].rsplit(":", 1)[1])
-        assert holder_pid in _descendants(process.pid), report["scheduler"]["holder"]
+        assert holder_pid in descendants(process.pid), report["scheduler"]["holder"]
         assert report["scheduler"]["jobs"]["digest_weekly"]["next_run"]
         assert report["status"] == "ok", report
     finally:

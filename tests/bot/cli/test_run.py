@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.harness import descendants
 from bot.console.signed_client import SignedSlackClient
 from bot.console.slack_standin import SlackStandin
 from bot.store.db import Database
@@ -145,7 +146,7 @@ def _command_line(pid: int) -> list[str]:
 
 def _worker_children(master: int) -> list[int]:
     """The `bot jobs` processes under gunicorn's master (its worker's children)."""
-    return [child for web in _children(master) for child in _children(web) if "jobs" in _command_line(child)]
+    return [child for child in descendants(master) if "jobs" in _command_line(child)]
 
 
 def test_one_command_default_hands_the_work_to_a_worker_it_keeps_alive(slack: SlackStandin, database_url: str,
