@@ -33,6 +33,7 @@ ENTITY_MISSING_FACTOR = 0.5
 # "Qui est la déléguée générale ?" answered by "délégué général d'ESS France": a role held elsewhere.
 OTHER_ORGANISATION_FACTOR = 0.5
 MISSING_NUMBER_FACTOR = 0.4
+SUBJECT_MISSING_FACTOR = 0.5
 # With embeddings, the similarity's share of the confidence, and the cosine range mapped to 0..1.
 SEMANTIC_SHARE = 0.35
 COSINE_FLOOR, COSINE_CEILING = 0.2, 0.8
@@ -64,6 +65,8 @@ class Decision:
         if self.answer or self.gap is not None or not self.ranked or self.ranked[0].score <= 0:
             return None
         if len(self.ranked[0].groups) < 2:  # one word in common is chance ("recette": income, not recipe)
+            return None
+        if self.evidence.get("off_subject"):  # about another subject than the thread's
             return None
         return self.ranked[0] if self.confidence >= calibration().near else None
 
@@ -112,13 +115,18 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
+    # A follow-up ("Et ça dure combien de temps ?") is about the thread's subject: a passage
+    # holding none of its words answers about something else.
+    thread_groups = {i for i, t in enumerate(query.searched) if t.from_thread}
+    off_subject = bool(thread_groups) and not thread_groups & set(best.hit.matched)
+    value *= SUBJECT_MISSING_FACTOR if off_subject else 1.0
     similarity = retrieval.best_similarity
     if similarity is not None:
         semantic = min(1.0, max(0.0, (similarity - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
         value = (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * semantic
     evidence = {"passage_coverage": round(passage, 3), "sentence_coverage": round(sentence, 3), "kind_ok": kind_ok,
                 "focus_ok": focus_ok, "entities_ok": entities_ok, "role_held_elsewhere": elsewhere,
-                "unknown_words": unknown, "numbers_ok": numbers_ok, "similarity": similarity}
+                "unknown_words": unknown, "numbers_ok": numbers_ok, "off_subject": off_subject, "similarity": similarity}
     return value, evidence
 
 

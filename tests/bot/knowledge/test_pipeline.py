@@ -88,6 +88,13 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert not analyse_question("Qui finance DIGISET ?", "fr", VOCABULARY, history).follow_up
 
 
+def test_a_follow_up_is_not_answered_from_a_passage_about_another_subject(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    history = [("member", "Qui finance DIGISET ?"), ("assistant", kb.ask("Qui finance DIGISET ?", "fr").text)]
+    answer = kb.ask("Et ça dure combien de temps ?", "fr", history=history)
+    assert not answer.answered and "Café" not in answer.text  # the café's "3 heures" is not DIGISET's
+
+
 def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     first = kb.ask("C'est quoi le Café IAssos ?")
