@@ -33,6 +33,14 @@ _NUMBER = re.compile(r"\d|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|
 _DATE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}h\d*\b|\b\d{1,2}:\d\d\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
                    r"septembre|octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
+_TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
+                        r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
+                        r"hours?|days?|weeks?|months?|years?)")
+# "2024-2026", "de février à septembre 2024", "depuis juin 2019", "until December 2024": a span, not a date alone.
+_DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|from|depuis|since|jusqu'?|until|till)\s+"
+                        r"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{1,2}\s+)?(?:(?:19|20)\d\d|janvier|fevrier|mars|avril|mai|juin|"
+                        r"juillet|aout|septembre|octobre|novembre|decembre|january|february|march|april|may|june|july|"
+                        r"august|september|october|november|december)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
@@ -49,6 +57,7 @@ class Sentence:
     intro: str = ""  # for a list item, the line introducing its list
     items: tuple[str, ...] = ()  # for a list intro, its items
     said: frozenset[int] = frozenset()  # query groups in the sentence itself (not its heading)
+    on_subject: bool = True  # for a follow-up, its passage holds a word of the thread's subject
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
@@ -66,6 +75,8 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
         return bool(_NUMBER.search(_YEAR.sub(" ", folded)))
     if kind == "date":
         return bool(_DATE.search(folded))
+    if kind == "duration":
+        return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
     if kind in ("person", "place"):
         return any(not set(tokens(name.group(0))) <= known for name in _NAME.finditer(text))
     return True
@@ -127,6 +138,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     searched = query.searched
     focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
     known = frozenset(alt for group in groups for alt in group) | common
+    thread = {i for i, t in enumerate(searched) if t.from_thread}
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -155,7 +167,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             if query.kind == "definition" and hit.position == 0 and number == 0:
                 score *= OPENING_BOOST
             ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items,
-                                   frozenset(said)))
+                                   frozenset(said), on_subject=not thread or bool(thread & set(hit.matched))))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked
@@ -176,7 +188,8 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
     # What the chosen sentences say themselves: a heading naming "participants, speakers" says
     # neither count, so a sentence giving the second fact asked still adds to the first.
     covered = set(best.said)
-    close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)]
+    close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)
+             and s.on_subject]
     for new_words in (True, False):
         for sentence in close:
             if len(chosen) >= MAX_SENTENCES:

@@ -24,7 +24,7 @@ from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieva
 
 KIND_MISSING_FACTOR = 0.7
 # A count, a sum or a date is the whole answer: a sentence without one can't hold it.
-VALUE_KINDS = frozenset({"quantity", "amount", "date"})
+VALUE_KINDS = frozenset({"quantity", "amount", "date", "duration"})
 VALUE_MISSING_FACTOR = 0.5
 # The noun asked about ("combien d'abonnés") is not in the answer sentence.
 FOCUS_MISSING_FACTOR = 0.75
@@ -34,6 +34,9 @@ ENTITY_MISSING_FACTOR = 0.5
 OTHER_ORGANISATION_FACTOR = 0.5
 MISSING_NUMBER_FACTOR = 0.4
 SUBJECT_MISSING_FACTOR = 0.5
+# Sentences weighed as the answer: the best-scored ones, down to this share of the best score.
+CANDIDATES = 8
+RUNNER_UP_SHARE = 0.5
 # With embeddings, the similarity's share of the confidence, and the cosine range mapped to 0..1.
 SEMANTIC_SHARE = 0.35
 COSINE_FLOOR, COSINE_CEILING = 0.2, 0.8
@@ -153,6 +156,17 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     "who"; `own_name`: those in over half of them, the association's own name."""
     ranked = compose.rank(retrieval, common)
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
+    # A count, a sum, a date or a duration is the whole answer: when the best-scored sentence
+    # lacks it, a close runner-up that holds it is the answer.
+    for at in range(1, min(CANDIDATES, len(ranked))):
+        if retrieval.query.kind not in VALUE_KINDS or evidence.get("kind_ok", True):
+            break
+        if ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
+            break
+        other, other_evidence = confidence_of(retrieval, ranked[at:], common, own_name)
+        if other > confidence and other_evidence["kind_ok"]:
+            confidence, evidence = other, other_evidence
+            ranked = [ranked[at]] + ranked[:at] + ranked[at + 1:]
     evidence["confidence"] = round(confidence, 3)
     evidence["threshold"] = calibration().threshold
     words, groups = question_words(retrieval)

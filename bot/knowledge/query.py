@@ -38,6 +38,9 @@ FILLERS = frozenset(
 
 # The kind of value a question asks for. Patterns run on folded text.
 KINDS: list[tuple[str, re.Pattern[str]]] = [
+    # A duration is a count of time ("3 heures") or a span of dates ("2024-2026").
+    ("duration", re.compile(r"\b(?:combien de temps|how long|de quand a quand|(?:ca|il|elle) (?:dure|durait|a dure)|"
+                            r"a dure|quelle (?:est|etait) (?:la )?duree|durait|lasted|(?:did|does|will) [\w' -]+ last)\b")),
     ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|"
                           r"recettes|revenues?|income|depenses|expenses|resultat comptable|how much money|euros?)\b")),
     ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
@@ -55,6 +58,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 # a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
                         "nombre number lieu endroit place moment periode "
+                        # "combien de temps ça dure": the answer holds the time, not the verb
+                        "dure durait duree temps long lasted last duration "
                         # "what share", "quelle part": the answer holds a percentage, not the word
                         "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
@@ -73,6 +78,40 @@ PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
 _ATTENDANCE = re.compile(r"\b(?:came|come|attended|attend|(?:took|take|taking) part|participated|venus?|venues?|"
                          r"assiste|participe|etaient (?:la|presents?))\b(?! from)")
 ATTENDEE_WORDS = ("participants", "attendees")
+
+
+
+@dataclass(frozen=True)
+class AttributeFrame:
+    """A way of asking for one attribute of a subject ("à qui s'adresse X", "what is X for",
+    "pourquoi X s'est arrêté") in words the knowledge may not use: the frame's words give way
+    to the knowledge's own words for that attribute, as the noun asked about."""
+
+    name: str
+    pattern: re.Pattern[str]
+    words: dict[str, tuple[str, ...]]  # language -> the knowledge's words for the attribute
+    clears_kind: bool  # "à qui", "what is": the question word asks for no name, no definition
+
+
+ATTRIBUTE_FRAMES = (
+    AttributeFrame("audience", re.compile(
+        r"\b(?:a qui (?:s'adress\w*|(?:est |etait |sont )?destine\w*)|pour qui|(?:quel|which) public|public vise|"
+        r"target audience|who (?:is|was|are|were)\b.{1,60}\b(?:for|aimed at|intended for)\s*\??\s*$)"),
+        {"fr": ("public", "destine", "adresse", "vise"), "en": ("audience", "aimed", "intended", "addresses", "targeted")}, True),
+    AttributeFrame("purpose", re.compile(
+        r"\b(?:a quoi (?:sert|servait|servent|ca sert)|(?:quel|quels) (?:est|etait|sont|etaient) (?:le but|les buts|l'objectif|"
+        r"les objectifs)|what (?:is|was|are|were)\b.{1,60}\bfor\s*\??\s*$|what (?:is|was|are|were) the (?:aims?|goals?|purposes?|"
+        r"objectives?)\b)"),
+        {"fr": ("objectif", "but", "vise", "finalite"), "en": ("aim", "goal", "purpose", "objective")}, True),
+    AttributeFrame("end", re.compile(
+        r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin)\b"),
+        {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped",
+                                                                                "abandoned")}, False),
+)
+
+_FRAME_WORD = re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed|intended|sert|servait|servent|buts?|"
+                         r"objectifs?|aims?|goals?|purposes?|objectives?|arret\w*|annul\w*|stop(?:ped)?|cancel\w*|"
+                         r"abandon\w*|termine\w*|pris|fin")
 
 # A word this short is not corrected: too many words are one edit away.
 MIN_FUZZY_CHARS = 4
@@ -218,10 +257,12 @@ def analyse_question(
     focus = _focus_word(folded)
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
+    if _asked_attribute(query, folded, vocabulary):
+        focus = None  # the attribute is the noun asked about
     for term in query.terms:
         if term.role == "focus":
             continue
-        if (term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity")) or (
+        if (term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity", "duration")) or (
                 term.word in PEOPLE_WORDS and query.kind == "quantity"):
             term.role = "frame"
         elif term.word == focus:
@@ -249,6 +290,25 @@ def _count_of_attendees(query: Query, folded: str, vocabulary: Vocabulary) -> No
     alternatives = tuple(dict.fromkeys(stem(w) for w in ATTENDEE_WORDS if stem(w) in vocabulary))
     if alternatives and not any(set(alternatives) & set(t.alternatives) for t in query.terms):
         query.terms.append(Term(ATTENDEE_WORDS[0], alternatives, role="focus"))
+
+
+def _asked_attribute(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
+    """The first attribute frame the question uses: its words become one term, the noun asked
+    about, that the knowledge's own words for the attribute match."""
+    for frame in ATTRIBUTE_FRAMES:
+        match = frame.pattern.search(folded)
+        if match is None:
+            continue
+        # The frame's own words go ("s'adresse", "arrêté"); the subject inside it stays ("who is the study for").
+        said = {w for w in words(match.group(0)) if _FRAME_WORD.fullmatch(w)}
+        alternatives = tuple(dict.fromkeys(stem(w) for w in frame.words[query.language] if stem(w) in vocabulary))
+        query.terms = [t for t in query.terms if t.word not in said]
+        if alternatives:
+            query.terms.append(Term(frame.name, alternatives, role="focus"))
+        if frame.clears_kind:
+            query.kind = None
+        return bool(alternatives)
+    return False
 
 
 def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:

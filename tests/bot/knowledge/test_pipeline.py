@@ -92,7 +92,8 @@ def test_a_follow_up_is_not_answered_from_a_passage_about_another_subject(db: Da
     kb = KnowledgeBase(db, clock=clock)
     history = [("member", "Qui finance DIGISET ?"), ("assistant", kb.ask("Qui finance DIGISET ?", "fr").text)]
     answer = kb.ask("Et ça dure combien de temps ?", "fr", history=history)
-    assert not answer.answered and "Café" not in answer.text  # the café's "3 heures" is not DIGISET's
+    assert answer.answered and "2024-2026" in answer.text
+    assert "Café" not in answer.text  # the café's "3 heures" is not DIGISET's
 
 
 def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, clock) -> None:
@@ -180,3 +181,40 @@ def test_the_bundled_english_files_are_indexed_as_english(db: Database, clock) -
         counts = dict(session.execute(select(KbDocument.language, func.count()).group_by(KbDocument.language)).all())
     assert counts["en"] == counts["fr"] >= 30
     assert index.document_count(db) == counts["en"] + counts["fr"]
+
+
+ATTRIBUTES = Vocabulary({stem(w): 3 for w in ("public", "destine", "etude", "datassos", "objectifs", "but", "annule", "improvisee",
+                                              "audience", "aimed", "study", "aims", "goal", "cancelled")})
+
+
+def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> None:
+    cases = [("À qui s'adresse l'étude DatAssos ?", "fr", "audience", "public"),
+             ("Who is the DatAssos study for?", "en", "audience", "audience"),
+             ("À quoi sert l'étude DatAssos ?", "fr", "purpose", "objectifs"),
+             ("What is the DatAssos study for?", "en", "purpose", "aims"),
+             ("Pourquoi ImproviSEE s'est arrêté ?", "fr", "end", "annule"),
+             ("Why was ImproviSEE stopped?", "en", "end", "cancelled")]
+    for question, lang, frame, knowledge_word in cases:
+        query = analyse_question(question, lang, ATTRIBUTES)
+        focus = [t for t in query.terms if t.role == "focus"]
+        assert [t.word for t in focus] == [frame] and stem(knowledge_word) in focus[0].alternatives, question
+        assert query.kind is None and not query.unknown, question  # "à qui" asks for no name, "what is" for no definition
+        assert any(t.word in ("datassos", "improvisee") for t in query.terms), question  # the subject stays
+    # English "but" is no goal.
+    assert stem("but") not in analyse_question("What is the DatAssos study for?", "en", ATTRIBUTES).terms[-1].alternatives
+
+
+def test_a_duration_is_a_time_span_not_any_number_or_year() -> None:
+    assert analyse_question("DIGISET, ça dure de quand à quand ?", "fr", VOCABULARY).kind == "duration"
+    assert analyse_question("How long did the café IAssos last?", "en", VOCABULARY).kind == "duration"
+    assert compose.holds_value("L'accompagnement a duré trois mois.", "duration")
+    assert compose.holds_value("DIGISET est un projet européen (2024-2026).", "duration")
+    assert compose.holds_value("Chargée de communication de février à septembre 2024.", "duration")
+    assert not compose.holds_value("DIGISET prévoit un soutien financier direct.", "duration")
+    assert not compose.holds_value("Le programme du NEC ESS 2024 écrit aussi DIGISETS.", "duration")
+
+
+def test_a_runner_up_holding_the_value_asked_answers_before_the_best_scored_sentence(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("How long did the Café IAssos pilot last?", "en")
+    assert answer.answered and answer.text.split(". ")[0].count("3 hours") == 1
