@@ -58,6 +58,7 @@ class Sentence:
     items: tuple[str, ...] = ()  # for a list intro, its items
     said: frozenset[int] = frozenset()  # query groups in the sentence itself (not its heading)
     on_subject: bool = True  # for a follow-up, its passage holds a word of the thread's subject
+    opening: bool = False  # for "c'est quoi X", the first sentence of the document's opening section
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
@@ -167,7 +168,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             if query.kind == "definition" and hit.position == 0 and number == 0:
                 score *= OPENING_BOOST
             ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items,
-                                   frozenset(said), on_subject=not thread or bool(thread & set(hit.matched))))
+                                   frozenset(said), on_subject=not thread or bool(thread & set(hit.matched)),
+                                   opening=query.kind == "definition" and hit.position == 0 and number == 0))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked
@@ -188,6 +190,12 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
     # What the chosen sentences say themselves: a heading naming "participants, speakers" says
     # neither count, so a sentence giving the second fact asked still adds to the first.
     covered = set(best.said)
+    if best.opening:
+        # What X is takes more than its first sentence: the next one of the opening section follows.
+        following = next((s for s in ranked if s.hit.chunk_id == best.hit.chunk_id and s.order == best.order + 1), None)
+        if following is not None and not following.text.endswith(":") and not _repeats(following.text, best.text):
+            chosen.append(following)
+            covered |= following.said
     close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)
              and s.on_subject]
     for new_words in (True, False):
@@ -202,6 +210,8 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
             if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
                 chosen.append(sentence)
                 covered |= sentence.said
+    if best.opening:
+        return chosen
     return [best] + sorted(chosen[1:], key=lambda s: (-s.score, s.order))
 
 

@@ -218,3 +218,11 @@ def test_a_runner_up_holding_the_value_asked_answers_before_the_best_scored_sent
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("How long did the Café IAssos pilot last?", "en")
     assert answer.answered and answer.text.split(". ")[0].count("3 hours") == 1
+
+
+def test_what_a_thing_is_takes_the_opening_section_s_next_sentence_too(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    draft = kb.draft("C'est quoi SETS ?", "fr")
+    chosen = compose.choose(draft.decision.ranked)
+    assert chosen[0].opening and chosen[1].hit.chunk_id == chosen[0].hit.chunk_id and chosen[1].order == chosen[0].order + 1
+    assert "double transition" in draft.answer.text
