@@ -192,18 +192,20 @@ class Vocabulary:
         return term in self.frequencies
 
     def closest(self, *forms: str) -> str | None:
-        """The vocabulary token closest to any of `forms` (a word and its stem) by edit
+        """The vocabulary token closest to any of `forms` (a word, then its stem) by edit
         distance, a swap of two letters counting as one edit: one edit for words of up to
-        7 letters, two for longer ones; ties go to the more frequent token."""
-        found: list[tuple[int, int, str]] = []
+        7 letters, two for longer ones (the word's length sets it for its stem too: "marainne"
+        is "marainn" stemmed)."""
+        found: list[tuple[int, int, int, str]] = []
+        limit = 1 if len(forms[0]) <= 7 else 2
         for form in forms:
             if len(form) <= MIN_FUZZY_CHARS or form.isdigit():
                 continue
-            limit = 1 if len(form) <= 7 else 2
             for term, distance, _i in process.extract(form, self._by_initial.get(form[0], []), scorer=OSA.distance,
                                                       score_cutoff=limit, limit=5):
-                found.append((int(distance), -self.frequencies.get(term, 0), term))
-        return min(found)[2] if found else None
+                # At equal distance, the token most like the word as typed, then the most frequent.
+                found.append((int(distance), -round(fuzz.ratio(forms[0], term)), -self.frequencies.get(term, 0), term))
+        return min(found)[-1] if found else None
 
 
 @lru_cache(maxsize=20_000)

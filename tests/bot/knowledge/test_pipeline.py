@@ -226,3 +226,9 @@ def test_what_a_thing_is_takes_the_opening_section_s_next_sentence_too(db: Datab
     chosen = compose.choose(draft.decision.ranked)
     assert chosen[0].opening and chosen[1].hit.chunk_id == chosen[0].hit.chunk_id and chosen[1].order == chosen[0].order + 1
     assert "double transition" in draft.answer.text
+
+
+def test_a_long_typo_is_matched_at_two_edits_to_the_token_most_like_it() -> None:
+    vocabulary = Vocabulary({stem("marraine"): 2, stem("martin"): 9})
+    # "marainne" stems to "marainn", two edits from both tokens: the word as typed decides, not frequency.
+    assert analyse_question("ki est la marainne ?", "fr", vocabulary).terms[0].corrected == stem("marraine")
