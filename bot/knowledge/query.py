@@ -233,9 +233,13 @@ def _entities(text: str) -> list[str]:
     return found
 
 
+# "What is SOGA's mission?": an attribute of a subject, not what the subject is.
+_POSSESSIVE = re.compile(r"\b\w+'s\b(?!\s*(?:$|\?))")
+
+
 def question_kind(folded: str) -> str | None:
     kind = next((kind for kind, pattern in KINDS if pattern.search(folded)), None)
-    if kind == "definition" and _ACTION.search(folded):
+    if kind == "definition" and (_ACTION.search(folded) or _POSSESSIVE.search(folded.replace("what's", "what is"))):
         return None
     return kind
 

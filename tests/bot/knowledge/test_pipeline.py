@@ -232,3 +232,10 @@ def test_a_long_typo_is_matched_at_two_edits_to_the_token_most_like_it() -> None
     vocabulary = Vocabulary({stem("marraine"): 2, stem("martin"): 9})
     # "marainne" stems to "marainn", two edits from both tokens: the word as typed decides, not frequency.
     assert analyse_question("ki est la marainne ?", "fr", vocabulary).terms[0].corrected == stem("marraine")
+
+
+def test_what_is_x_s_attribute_is_no_definition_of_x() -> None:
+    assert analyse_question("What is SOGA's mission?", "en", VOCABULARY).kind is None
+    assert analyse_question("What's DIGISET's budget?", "en", VOCABULARY).kind == "amount"
+    assert analyse_question("What is DIGISET?", "en", VOCABULARY).kind == "definition"
+    assert analyse_question("What is SOGA's?", "en", VOCABULARY).kind == "definition"  # nothing after the possessive
