@@ -32,6 +32,8 @@ FOCUS_MISSING_FACTOR = 0.75
 ENTITY_MISSING_FACTOR = 0.5
 # "Qui est la déléguée générale ?" answered by "délégué général d'ESS France": a role held elsewhere.
 OTHER_ORGANISATION_FACTOR = 0.5
+# "What is open data?" answered by what DatAssos is: the passage is about another subject.
+OTHER_SUBJECT_FACTOR = 0.5
 MISSING_NUMBER_FACTOR = 0.4
 SUBJECT_MISSING_FACTOR = 0.5
 # Sentences weighed as the answer: the best-scored ones, down to this share of the best score.
@@ -76,19 +78,51 @@ class Decision:
 
 # "délégué général d'ESS France"; an acronym in brackets after the organisation is its other
 # name ("Social Good Accelerator (SOGA)").
-_ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d'|d’|of |at )((?:[A-ZÀ-Þ][\wÀ-ÿ-]*)(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)*)"
+_ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d'|d’|of the |of |at the |at )((?:[A-ZÀ-Þ][\wÀ-ÿ-]*)(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)*)"
                       r"(?: \(([^)]{2,40})\))?")
 
 
-def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str]) -> bool:
+def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str], asked_owner: set[str] = set()) -> bool:
     """The question's role word in the sentence belongs to an organisation the question
-    doesn't name and that isn't the knowledge's own subject."""
+    doesn't name and that isn't the knowledge's own subject; or the question names the role's
+    organisation ("president of the European Commission") and the sentence's is another."""
     asked = {alt for group in retrieval.groups for alt in group}
     for match in _ROLE_OF.finditer(sentence):
         role, owner, alias = set(tokens(match.group(1))), set(tokens(match.group(2))), set(tokens(match.group(3) or ""))
-        if role & asked and owner and not owner <= asked | common and not (alias and alias <= asked | common):
+        if not (role & asked and owner):
+            continue
+        if asked_owner and not (owner <= asked_owner or (alias and alias <= asked_owner)):
+            return True
+        if not owner <= asked | common and not (alias and alias <= asked | common):
             return True
     return False
+
+
+# A heading's subject is what comes before its qualifiers: "DatAssos: a study of how
+# associations use and open their data", "Code de conduite des données (Commission européenne)".
+_QUALIFIER = re.compile(r"\s*(?:[:(]|\s[–—-]\s|,\s).*$")
+# "Le Social Good Accelerator (SOGA)": an acronym in brackets right after the subject is its other name.
+_ALIAS = re.compile(r"^[^:(–—]*?\(([A-Z0-9][A-Z0-9_+-]{1,11})\)")
+
+
+def defines_asked_subject(hit, retrieval: Retrieval) -> bool:
+    """For "c'est quoi X": the passage is about X when a word of X is in the subject of its
+    document's title or of its section's heading (a passage merely naming X says what something
+    else is)."""
+    parts = [part for part in hit.heading.split(" › ") if part] or [hit.title]
+    subject: set[str] = set()
+    for part in {hit.title, *parts}:
+        alias = _ALIAS.match(part)
+        subject |= set(tokens(_QUALIFIER.sub("", part) + " " + (alias.group(1) if alias else "")))
+    return any(subject & set(group) for group in retrieval.groups)
+
+
+def _asked_owner(query_text: str) -> set[str]:
+    """"Who is the president of the European Commission?": the organisation the role asked is of."""
+    owners: set[str] = set()
+    for match in _ROLE_OF.finditer(query_text):
+        owners |= set(tokens(match.group(2)))
+    return owners
 
 
 def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset(),
@@ -109,7 +143,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
     entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
-    elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name)
+    elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
+    defines = query.kind != "definition" or defines_asked_subject(best.hit, retrieval)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
     # no passage can hold that value.
@@ -117,6 +152,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
+    value *= 1.0 if defines else OTHER_SUBJECT_FACTOR
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
     # A follow-up ("Et ça dure combien de temps ?") is about the thread's subject: a passage
     # holding none of its words answers about something else.
@@ -128,7 +164,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
         semantic = min(1.0, max(0.0, (similarity - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
         value = (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * semantic
     evidence = {"passage_coverage": round(passage, 3), "sentence_coverage": round(sentence, 3), "kind_ok": kind_ok,
-                "focus_ok": focus_ok, "entities_ok": entities_ok, "role_held_elsewhere": elsewhere,
+                "focus_ok": focus_ok, "entities_ok": entities_ok, "role_held_elsewhere": elsewhere, "defines_subject": defines,
                 "unknown_words": unknown, "numbers_ok": numbers_ok, "off_subject": off_subject, "similarity": similarity}
     return value, evidence
 

@@ -239,3 +239,21 @@ def test_what_is_x_s_attribute_is_no_definition_of_x() -> None:
     assert analyse_question("What's DIGISET's budget?", "en", VOCABULARY).kind == "amount"
     assert analyse_question("What is DIGISET?", "en", VOCABULARY).kind == "definition"
     assert analyse_question("What is SOGA's?", "en", VOCABULARY).kind == "definition"  # nothing after the possessive
+
+
+def test_what_x_is_comes_from_a_passage_about_x(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The knowledge names open data and the European Commission, but is about neither.
+    for question in ("What is open data?", "What is the European Commission?"):
+        draft = kb.draft(question, "en")
+        assert not draft.decision.answer and draft.decision.evidence["defines_subject"] is False, question
+    # A subject named by its acronym in its title's brackets ("Le Social Good Accelerator (SOGA)") is the subject.
+    slogan = kb.draft("C'est quoi le slogan de SOGA ?", "fr")
+    assert slogan.decision.answer and "Accélérer l'ESS numérique" in slogan.answer.text
+
+
+def test_a_role_of_another_organisation_named_in_the_question_is_no_answer(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    draft = kb.draft("Who is the president of the European Commission?", "en")
+    assert not draft.answer.answered and draft.decision.evidence["role_held_elsewhere"]
+    assert kb.ask("Who is the president of SOGA?", "en").answered
