@@ -79,7 +79,9 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
     if kind in ("person", "place"):
-        return any(not set(tokens(name.group(0))) <= known for name in _NAME.finditer(text))
+        # English capitalises months and days: "October" names no one.
+        return any(not set(tokens(name.group(0))) <= known and not _DATE.fullmatch(fold(name.group(0)))
+                   for name in _NAME.finditer(text))
     return True
 
 

@@ -33,21 +33,26 @@ def known_gaps() -> tuple[Gap, ...]:
 Word = tuple[frozenset[str], float]  # a question word's tokens (known or not) and its weight
 
 
-def gap_match(gap: Gap, words: list[Word]) -> tuple[float, set[int]]:
+def gap_match(gap: Gap, words: list[Word], own_name: frozenset[str] = frozenset()) -> tuple[float, set[int]]:
     """(the share of the question's weight the gap holds, the indexes of the question words
     asking for its missing attribute); (0, ∅) unless the question asks for the attribute and,
-    when the gap has a topic, names its topic."""
+    when the gap has a topic, names its topic. The association's own name (`own_name`) names
+    every topic: alone, it matches only a question the gap holds whole ("le budget du SOGA",
+    not "un nouveau trésorier au SOGA")."""
     missing = frozenset().union(*gap.missing.values())
     topic = frozenset().union(*gap.topic.values()) if gap.topic else frozenset()
     in_topic = {i for i, (own, _w) in enumerate(words) if topic & own}
     in_missing = {i for i, (own, _w) in enumerate(words) if missing & own and not topic & own}
     if not in_missing or (topic and not in_topic):
         return 0.0, set()
+    held = in_topic | in_missing
+    if topic and all(words[i][0] <= own_name for i in in_topic) and len(held) < len(words):
+        return 0.0, set()
     total = sum(w for _own, w in words)
-    return (sum(words[i][1] for i in in_topic | in_missing) / total if total else 0.0), in_missing
+    return (sum(words[i][1] for i in held) / total if total else 0.0), in_missing
 
 
-def best_gap(words: list[Word]) -> tuple[Gap | None, float, set[int]]:
-    scored = [(gap_match(gap, words), gap) for gap in known_gaps()]
+def best_gap(words: list[Word], own_name: frozenset[str] = frozenset()) -> tuple[Gap | None, float, set[int]]:
+    scored = [(gap_match(gap, words, own_name), gap) for gap in known_gaps()]
     (share, asked), gap = max(scored, key=lambda item: item[0][0], default=((0.0, set()), None))
     return (gap, share, asked) if share > 0 else (None, 0.0, set())

@@ -23,7 +23,9 @@ def detect_language(text: str, fallback: Lang = "fr") -> Lang:
     words = [w.lower() for w in _WORD.findall(text)]
     french = sum(1 for w in words if w in _FRENCH or "'" in w and w.split("'")[0] in {"l", "d", "c", "qu", "j", "n", "s"})
     english = sum(1 for w in words if w in _ENGLISH or w.endswith("'s"))
-    french += sum(2 for ch in text.lower() if ch in "àâçéèêëîïôùûœ")
+    # Accents of names ("Stéphanie Séré-Anichini") say nothing of the question's language.
+    common = [w for n, w in enumerate(_WORD.findall(text)) if n == 0 or not w[0].isupper()]
+    french += sum(2 for w in common for ch in w.lower() if ch in "àâçéèêëîïôùûœ")
     if french > english:
         return "fr"
     if english > french:

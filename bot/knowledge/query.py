@@ -152,7 +152,7 @@ class Query:
 
     @property
     def unknown(self) -> list[str]:
-        return [t.word for t in self.terms if not t.known and not t.from_thread]
+        return [t.word for t in self.terms if not t.known and not t.from_thread and t.role != "frame"]
 
     @property
     def numbers(self) -> list[Term]:
@@ -261,12 +261,18 @@ def analyse_question(
     folded = fold(expanded).replace("’", "'")
     query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text))
     focus = _focus_word(folded)
+    # A word that only says the kind of value asked ("what score", "combien coûte"), unknown to
+    # the knowledge, is no subject the knowledge lacks (a known gap may still read it).
+    kind_words = {w for kind, pattern in KINDS if kind == query.kind for m in pattern.finditer(folded) for w in words(m.group(0))}
+    for term in query.terms:
+        if not term.known and term.word in kind_words:
+            term.role = "frame"
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
     if _asked_attribute(query, folded, vocabulary):
         focus = None  # the attribute is the noun asked about
     for term in query.terms:
-        if term.role == "focus":
+        if term.role in ("focus", "frame"):
             continue
         if (term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity", "duration")) or (
                 term.word in PEOPLE_WORDS and query.kind == "quantity"):

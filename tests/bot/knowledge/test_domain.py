@@ -36,6 +36,8 @@ def test_language_from_the_question_with_the_locale_as_tie_breaker() -> None:
     assert detect_language("Qui finance DIGISET ?", "en") == "fr"
     assert detect_language("Who funds the SETS project?", "fr") == "en"
     assert detect_language("DIGISET", "en") == "en"
+    assert detect_language("Who was the treasurer before Stéphanie Séré-Anichini?", "fr") == "en"  # a name's accents
+    assert detect_language("Était-ce à Lille ?", "en") == "fr"
 
 
 def test_reindex_is_incremental(db: Database, clock, tmp_path: Path) -> None:

@@ -257,3 +257,17 @@ def test_a_role_of_another_organisation_named_in_the_question_is_no_answer(db: D
     draft = kb.draft("Who is the president of the European Commission?", "en")
     assert not draft.answer.answered and draft.decision.evidence["role_held_elsewhere"]
     assert kb.ask("Who is the president of SOGA?", "en").answered
+
+
+def test_the_association_s_name_alone_matches_a_gap_only_when_the_gap_holds_the_whole_question(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    budget = kb.ask("Quel est le budget du SOGA ?")
+    assert not budget.answered and "montant" in budget.text  # the accounts gap: SOGA and budget, nothing else
+    treasurer = kb.draft("Est-ce que SOGA a un nouveau trésorier ?", "fr")
+    assert treasurer.decision.gap is None and treasurer.answer.answered and "trésorière" in treasurer.answer.text
+
+
+def test_a_kind_word_the_knowledge_lacks_is_not_an_unknown_subject() -> None:
+    query = analyse_question("What score for the café IAssos?", "en", VOCABULARY)
+    assert query.kind == "quantity" and not query.unknown
+    assert [t.role for t in query.terms if t.word == "score"] == ["frame"]
