@@ -23,6 +23,8 @@ DEFINITION_BOOST = 1.3
 FOCUS_FACTOR = 1.5
 # The opening sentence of a document's opening section answers "c'est quoi X".
 OPENING_BOOST = 1.3
+# Sentences of a passage whose title or heading is about a name the question gives count this much more.
+SUBJECT_BOOST = 1.3
 # A sentence sharing this share of its words with one already chosen says nothing new.
 DUPLICATE_SHARE = 0.8
 
@@ -44,6 +46,23 @@ _DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+
+
+# A heading's subject is what comes before its qualifiers: "DatAssos: a study of how
+# associations use and open their data", "Code de conduite des données (Commission européenne)".
+_QUALIFIER = re.compile(r"\s*(?:[:(]|\s[–—-]\s|,\s).*$")
+# "Le Social Good Accelerator (SOGA)": an acronym in brackets right after the subject is its other name.
+_ALIAS = re.compile(r"^[^:(–—]*?\(([A-Z0-9][A-Z0-9_+-]{1,11})\)")
+
+
+def subject_tokens(hit: Hit) -> set[str]:
+    """The tokens of what a passage is about: the subject of its document's title and of its
+    section's heading (a passage merely naming X is about something else)."""
+    subject: set[str] = set()
+    for part in {hit.title, *(p for p in hit.heading.split(" › ") if p)}:
+        alias = _ALIAS.match(part)
+        subject |= set(tokens(_QUALIFIER.sub("", part) + " " + (alias.group(1) if alias else "")))
+    return subject
 
 
 @dataclass
@@ -142,6 +161,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
     known = frozenset(alt for group in groups for alt in group) | common
     thread = {i for i, t in enumerate(searched) if t.from_thread}
+    named = {token for name in query.entities for token in tokens(name)} - common
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -149,6 +169,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
         factor = 1.0 - 0.1 * position
         if query.kind == "definition" and hit.position == 0:
             factor *= DEFINITION_BOOST
+        if named and named & subject_tokens(hit):
+            factor *= SUBJECT_BOOST  # a passage about a name the question gives, not one naming it in passing
         for number, (text, intro, items) in enumerate(split_units(hit.text)):
             own = set(tokens(text + " " + intro))
             # A list intro holds its items' words at half weight, as an item holds its heading's:

@@ -82,7 +82,7 @@ _ROLE_OF = re.compile(r"\b([\wÀ-ÿ-]+)\s+(?:de la |de l'|de l’|du |des |de |d
                       r"(?: \(([^)]{2,40})\))?")
 
 
-def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str], asked_owner: set[str] = set()) -> bool:
+def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[str], asked_owner: frozenset[str] = frozenset()) -> bool:
     """The question's role word in the sentence belongs to an organisation the question
     doesn't name and that isn't the knowledge's own subject; or the question names the role's
     organisation ("president of the European Commission") and the sentence's is another."""
@@ -98,31 +98,12 @@ def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[
     return False
 
 
-# A heading's subject is what comes before its qualifiers: "DatAssos: a study of how
-# associations use and open their data", "Code de conduite des données (Commission européenne)".
-_QUALIFIER = re.compile(r"\s*(?:[:(]|\s[–—-]\s|,\s).*$")
-# "Le Social Good Accelerator (SOGA)": an acronym in brackets right after the subject is its other name.
-_ALIAS = re.compile(r"^[^:(–—]*?\(([A-Z0-9][A-Z0-9_+-]{1,11})\)")
-
-
-def defines_asked_subject(hit, retrieval: Retrieval) -> bool:
-    """For "c'est quoi X": the passage is about X when a word of X is in the subject of its
-    document's title or of its section's heading (a passage merely naming X says what something
-    else is)."""
-    parts = [part for part in hit.heading.split(" › ") if part] or [hit.title]
-    subject: set[str] = set()
-    for part in {hit.title, *parts}:
-        alias = _ALIAS.match(part)
-        subject |= set(tokens(_QUALIFIER.sub("", part) + " " + (alias.group(1) if alias else "")))
-    return any(subject & set(group) for group in retrieval.groups)
-
-
-def _asked_owner(query_text: str) -> set[str]:
+def _asked_owner(query_text: str) -> frozenset[str]:
     """"Who is the president of the European Commission?": the organisation the role asked is of."""
     owners: set[str] = set()
     for match in _ROLE_OF.finditer(query_text):
         owners |= set(tokens(match.group(2)))
-    return owners
+    return frozenset(owners)
 
 
 def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset(),
@@ -144,7 +125,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
     entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
-    defines = query.kind != "definition" or defines_asked_subject(best.hit, retrieval)
+    defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
     # no passage can hold that value.

@@ -45,8 +45,9 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                           r"recettes|revenues?|income|depenses|expenses|resultat comptable|how much money|euros?)\b")),
     ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
                             r"what percentage|taux|rate|quelle part|note|rating|score)\b")),
-    ("date", re.compile(r"\b(?:quand|when|quelle date|what date|quel jour|what day|quelle annee|what year|which year|"
-                        r"depuis quand|since when|a quelle heure|what time|quel mois|which month)\b")),
+    ("date", re.compile(r"\b(?:quand|when|quelles? dates?|(?:what|which) dates?|quels? jours?|(?:what|which) days?|"
+                        r"quelles? annees?|(?:what|which) years?|depuis quand|since when|a quelle heure|what time|"
+                        r"quels? mois|(?:what|which) months?)\b")),
     ("place", re.compile(r"(?:^|\s)(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),

@@ -271,3 +271,11 @@ def test_a_kind_word_the_knowledge_lacks_is_not_an_unknown_subject() -> None:
     query = analyse_question("What score for the café IAssos?", "en", VOCABULARY)
     assert query.kind == "quantity" and not query.unknown
     assert [t.role for t in query.terms if t.word == "score"] == ["frame"]
+
+
+def test_a_passage_about_a_name_the_question_gives_outranks_one_naming_it_in_passing(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    assert kb.analyse("Le NEC ESS 2024 a eu lieu à quelles dates ?", "fr").kind == "date"  # "quelles dates", plural
+    # The projects overview names the campus among Erasmus+ projects; the campus's own page gives its programme.
+    draft = kb.draft("Par quel programme est financé le Campus européen de la médiation numérique ?", "fr")
+    assert draft.decision.ranked[0].hit.title.startswith("Campus européen") and "Adult Education" in draft.answer.text
