@@ -25,6 +25,9 @@ FOCUS_FACTOR = 1.5
 OPENING_BOOST = 1.3
 # Sentences of a passage whose title or heading is about a name the question gives count this much more.
 SUBJECT_BOOST = 1.3
+# A sentence opening on these qualifies the one before it.
+_CONTRAST = re.compile(r"^(?:mais|cependant|toutefois|pourtant|neanmoins|however|but|yet|instead|still)\b|"
+                       r"\b(?:en revanche|par contre|malgre tout|on the other hand|nevertheless|nonetheless)\b")
 # A sentence sharing this share of its words with one already chosen says nothing new.
 DUPLICATE_SHARE = 0.8
 
@@ -214,12 +217,13 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
     # What the chosen sentences say themselves: a heading naming "participants, speakers" says
     # neither count, so a sentence giving the second fact asked still adds to the first.
     covered = set(best.said)
-    if best.opening:
-        # What X is takes more than its first sentence: the next one of the opening section follows.
-        following = next((s for s in ranked if s.hit.chunk_id == best.hit.chunk_id and s.order == best.order + 1), None)
-        if following is not None and not following.text.endswith(":") and not _repeats(following.text, best.text):
-            chosen.append(following)
-            covered |= following.said
+    following = next((s for s in ranked if s.hit.chunk_id == best.hit.chunk_id and s.order == best.order + 1), None)
+    # What X is takes more than its first sentence: the next one of the opening section follows;
+    # so does a next sentence that qualifies the best one ("…non retenu. Le projet a en revanche obtenu…").
+    if following is not None and (best.opening or _CONTRAST.search(fold(following.text))) and not following.intro \
+            and not following.text.endswith(":") and not _repeats(following.text, best.text):
+        chosen.append(following)
+        covered |= following.said
     close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)
              and s.on_subject]
     for new_words in (True, False):
@@ -234,8 +238,8 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
             if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
                 chosen.append(sentence)
                 covered |= sentence.said
-    if best.opening:
-        return chosen
+    if best.opening or len(chosen) > 1 and chosen[1] is following:
+        return chosen[:2] + sorted(chosen[2:], key=lambda s: (-s.score, s.order))
     return [best] + sorted(chosen[1:], key=lambda s: (-s.score, s.order))
 
 

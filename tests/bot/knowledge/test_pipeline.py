@@ -279,3 +279,10 @@ def test_a_passage_about_a_name_the_question_gives_outranks_one_naming_it_in_pas
     # The projects overview names the campus among Erasmus+ projects; the campus's own page gives its programme.
     draft = kb.draft("Par quel programme est financé le Campus européen de la médiation numérique ?", "fr")
     assert draft.decision.ranked[0].hit.title.startswith("Campus européen") and "Adult Education" in draft.answer.text
+
+
+def test_a_sentence_qualifying_the_best_one_follows_it(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("Le projet Explorer l'ESS numérique a eu un financement ?", "fr")
+    # "not retained" alone would mislead: the next sentence says what it did obtain.
+    assert answer.text.index("Afnic") < answer.text.index("en revanche obtenu le label Paris Europe")
