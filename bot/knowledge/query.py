@@ -235,7 +235,7 @@ def _entities(text: str) -> list[str]:
 
 
 # "What is SOGA's mission?": an attribute of a subject, not what the subject is.
-_POSSESSIVE = re.compile(r"\b\w+'s\b(?!\s*(?:$|\?))")
+_POSSESSIVE = re.compile(r"\b\w+'s\b(?!\s*(?:$|\?))|\b(?:its|his|her|their|sa|son|ses|leurs?)\s+\w")
 
 
 def question_kind(folded: str) -> str | None:
@@ -356,6 +356,24 @@ _FUNCTION_WORDS = sorted(w for w in STOP_WORDS | FILLERS if len(w) >= MIN_FUZZY_
 def _misspelt_function_word(word: str) -> bool:
     """"qand", "combein": a question word mistyped is still a question word, not a subject."""
     return len(word) >= MIN_FUZZY_CHARS and process.extractOne(word, _FUNCTION_WORDS, scorer=fuzz.ratio, score_cutoff=85) is not None
+
+
+_QUESTION_WORD = (r"(?:qui|quand|o[uù]|combien|quel(?:le)?s?|comment|pourquoi|c'est quoi|qu'est-ce|who|whom|when|where|"
+                  r"how|what|which|why)")
+_COMPOUND = re.compile(rf"^(?P<first>.+?)\s*,?\s+(?:et|and)\s+(?P<second>{_QUESTION_WORD}\b.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def split_compound(text: str) -> tuple[str, str] | None:
+    """"Qui finance DIGISET et combien de pays y participent ?": two questions, the second a
+    follow-up about the first's subject. None for one question ("Quand et où …", "combien de
+    participants et d'intervenants")."""
+    match = _COMPOUND.match(text.strip())
+    if match is None:
+        return None
+    first, second = match["first"].strip(" ,"), match["second"].strip()
+    if not [w for w in words(_expand_chat(first)) if w not in STOP_WORDS and w not in FILLERS]:
+        return None
+    return first.rstrip(" ?") + " ?", second
 
 
 def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:

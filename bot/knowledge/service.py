@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from bot.knowledge.answer import Answer, sources_for
 from bot.knowledge.decide import Decision, calibration, decide
 from bot.knowledge.language import detect_language
 from bot.knowledge.loader import iter_sources
-from bot.knowledge.query import Query, analyse_question
+from bot.knowledge.query import Query, analyse_question, split_compound
 from bot.knowledge.retrieve import TOP_HITS, Retrieval, retrieve
 from bot.knowledge.texts import KB
 from bot.store.db import Database
@@ -39,6 +39,12 @@ class Draft:
     retrieval: Retrieval
     decision: Decision
     answer: Answer
+    more_passages: list[index.Hit] = field(default_factory=list)  # a two-part question's second part's
+
+    @property
+    def passages(self) -> list[index.Hit]:
+        seen = {hit.chunk_id for hit in self.retrieval.hits}
+        return self.retrieval.hits + [hit for hit in self.more_passages if hit.chunk_id not in seen]
 
 
 class KnowledgeBase:
@@ -85,7 +91,22 @@ class KnowledgeBase:
         return retrieve(self.db, query, embed=embed, limit=limit)
 
     def draft(self, question: str, fallback_lang: Lang = "fr", history: History | None = None) -> Draft:
-        """The extractive answer or the decline, decided from retrieval alone."""
+        """The extractive answer or the decline, decided from retrieval alone. A question asking
+        two things ("Qui finance X et combien de pays y participent ?") is answered part by part,
+        the second part as a follow-up of the first."""
+        parts = split_compound(question)
+        if parts is None:
+            return self._draft(question, fallback_lang, history)
+        # Each part reads the other as its thread: "How many participants (…) and how many
+        # partners did the Café IAssos have?" names its subject last.
+        lang = self.analyse(question, fallback_lang).language
+        first = self._draft(parts[0], lang, (history or []) + [("member", parts[1])])
+        second = self._draft(parts[1], lang, (history or []) + [("member", parts[0])])
+        if not (first.decision.answer or second.decision.answer):
+            return self._draft(question, fallback_lang, history)
+        return combined(question, first, second)
+
+    def _draft(self, question: str, fallback_lang: Lang, history: History | None) -> Draft:
         query = self.analyse(question, fallback_lang, history)
         retrieval = self.retrieve(query)
         total, _average = index.STATS.totals(self.db)
@@ -145,7 +166,7 @@ class KnowledgeBase:
     def _write_with_llm(
         self, question: str, draft: Draft, history: History | None, on_delta: Callable[[str], None] | None
     ) -> Answer | None:
-        hits = draft.retrieval.hits[: llm_answer.MAX_PASSAGES]
+        hits = draft.passages[: llm_answer.MAX_PASSAGES]
         if not hits:
             return None
         lang = draft.query.language
@@ -176,6 +197,25 @@ class KnowledgeBase:
         cited = sorted(set(reply.cited))
         # Sources keep the passage numbers the model cited, so [n] in the text points at sources[n-1].
         return Answer(question, reply.text, True, lang, sources_for(hits[: max(cited)]), by_llm=True)
+
+
+def combined(question: str, first: Draft, second: Draft) -> Draft:
+    """One draft for a two-part question: the answered parts' sentences in the question's order,
+    and both parts' passages for the model."""
+    answered = [draft for draft in (first, second) if draft.decision.answer]
+    # Each part's own answer, its best sentence, in the question's order.
+    chosen: list[compose.Sentence] = []
+    for draft in answered:
+        best = compose.choose(draft.decision.ranked)[0]
+        if all(best.text != other.text for other in chosen):
+            chosen.append(best)
+    cited = list({s.hit.chunk_id: s.hit for s in chosen}.values())
+    lang = first.query.language
+    answer = extractive(question, answered[0].query, answered[0].decision)
+    if len(answered) > 1:
+        answer = Answer(question, compose.render(chosen, cited, lang), True, lang, sources_for(cited))
+    decision = replace(answered[0].decision, confidence=max(first.decision.confidence, second.decision.confidence))
+    return Draft(first.query, first.retrieval, decision, answer, second.retrieval.hits)
 
 
 def extractive(question: str, query: Query, decision: Decision) -> Answer:

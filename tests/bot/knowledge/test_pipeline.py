@@ -286,3 +286,17 @@ def test_a_sentence_qualifying_the_best_one_follows_it(db: Database, clock) -> N
     answer = kb.ask("Le projet Explorer l'ESS numérique a eu un financement ?", "fr")
     # "not retained" alone would mislead: the next sentence says what it did obtain.
     assert answer.text.index("Afnic") < answer.text.index("en revanche obtenu le label Paris Europe")
+
+
+def test_a_question_asking_two_things_is_split_and_each_part_answered(db: Database, clock) -> None:
+    from bot.knowledge.query import split_compound
+
+    assert split_compound("Qui finance DIGISET et combien de pays y participent ?") == ("Qui finance DIGISET ?", "combien de pays y participent ?")
+    assert split_compound("Quand et où a eu lieu la conférence RREUSE ?") is None  # one question, two kinds
+    assert split_compound("Combien de participants et d'intervenants au NEC ESS 2024 ?") is None  # one count of two nouns
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("Qui finance DIGISET et combien de pays y participent ?", "fr")
+    assert answer.answered and answer.text.index("COSME") < answer.text.index("six pays")
+    # The subject may come last: the first part reads it from the second.
+    cafe = kb.ask("How many participants and how many partners did the Café IAssos pilot have?", "en")
+    assert "40 participants" in cafe.text and "6 partners" in cafe.text
