@@ -61,6 +61,8 @@ FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures ye
                         "nombre number lieu endroit place moment periode "
                         # "combien de temps ça dure": the answer holds the time, not the verb
                         "dure durait duree temps long lasted last duration "
+                        # "ça se passait où", "s'est tenu quand", "was held", "took place": the event happened
+                        "passe passait passee deroule deroulait deroulee tenu tenue tenus held took happened "
                         # "what share", "quelle part": the answer holds a percentage, not the word
                         "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
@@ -285,7 +287,8 @@ def analyse_question(
         query.follow_up = True
         query.subject = subject
         own = {alt for t in terms for alt in t.alternatives}
-        for term in _terms(_expand_chat(subject), detect_language(subject, lang), vocabulary):
+        # The thread's subject, without its request ("parle-moi du code de conduite").
+        for term in _terms(_REQUEST.sub(" ", fold(_expand_chat(subject))), detect_language(subject, lang), vocabulary):
             if term.known and not own.intersection(term.alternatives):
                 term.from_thread = True
                 query.terms.append(term)
@@ -322,6 +325,11 @@ def _asked_attribute(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
             query.kind = None
         return bool(alternatives)
     return False
+
+
+# "Parle-moi de X", "tell me about X": in a thread's first message, the request, not its subject.
+_REQUEST = re.compile(r"\b(?:parle[sz]?|presente[sz]?|raconte[sz]?|explique[sz]?)[- ](?:moi|nous)\b|\b(?:tell|show) (?:me|us) about\b",
+                      re.IGNORECASE)
 
 
 def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:

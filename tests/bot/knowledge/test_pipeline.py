@@ -300,3 +300,11 @@ def test_a_question_asking_two_things_is_split_and_each_part_answered(db: Databa
     # The subject may come last: the first part reads it from the second.
     cafe = kb.ask("How many participants and how many partners did the Café IAssos pilot have?", "en")
     assert "40 participants" in cafe.text and "6 partners" in cafe.text
+
+
+def test_a_thread_s_request_words_are_not_its_subject_and_event_verbs_frame_a_place_or_date() -> None:
+    history = [("member", "Présente-moi le café IAssos")]
+    query = analyse_question("Et ça se passait où ?", "fr", VOCABULARY, history)
+    carried = [t.word for t in query.terms if t.from_thread]
+    assert query.follow_up and carried == ["cafe", "iassos"]
+    assert [t.role for t in query.terms if t.word == "passait"] in ([], ["frame"])
