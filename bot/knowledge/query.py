@@ -94,6 +94,7 @@ class AttributeFrame:
     pattern: re.Pattern[str]
     words: dict[str, tuple[str, ...]]  # language -> the knowledge's words for the attribute
     clears_kind: bool  # "à qui", "what is": the question word asks for no name, no definition
+    kind: str | None = None  # the kind of value the frame itself asks ("depuis quand existe": a date)
 
 
 ATTRIBUTE_FRAMES = (
@@ -106,6 +107,11 @@ ATTRIBUTE_FRAMES = (
         r"les objectifs)|what (?:is|was|are|were)\b.{1,60}\bfor\s*\??\s*$|what (?:is|was|are|were) the (?:aims?|goals?|purposes?|"
         r"objectives?)\b)"),
         {"fr": ("objectif", "but", "vise", "finalite"), "en": ("aim", "goal", "purpose", "objective")}, True),
+    AttributeFrame("founding", re.compile(r"\b(?:existe(?:nt)? depuis|depuis quand (?:\w+ )?existe|been around|how old|quel age|"
+                                          r"exist(?:s|ed)? since)\b"),
+                   {"fr": ("fonde",), "en": ("founded",)}, True, "date"),
+    AttributeFrame("staff", re.compile(r"\b(?:qui (?:bosse|travaille)(?:nt)? (?:chez|a|au|pour)|who (?:works?|is working) (?:at|for))\b"),
+                   {"fr": ("equipe", "salariee", "salarie"), "en": ("team", "staff")}, False),
     AttributeFrame("end", re.compile(
         r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin)\b"),
         {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped",
@@ -114,7 +120,7 @@ ATTRIBUTE_FRAMES = (
 
 _FRAME_WORD = re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed|intended|sert|servait|servent|buts?|"
                          r"objectifs?|aims?|goals?|purposes?|objectives?|arret\w*|annul\w*|stop(?:ped)?|cancel\w*|"
-                         r"abandon\w*|termine\w*|pris|fin")
+                         r"abandon\w*|termine\w*|pris|fin|existe\w*|exist\w*|depuis|been|around|old|age|bosse\w*|travaill\w*|works?|working")
 
 # A word this short is not corrected: too many words are one edit away.
 MIN_FUZZY_CHARS = 4
@@ -261,7 +267,7 @@ def analyse_question(
     expanded = _expand_chat(text)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)
-    folded = fold(expanded).replace("’", "'")
+    folded = _respell_question_words(fold(expanded).replace("’", "'"), vocabulary)
     query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text))
     focus = _focus_word(folded)
     # A word that only says the kind of value asked ("what score", "combien coûte"), unknown to
@@ -322,7 +328,7 @@ def _asked_attribute(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
         if alternatives:
             query.terms.append(Term(frame.name, alternatives, role="focus"))
         if frame.clears_kind:
-            query.kind = None
+            query.kind = frame.kind
         return bool(alternatives)
     return False
 
@@ -359,6 +365,20 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
 
 
 _FUNCTION_WORDS = sorted(w for w in STOP_WORDS | FILLERS if len(w) >= MIN_FUZZY_CHARS)
+
+
+_QUESTION_WORDS = ("combien", "quand", "pourquoi", "comment", "quelle", "quelles", "quels", "where", "when", "which", "what")
+
+
+def _respell_question_words(folded: str, vocabulary: Vocabulary) -> str:
+    """"kombien de membres": a question word mistyped still says the kind of value asked."""
+    def respell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < MIN_FUZZY_CHARS or word in _QUESTION_WORDS or stem(word) in vocabulary:
+            return word
+        found = process.extractOne(word, _QUESTION_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+        return found[0] if found else word
+    return re.sub(r"[a-z]+", respell, folded)
 
 
 def _misspelt_function_word(word: str) -> bool:

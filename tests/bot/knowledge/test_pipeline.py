@@ -308,3 +308,21 @@ def test_a_thread_s_request_words_are_not_its_subject_and_event_verbs_frame_a_pl
     carried = [t.word for t in query.terms if t.from_thread]
     assert query.follow_up and carried == ["cafe", "iassos"]
     assert [t.role for t in query.terms if t.word == "passait"] in ([], ["frame"])
+
+
+FOUNDING = Vocabulary({stem(w): 3 for w in ("fonde", "founded", "soga", "equipe", "team", "membres", "slack")})
+
+
+def test_how_long_a_subject_has_existed_asks_its_founding_date_and_who_works_there_its_team() -> None:
+    for question, lang in (("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en")):
+        query = analyse_question(question, lang, FOUNDING)
+        assert query.kind == "date" and [t.word for t in query.terms if t.role == "focus"] == ["founding"], question
+    for question, lang in (("Qui bosse chez SOGA ?", "fr"), ("Who works at SOGA?", "en")):
+        focus = [t for t in analyse_question(question, lang, FOUNDING).terms if t.role == "focus"]
+        assert [t.word for t in focus] == ["staff"] and focus[0].alternatives in ((stem("equipe"),), (stem("team"),)), question
+
+
+def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
+    assert analyse_question("kombien de membres slack", "fr", FOUNDING).kind == "quantity"
+    assert analyse_question("qand a été fondé SOGA", "fr", FOUNDING).kind == "date"
+    assert analyse_question("Combien de membres", "fr", FOUNDING).kind == "quantity"
