@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
+from sqlalchemy.exc import OperationalError
+
 from bench.knowledge_retrieval import scratch_database
 from bot.knowledge.service import KnowledgeBase
 from bot.store.migrate import upgrade
@@ -24,6 +26,13 @@ def main() -> None:
     parser.add_argument("--set", action="append", choices=list(SETS), help="default: all three")
     parser.add_argument("--misses", action="store_true", help="list each miss")
     args = parser.parse_args()
+    try:
+        run(args)
+    except OperationalError as exc:
+        raise SystemExit(f"cannot reach the database: {str(exc.orig).splitlines()[0]}") from None
+
+
+def run(args: argparse.Namespace) -> None:
     with scratch_database(args.database_url) as db:
         upgrade(db)
         kb = KnowledgeBase(db, clock=lambda: datetime.now(timezone.utc))
