@@ -71,7 +71,10 @@ class Decision:
             return None
         if len(self.ranked[0].groups) < 2:  # one word in common is chance ("recette": income, not recipe)
             return None
-        if self.evidence.get("off_subject"):  # about another subject than the thread's
+        # About another subject than the thread's, another organisation's role, or not about
+        # the thing asked to define: not worth showing.
+        if self.evidence.get("off_subject") or self.evidence.get("role_held_elsewhere") or (
+                self.evidence.get("defines_subject") is False):
             return None
         return self.ranked[0] if self.confidence >= calibration().near else None
 

@@ -247,6 +247,7 @@ def test_what_x_is_comes_from_a_passage_about_x(db: Database, clock) -> None:
     for question in ("What is open data?", "What is the European Commission?"):
         draft = kb.draft(question, "en")
         assert not draft.decision.answer and draft.decision.evidence["defines_subject"] is False, question
+        assert draft.decision.near is None and not draft.answer.sources, question  # nor "maybe useful"
     # A subject named by its acronym in its title's brackets ("Le Social Good Accelerator (SOGA)") is the subject.
     slogan = kb.draft("C'est quoi le slogan de SOGA ?", "fr")
     assert slogan.decision.answer and "Accélérer l'ESS numérique" in slogan.answer.text
@@ -256,6 +257,7 @@ def test_a_role_of_another_organisation_named_in_the_question_is_no_answer(db: D
     kb = KnowledgeBase(db, clock=clock)
     draft = kb.draft("Who is the president of the European Commission?", "en")
     assert not draft.answer.answered and draft.decision.evidence["role_held_elsewhere"]
+    assert "Jeanne" not in draft.answer.text  # SOGA's president is no "maybe useful" either
     assert kb.ask("Who is the president of SOGA?", "en").answered
 
 
