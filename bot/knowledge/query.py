@@ -122,6 +122,14 @@ _FRAME_WORD = re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed
                          r"objectifs?|aims?|goals?|purposes?|objectives?|arret\w*|annul\w*|stop(?:ped)?|cancel\w*|"
                          r"abandon\w*|termine\w*|pris|fin|existe\w*|exist\w*|depuis|been|around|old|age|bosse\w*|travaill\w*|works?|working")
 
+# What no passage of a report can be: a translation, a joke or a poem, a recommendation, the
+# bot's own opinion.
+_TASK = re.compile(
+    r"\b(?:tradui[st]\w*|translate|blagues?|jokes?|poemes?|poems?|recommande[sz]?[- ](?:moi|nous|tu|vous)|"
+    r"(?:peux|pouvez)[- ](?:tu|vous) (?:me |nous )?recommander|(?:can|could) you recommend|recommend (?:me|us|a|an|some)|"
+    r"(?:tu|vous) pense[sz]? quoi|que pense[sz]?[- ](?:tu|vous)|(?:ton|votre) avis|what do you think|your (?:opinion|view)|"
+    r"(?:a|an) good (?:book|restaurant|film|movie|laptop|tool))\b")
+
 # A word this short is not corrected: too many words are one edit away.
 MIN_FUZZY_CHARS = 4
 # A follow-up names no subject of its own: at most this many content words, none a name.
@@ -154,6 +162,7 @@ class Query:
     follow_up: bool = False
     subject: str | None = None  # the earlier question a follow-up is about
     entities: list[str] = field(default_factory=list)  # capitalised names in the question
+    task: bool = False  # asks the bot to translate, invent, recommend or give its opinion
 
     @property
     def searched(self) -> list[Term]:
@@ -173,6 +182,7 @@ class Query:
     def as_debug(self) -> dict[str, Any]:
         return {
             "language": self.language, "kind": self.kind, "follow_up": self.follow_up, "subject": self.subject,
+            "task": self.task,
             "terms": [{"word": t.word, "tokens": list(t.alternatives), "corrected": t.corrected, "from_thread": t.from_thread,
                        "role": t.role} for t in self.terms],
             "unknown": self.unknown, "standalone": self.standalone(),
@@ -268,7 +278,8 @@ def analyse_question(
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)
     folded = _respell_question_words(fold(expanded).replace("’", "'"), vocabulary)
-    query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text))
+    query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text),
+                  task=bool(_TASK.search(folded)))
     focus = _focus_word(folded)
     # A word that only says the kind of value asked ("what score", "combien coûte"), unknown to
     # the knowledge, is no subject the knowledge lacks (a known gap may still read it).

@@ -328,3 +328,13 @@ def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
     assert analyse_question("kombien de membres slack", "fr", FOUNDING).kind == "quantity"
     assert analyse_question("qand a été fondé SOGA", "fr", FOUNDING).kind == "date"
     assert analyse_question("Combien de membres", "fr", FOUNDING).kind == "quantity"
+
+
+def test_a_task_no_passage_can_answer_is_declined_but_what_someone_recommended_is_not(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    for question, lang in (("Traduis « données ouvertes » en allemand", "fr"), ("Tu penses quoi de l'intelligence artificielle ?", "fr"),
+                           ("Can you recommend a book about social economy?", "en")):
+        draft = kb.draft(question, lang)
+        assert draft.query.task and not draft.answer.answered, question
+    recommended = kb.draft("What did OCTO Technology recommend?", "en")
+    assert not recommended.query.task and recommended.answer.answered
