@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import Lang
 from bot.knowledge import compose, index
 from bot.knowledge.analysis import stem
 from bot.knowledge.decide import decide
@@ -188,7 +189,7 @@ ATTRIBUTES = Vocabulary({stem(w): 3 for w in ("public", "destine", "etude", "dat
 
 
 def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> None:
-    cases = [("À qui s'adresse l'étude DatAssos ?", "fr", "audience", "public"),
+    cases: list[tuple[str, Lang, str, str]] = [("À qui s'adresse l'étude DatAssos ?", "fr", "audience", "public"),
              ("Who is the DatAssos study for?", "en", "audience", "audience"),
              ("À quoi sert l'étude DatAssos ?", "fr", "purpose", "objectifs"),
              ("What is the DatAssos study for?", "en", "purpose", "aims"),
@@ -316,10 +317,12 @@ FOUNDING = Vocabulary({stem(w): 3 for w in ("fonde", "founded", "soga", "equipe"
 
 
 def test_how_long_a_subject_has_existed_asks_its_founding_date_and_who_works_there_its_team() -> None:
-    for question, lang in (("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en")):
+    dates: list[tuple[str, Lang]] = [("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en")]
+    teams: list[tuple[str, Lang]] = [("Qui bosse chez SOGA ?", "fr"), ("Who works at SOGA?", "en")]
+    for question, lang in dates:
         query = analyse_question(question, lang, FOUNDING)
         assert query.kind == "date" and [t.word for t in query.terms if t.role == "focus"] == ["founding"], question
-    for question, lang in (("Qui bosse chez SOGA ?", "fr"), ("Who works at SOGA?", "en")):
+    for question, lang in teams:
         focus = [t for t in analyse_question(question, lang, FOUNDING).terms if t.role == "focus"]
         assert [t.word for t in focus] == ["staff"] and focus[0].alternatives in ((stem("equipe"),), (stem("team"),)), question
 
@@ -332,8 +335,10 @@ def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
 
 def test_a_task_no_passage_can_answer_is_declined_but_what_someone_recommended_is_not(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
-    for question, lang in (("Traduis « données ouvertes » en allemand", "fr"), ("Tu penses quoi de l'intelligence artificielle ?", "fr"),
-                           ("Can you recommend a book about social economy?", "en")):
+    tasks: list[tuple[str, Lang]] = [("Traduis « données ouvertes » en allemand", "fr"),
+                                     ("Tu penses quoi de l'intelligence artificielle ?", "fr"),
+                                     ("Can you recommend a book about social economy?", "en")]
+    for question, lang in tasks:
         draft = kb.draft(question, lang)
         assert draft.query.task and not draft.answer.answered, question
     recommended = kb.draft("What did OCTO Technology recommend?", "en")
