@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.i18n import Lang
@@ -51,6 +51,18 @@ class Conversation(Protocol):
         """The answer is out: clear any sign of work."""
 
 
+# A DM has no threads: the member's questions of the last minutes are what "Et c'était où ?" is about.
+DM_CONTEXT = timedelta(minutes=10)
+
+
+def _dm_context(db: Database, now: datetime, question: Question) -> list[tuple[str, str]]:
+    if question.surface != "dm":
+        return []
+    earlier = records.latest_questions(db, user_id=question.user_id, channel_id=question.channel, surface="dm",
+                                       since=now - DM_CONTEXT)
+    return [turn for row in earlier for turn in (("member", row.question), ("assistant", row.answer))]
+
+
 def answer_question(kb: KnowledgeBase, db: Database, now: Callable[[], datetime], question: Question, lang: Lang,
                     conversation: Conversation) -> Answer | None:
     """Always reply something, except in quiet mode, where only a found answer is posted."""
@@ -68,8 +80,8 @@ def answer_question(kb: KnowledgeBase, db: Database, now: Callable[[], datetime]
     # is answered about the thread's subject, so the thread is read.
     follow_up = bool(thread_ts and thread_ts != question.message_ts)
     streaming = kb.llm is not None and bool(thread_ts)
-    answer = kb.ask(question.text, lang, history=conversation.history() if follow_up else None,
-                    on_delta=conversation.stream if streaming else None)
+    history = conversation.history() if follow_up else _dm_context(db, now(), question)
+    answer = kb.ask(question.text, lang, history=history or None, on_delta=conversation.stream if streaming else None)
     if question.quiet_if_unknown and not answer.answered:
         return None
     answer.question_id = records.log_question(

@@ -59,6 +59,19 @@ def is_answered_thread(db: Database, channel_id: str, thread_ts: str) -> bool:
         ) > 0
 
 
+def latest_questions(db: Database, *, user_id: str, channel_id: str, surface: str, since: datetime,
+                     limit: int = 3) -> list[KbQuestion]:
+    """The member's latest questions on this surface of this channel since `since`, oldest
+    first (a DM's conversation has no threads: the questions before are its context)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(KbQuestion).where(KbQuestion.user_id == user_id, KbQuestion.channel_id == channel_id,
+                                     KbQuestion.surface == surface, KbQuestion.created_at >= since)
+            .order_by(KbQuestion.created_at.desc(), KbQuestion.id.desc()).limit(limit)
+        ).all()
+    return list(reversed(rows))
+
+
 def question(db: Database, question_id: int) -> KbQuestion | None:
     with db.session() as session:
         return session.get(KbQuestion, question_id)

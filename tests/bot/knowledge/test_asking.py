@@ -108,3 +108,24 @@ def test_a_follow_up_reads_the_thread_and_streams_the_llm_answer(db: Database, c
     streamed = "".join(delta for kind, delta in conversation.calls if kind == "stream")
     assert "COSME" in streamed
     assert any("Parle-moi de DIGISET" in m["content"] for m in openai.prompts()[-1])
+
+
+def test_a_dm_follow_up_is_about_the_member_s_question_of_the_last_minutes(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+
+    def dm(text: str, user: str = "U0MEMBER") -> Answer | None:
+        return answer_question(kb, db, clock, Question(user, "D0MEMBER", text, "dm", message_ts="1.1"), "fr", Recording())
+
+    dm("C'est quoi le Café IAssos ?")
+    clock.advance(minutes=2)
+    where = dm("Et c'était où ?")
+    assert where is not None and where.answered and "Lille" in where.text
+    clock.advance(minutes=1)
+    partners = dm("Et qui sont les partenaires ?")  # the subject is two questions back
+    assert partners is not None and "CNNum" in partners.text
+    # Another member's DM, or a question asked long after, is no context.
+    other = dm("Et c'était où ?", user="U0OTHER")
+    assert other is not None and "Lille" not in other.text
+    clock.advance(minutes=30)
+    later = dm("Et c'était où ?")
+    assert later is not None and "Lille" not in later.text
