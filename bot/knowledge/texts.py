@@ -9,8 +9,9 @@ KB = Catalog(
             "en": "I couldn't find a reliable answer to this question in SOGA's knowledge base.",
         },
         "decline_gap": {
-            "fr": "Le rapport d'activité ne le dit pas : {says}",
-            "en": "The activity report doesn't say: {says}",
+            # Each gap's text says what the report lacks, in full ("Le rapport ne donne pas …").
+            "fr": "{says}",
+            "en": "{says}",
         },
         "maybe_useful": {
             "fr": "Peut-être utile : {sentence} [1]",
