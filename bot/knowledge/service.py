@@ -130,7 +130,7 @@ class KnowledgeBase:
         # Delimiter look-alikes ("</question>") are markup, not words of the question.
         asked = neutralise(question)
         draft = self.draft(asked, fallback_lang, history)
-        if self.llm is not None and draft.query.follow_up:
+        if self.llm is not None and draft.query.follow_up and history:  # a two-part question's parts read each other, not a thread
             rewritten = self._standalone(question, history or [])
             if rewritten != question:
                 asked = rewritten

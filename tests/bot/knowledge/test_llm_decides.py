@@ -100,3 +100,18 @@ def test_a_follow_up_is_rewritten_into_a_standalone_question(kb: KnowledgeBase, 
                     debug=True)
     assert answer.debug["query"]["rewritten"] == "Qui finance le projet DIGISET ?"
     assert answer.answered and "COSME" in answer.text
+
+
+def test_a_two_part_question_gives_the_model_both_parts_passages_and_no_rewrite(kb: KnowledgeBase, openai: OpenAIStandin) -> None:
+    seen: list[str] = []
+
+    def responder(messages: list[dict[str, Any]]) -> str:
+        seen.append(_system(messages))
+        seen.append("\n".join(message_text(m) for m in messages[1:]))
+        return "STATUS: ANSWER\nSOURCES: 1\nLe programme COSME [1]."
+    openai.responder = responder
+    answer = kb.ask("How many participants and how many partners did the Café IAssos pilot have?", "en")
+    assert answer.answered and answer.by_llm
+    assert not any("standalone" in text for text in seen)  # its parts read each other: no thread to rewrite
+    sent = "\n".join(seen)
+    assert "40 participants" in sent and "6 partners" in sent  # each part's passage reaches the model
