@@ -35,17 +35,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|"
                      r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|hundred|thousand)\b")
-_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}h\d*\b|\b\d{1,2}:\d\d\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
-                   r"septembre|octobre|novembre|decembre|january|february|march|april|may|june|july|august|september|"
-                   r"october|november|december|lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
+_MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march|"
+           "april|may|june|july|august|september|october|november|december")
+_DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|"
+                   r"lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
 _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")
 # "2024-2026", "de février à septembre 2024", "depuis juin 2019", "until December 2024": a span, not a date alone.
 _DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|from|depuis|since|jusqu'?|until|till)\s+"
-                        r"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{1,2}\s+)?(?:(?:19|20)\d\d|janvier|fevrier|mars|avril|mai|juin|"
-                        r"juillet|aout|septembre|octobre|novembre|decembre|january|february|march|april|may|june|july|"
-                        r"august|september|october|november|december)\b")
+                        rf"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{{1,2}}\s+)?(?:(?:19|20)\d\d|{_MONTHS})\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
@@ -192,11 +191,11 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else ())
             if valued:
                 score *= VALUE_BOOST
-            if query.kind == "definition" and hit.position == 0 and number == 0:
+            opening = query.kind == "definition" and hit.position == 0 and number == 0
+            if opening:
                 score *= OPENING_BOOST
             ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items,
-                                   frozenset(said), on_subject=not thread or bool(thread & set(hit.matched)),
-                                   opening=query.kind == "definition" and hit.position == 0 and number == 0))
+                                   frozenset(said), on_subject=not thread or bool(thread & set(hit.matched)), opening=opening))
             order += 1
     ranked.sort(key=lambda s: (-s.score, s.order))
     return ranked
@@ -238,9 +237,9 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
             if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
                 chosen.append(sentence)
                 covered |= sentence.said
-    if best.opening or len(chosen) > 1 and chosen[1] is following:
-        return chosen[:2] + sorted(chosen[2:], key=lambda s: (-s.score, s.order))
-    return [best] + sorted(chosen[1:], key=lambda s: (-s.score, s.order))
+    # The sentence that follows the best one stays right after it; the others go by score.
+    kept = 2 if len(chosen) > 1 and chosen[1] is following else 1
+    return chosen[:kept] + sorted(chosen[kept:], key=lambda s: (-s.score, s.order))
 
 
 def _same_list(one: Sentence, other: Sentence) -> bool:

@@ -181,10 +181,8 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
     # A count, a sum, a date or a duration is the whole answer: when the best-scored sentence
     # lacks it, a close runner-up that holds it is the answer.
-    for at in range(1, min(CANDIDATES, len(ranked))):
-        if retrieval.query.kind not in VALUE_KINDS or evidence.get("kind_ok", True):
-            break
-        if ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
+    for at in range(1, min(CANDIDATES, len(ranked)) if retrieval.query.kind in VALUE_KINDS else 1):
+        if evidence.get("kind_ok", True) or ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
             break
         other, other_evidence = confidence_of(retrieval, ranked[at:], common, own_name)
         if other > confidence and other_evidence["kind_ok"]:

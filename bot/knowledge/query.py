@@ -92,35 +92,47 @@ class AttributeFrame:
 
     name: str
     pattern: re.Pattern[str]
+    own_words: re.Pattern[str]  # the frame's own words ("adresse", "sert"): they go, the subject inside stays
     words: dict[str, tuple[str, ...]]  # language -> the knowledge's words for the attribute
     clears_kind: bool  # "à qui", "what is": the question word asks for no name, no definition
     kind: str | None = None  # the kind of value the frame itself asks ("depuis quand existe": a date)
 
 
 ATTRIBUTE_FRAMES = (
-    AttributeFrame("audience", re.compile(
-        r"\b(?:a qui (?:s'adress\w*|(?:est |etait |sont )?destine\w*)|pour qui|(?:quel|which) public|public vise|"
-        r"target audience|who (?:is|was|are|were)\b.{1,60}\b(?:for|aimed at|intended for)\s*\??\s*$)"),
-        {"fr": ("public", "destine", "adresse", "vise"), "en": ("audience", "aimed", "intended", "addresses", "targeted")}, True),
-    AttributeFrame("purpose", re.compile(
-        r"\b(?:a quoi (?:sert|servait|servent|ca sert)|(?:quel|quels) (?:est|etait|sont|etaient) (?:le but|les buts|l'objectif|"
-        r"les objectifs)|what (?:is|was|are|were)\b.{1,60}\bfor\s*\??\s*$|what (?:is|was|are|were) the (?:aims?|goals?|purposes?|"
-        r"objectives?)\b)"),
-        {"fr": ("objectif", "but", "vise", "finalite"), "en": ("aim", "goal", "purpose", "objective")}, True),
-    AttributeFrame("founding", re.compile(r"\b(?:existe(?:nt)? depuis|depuis quand (?:\w+ )?existe|been around|how old|quel age|"
-                                          r"exist(?:s|ed)? since)\b"),
-                   {"fr": ("fonde",), "en": ("founded",)}, True, "date"),
-    AttributeFrame("staff", re.compile(r"\b(?:qui (?:bosse|travaille)(?:nt)? (?:chez|a|au|pour)|who (?:works?|is working) (?:at|for))\b"),
-                   {"fr": ("equipe", "salariee", "salarie"), "en": ("team", "staff")}, False),
-    AttributeFrame("end", re.compile(
-        r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin)\b"),
-        {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped",
-                                                                                "abandoned")}, False),
+    AttributeFrame(
+        "audience",
+        re.compile(r"\b(?:a qui (?:s'adress\w*|(?:est |etait |sont )?destine\w*)|pour qui|(?:quel|which) public|public vise|"
+                   r"target audience|who (?:is|was|are|were)\b.{1,60}\b(?:for|aimed at|intended for)\s*\??\s*$)"),
+        re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed|intended"),
+        {"fr": ("public", "destine", "adresse", "vise"), "en": ("audience", "aimed", "intended", "addresses", "targeted")},
+        clears_kind=True),
+    AttributeFrame(
+        "purpose",
+        re.compile(r"\b(?:a quoi (?:sert|servait|servent|ca sert)|(?:quel|quels) (?:est|etait|sont|etaient) (?:le but|les buts|"
+                   r"l'objectif|les objectifs)|what (?:is|was|are|were)\b.{1,60}\bfor\s*\??\s*$|what (?:is|was|are|were) the "
+                   r"(?:aims?|goals?|purposes?|objectives?)\b)"),
+        re.compile(r"sert|servait|servent|buts?|objectifs?|aims?|goals?|purposes?|objectives?"),
+        {"fr": ("objectif", "but", "vise", "finalite"), "en": ("aim", "goal", "purpose", "objective")},
+        clears_kind=True),
+    AttributeFrame(
+        "founding",
+        re.compile(r"\b(?:existe(?:nt)? depuis|depuis quand (?:\w+ )?existe|been around|how old|quel age|exist(?:s|ed)? since)\b"),
+        re.compile(r"existe\w*|exist\w*|depuis|been|around|old|age"),
+        {"fr": ("fonde",), "en": ("founded",)},
+        clears_kind=True, kind="date"),
+    AttributeFrame(
+        "staff",
+        re.compile(r"\b(?:qui (?:bosse|travaille)(?:nt)? (?:chez|a|au|pour)|who (?:works?|is working) (?:at|for))\b"),
+        re.compile(r"bosse\w*|travaill\w*|works?|working"),
+        {"fr": ("equipe", "salariee", "salarie"), "en": ("team", "staff")},
+        clears_kind=False),
+    AttributeFrame(
+        "end",
+        re.compile(r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin)\b"),
+        re.compile(r"arret\w*|annul\w*|stop(?:ped)?|cancel\w*|abandon\w*|termine\w*|pris|fin"),
+        {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped", "abandoned")},
+        clears_kind=False),
 )
-
-_FRAME_WORD = re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed|intended|sert|servait|servent|buts?|"
-                         r"objectifs?|aims?|goals?|purposes?|objectives?|arret\w*|annul\w*|stop(?:ped)?|cancel\w*|"
-                         r"abandon\w*|termine\w*|pris|fin|existe\w*|exist\w*|depuis|been|around|old|age|bosse\w*|travaill\w*|works?|working")
 
 # What no passage of a report can be: a translation, a joke or a poem, a recommendation, the
 # bot's own opinion.
@@ -333,7 +345,7 @@ def _asked_attribute(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
         if match is None:
             continue
         # The frame's own words go ("s'adresse", "arrêté"); the subject inside it stays ("who is the study for").
-        said = {w for w in words(match.group(0)) if _FRAME_WORD.fullmatch(w)}
+        said = {w for w in words(match.group(0)) if frame.own_words.fullmatch(w)}
         alternatives = tuple(dict.fromkeys(stem(w) for w in frame.words[query.language] if stem(w) in vocabulary))
         query.terms = [t for t in query.terms if t.word not in said]
         if alternatives:

@@ -99,7 +99,7 @@ class KnowledgeBase:
             return self._draft(question, fallback_lang, history)
         # Each part reads the other as its thread: "How many participants (…) and how many
         # partners did the Café IAssos have?" names its subject last.
-        lang = self.analyse(question, fallback_lang).language
+        lang = detect_language(question, fallback_lang)
         first = self._draft(parts[0], lang, (history or []) + [("member", parts[1])])
         second = self._draft(parts[1], lang, (history or []) + [("member", parts[0])])
         if not (first.decision.answer or second.decision.answer):
@@ -209,11 +209,7 @@ def combined(question: str, first: Draft, second: Draft) -> Draft:
         best = compose.choose(draft.decision.ranked)[0]
         if all(best.text != other.text for other in chosen):
             chosen.append(best)
-    cited = list({s.hit.chunk_id: s.hit for s in chosen}.values())
-    lang = first.query.language
-    answer = extractive(question, answered[0].query, answered[0].decision)
-    if len(answered) > 1:
-        answer = Answer(question, compose.render(chosen, cited, lang), True, lang, sources_for(cited))
+    answer = _answer_from(question, chosen, first.query.language)
     decision = replace(answered[0].decision, confidence=max(first.decision.confidence, second.decision.confidence))
     return Draft(first.query, first.retrieval, decision, answer, second.retrieval.hits)
 
@@ -222,7 +218,10 @@ def extractive(question: str, query: Query, decision: Decision) -> Answer:
     lang = query.language
     if not decision.answer:
         return declined(question, query, decision)
-    chosen = compose.choose(decision.ranked)
+    return _answer_from(question, compose.choose(decision.ranked), lang)
+
+
+def _answer_from(question: str, chosen: list[compose.Sentence], lang: Lang) -> Answer:
     cited = list({s.hit.chunk_id: s.hit for s in chosen}.values())
     text = compose.render(chosen, cited, lang)
     if any(hit.language != lang for hit in cited):
