@@ -30,14 +30,16 @@ STOP_WORDS = frozenset(
     these they this those to was we were what when where which who whom why will with would you
     your about also any been being both each few more most other some such only own same too very
     s t just don should now many much
+    through during after before since until over under between across via per while within without among upon
     c'est quoi combien comment pourquoi quand ou est-ce
     chez entre depuis aussi encore tres plus moins tout tous toute toutes
     alors donc car comme apres avant vers chaque autre autres quoi dont lorsque puis
+    durant pendant parmi selon sous lors envers malgre afin contre jusqu hors
     """.split()  # "but" is kept: in French it means "goal" ("le but du projet")
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")

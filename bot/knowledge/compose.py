@@ -83,9 +83,11 @@ class Sentence:
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
-                counted: tuple[str, ...] = ()) -> bool:
+                counted: tuple[str, ...] = (), given: frozenset[str] = frozenset()) -> bool:
     """Whether the text holds a value of the asked kind; a name must be one the question
-    doesn't already give (`known`: the question's tokens and the knowledge's own subject).
+    doesn't already give (`known`: the question's tokens and the knowledge's own subject), and
+    a date more than the year it gives (`given`: the question's tokens; "Quand a eu lieu le NEC
+    ESS 2024 ?" is not answered by "l'édition 2024").
     `counted`: for a count, the tokens of the noun counted; where the text names it, a number
     must stand next to it ("176 participants", not "four aims" beside "participants")."""
     folded = fold(text)
@@ -96,7 +98,7 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
             return _number_beside(_YEAR.sub(" ", folded), set(counted))
         return bool(_NUMBER.search(_YEAR.sub(" ", folded)))
     if kind == "date":
-        return bool(_DATE.search(folded))
+        return any(date.group(0) not in given for date in _DATE.finditer(folded))
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
     if kind in ("person", "place"):
@@ -161,7 +163,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     groups, weights = retrieval.groups, [min(w, COVERAGE_WEIGHT_CAP) for w in retrieval.weights]
     searched = query.searched
     focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
-    known = frozenset(alt for group in groups for alt in group) | common
+    asked = frozenset(alt for group in groups for alt in group)
+    known = asked | common
     thread = {i for i, t in enumerate(searched) if t.from_thread}
     named = {token for name in query.entities for token in tokens(name)} - common
     ranked: list[Sentence] = []
@@ -188,7 +191,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                     score += 0.5 * weights[index]
                     found.add(index)
             valued = query.kind not in (None, "definition") and holds_value(
-                text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else ())
+                text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else (),
+                given=asked)
             if valued:
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
