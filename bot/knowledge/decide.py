@@ -128,7 +128,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     ) and all(t.known for t in query.numbers)
     focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
-    entities_ok = all(set(tokens(name)) <= set(tokens(best.hit.heading + " " + best.hit.text)) for name in query.entities)
+    said = set(tokens(best.hit.heading + " " + best.hit.text))
+    # A name mistyped ("DIGISTE") is found as the word its typo was matched to.
+    corrected = {stem(t.word): t.corrected for t in query.terms if t.corrected}
+    entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= said for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
     defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)

@@ -235,7 +235,13 @@ class CorpusStats:
                 rows = connection.execute(text("SELECT term, doc FROM kb_chunks_vocab")).all()
             else:
                 rows = connection.execute(text("SELECT word, ndoc FROM ts_stat('SELECT tsv FROM kb_chunks')")).all()
-        vocabulary = Vocabulary({term: int(df) for term, df in rows})
+            # The knowledge files' words as written, for typos a stem hides ("partenères" is
+            # "partenaires"); the files are a few hundred passages, whatever else is indexed.
+            written: dict[str, list[str]] = {}
+            for language, heading, body in connection.execute(
+                    select(KbDocument.language, KbChunk.heading, KbChunk.text).join(KbDocument).where(KbDocument.source == "file")):
+                written.setdefault(language, []).extend((heading, body))
+        vocabulary = Vocabulary({term: int(df) for term, df in rows}, {lang: " ".join(parts) for lang, parts in written.items()})
         with self._lock:
             self._vocabulary[db.url] = (generation, vocabulary)
         return vocabulary

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.core.i18n import Lang
-from bot.knowledge.analysis import STOP_WORDS, fold, stem, words
+from bot.knowledge.analysis import ELISION, STOP_WORDS, fold, stem, words
 from bot.knowledge.language import detect_language
 
 # Written shorthand of chat messages, mapped to the word it stands for (French SMS spelling
@@ -33,7 +33,8 @@ CHAT_SPEAK = {
 FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
-    "quick quickly tell know wondering maintenant actuellement currently now en ce moment".split()
+    "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
+    "nah yeah yep ouais bah ben euh hein deja ever".split()
 )
 
 # The kind of value a question asks for. Patterns run on folded text.
@@ -70,6 +71,9 @@ _FOCUS_AFTER = re.compile(
     r"\b(?:(?:quels?|quelles?|which|what|combien de|how many|how much|nombre de|number of|"
     r"(?:qui|quels?|quelles?) sont les|who are the|who were the|what are the)\s+|(?:combien|nombre) d'\s*)"
 )
+# Adjectives before the noun asked about ("the main levers", "les principaux partenaires").
+_QUALIFIERS = frozenset("main key major principal principaux principale principales grands grandes various different "
+                        "differents differentes divers diverses".split())
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
 
@@ -79,7 +83,7 @@ PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
 # A count of people who came to something ("came", "took part", "sont venus", "ont participé")
 # is what the knowledge reports as the event's participants or attendees.
 _ATTENDANCE = re.compile(r"\b(?:came|come|attended|attend|(?:took|take|taking) part|participated|venus?|venues?|"
-                         r"assiste|participe|etaient (?:la|presents?))\b(?! from)")
+                         r"assiste|participe|etaient (?:la|presents?))\b(?! (?:from|through|via|de|par)\b)")
 ATTENDEE_WORDS = ("participants", "attendees")
 
 
@@ -204,13 +208,21 @@ class Query:
 class Vocabulary:
     """The index's tokens with their document frequencies, bucketed for typo look-ups."""
 
-    def __init__(self, frequencies: dict[str, int]) -> None:
+    def __init__(self, frequencies: dict[str, int], written: dict[str, str] | None = None) -> None:
         self.frequencies = frequencies
         self._common: dict[tuple[int, float], frozenset[str]] = {}
         self._by_initial: dict[str, list[str]] = {}
         for term in frequencies:
             if len(term) >= MIN_FUZZY_CHARS - 1 and not term.isdigit():
                 self._by_initial.setdefault(term[0], []).append(term)
+        # The words of the knowledge as written (`written`: its text per language), each to its token.
+        self._spellings: dict[str, dict[str, list[str]]] = {}  # language -> initial -> words
+        self._names: set[str] = set()  # the words it capitalises
+        for lang, text in (written or {}).items():
+            for word in set(words(text)):
+                if len(word) > MIN_FUZZY_CHARS and not word.isdigit() and stem(word) in frequencies:
+                    self._spellings.setdefault(lang, {}).setdefault(word[0], []).append(word)
+            self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
 
     def common(self, total: int, share: float = 0.3) -> frozenset[str]:
         """Tokens in more than `share` of the passages: the knowledge's own subject ("soga")."""
@@ -222,29 +234,45 @@ class Vocabulary:
     def __contains__(self, term: str) -> bool:
         return term in self.frequencies
 
-    def closest(self, *forms: str) -> str | None:
-        """The vocabulary token closest to any of `forms` (a word, then its stem) by edit
-        distance, a swap of two letters counting as one edit: one edit for words of up to
+    def closest(self, *forms: str, lang: str = "fr", name: bool = False) -> str | None:
+        """The vocabulary token closest to any of `forms` (a word, then its stem), or to a
+        word of the knowledge as written (in `lang` first; for a `name`, one it capitalises), by edit distance, a swap of two letters counting as one edit: one edit for words of up to
         7 letters, two for longer ones (the word's length sets it for its stem too: "marainne"
         is "marainn" stemmed)."""
         found: list[tuple[int, int, int, str]] = []
-        limit = 1 if len(forms[0]) <= 7 else 2
-        for form in forms:
+        typed = forms[0]
+        limit = 1 if len(typed) <= 7 else 2
+        for spelt_in, spellings in self._spellings.items() if len(typed) > MIN_FUZZY_CHARS and not typed.isdigit() else ():
+            # The question's language first: "partenères" is "partenaires" before "partners".
+            other = int(spelt_in != lang)
+            for spelling, distance, _i in process.extract(typed, spellings.get(typed[0], []), scorer=OSA.distance,
+                                                          score_cutoff=limit, limit=5):
+                if name and spelling not in self._names:
+                    continue  # a name mistyped is another name, not a word ("Canada" is not "canal")
+                term = stem(spelling)
+                found.append((int(distance) + other, -round(fuzz.ratio(typed, spelling)), -self.frequencies.get(term, 0), term))
+        for form in forms if not name else ():
             if len(form) <= MIN_FUZZY_CHARS or form.isdigit():
                 continue
             for term, distance, _i in process.extract(form, self._by_initial.get(form[0], []), scorer=OSA.distance,
                                                       score_cutoff=limit, limit=5):
                 # At equal distance, the token most like the word as typed, then the most frequent.
-                found.append((int(distance), -round(fuzz.ratio(forms[0], term)), -self.frequencies.get(term, 0), term))
+                # A token is a stem, shorter than the words it stands for: an edit to it weighs
+                # more than one to a word as written ("partenères" is "partenaires", not "partn").
+                found.append((int(distance) + 1, -round(fuzz.ratio(typed, term)), -self.frequencies.get(term, 0), term))
         return min(found)[-1] if found else None
 
 
 @lru_cache(maxsize=20_000)
-def _lemma(word: str, lang: str) -> str:
+def _lemma_as_typed(word: str, lang: str) -> str:
     try:
-        return fold(simplemma.lemmatize(word, lang=lang, low_memory=True))
+        return str(simplemma.lemmatize(word, lang=lang, low_memory=True))
     except Exception:  # simplemma has no data for an odd token: the stem alone serves
         return word
+
+
+def _lemma(word: str, lang: str) -> str:
+    return fold(_lemma_as_typed(word, lang))
 
 
 def _expand_chat(text: str) -> str:
@@ -279,7 +307,7 @@ def _focus_word(folded: str) -> str | None:
     match = _FOCUS_AFTER.search(folded)
     if match is None:
         return None
-    following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS]
+    following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _QUALIFIERS]
     return following[0] if following else None
 
 
@@ -361,17 +389,33 @@ _REQUEST = re.compile(r"\b(?:parle[sz]?|presente[sz]?|raconte[sz]?|explique[sz]?
                       re.IGNORECASE)
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w-]*")
+# "sooo", "merciii": a letter typed three times or more is typed once.
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+
+
+def _surface_forms(text: str) -> dict[str, str]:
+    """Each folded word's spelling as typed, lowercased: the lemmatiser's dictionary is accented
+    ("repéré" is a French word, "repere" isn't)."""
+    return {fold(w): w for w in _LETTERS.findall(ELISION.sub(" ", text.lower()))}
+
+
 def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
     terms: list[Term] = []
     seen: set[str] = set()
+    spellings = _surface_forms(text)
+    names = {w for name in _entities(text) for w in words(name)}
     for word in words(text):
-        if word in STOP_WORDS or word in FILLERS or _lemma(word, lang) in FILLERS or word in seen:
-            continue  # "savez", "dites": an inflected filler is a filler too
+        word = _ELONGATED.sub(r"\1", word)
+        spelling = spellings.get(word, word)
+        if word in STOP_WORDS or word in FILLERS or _lemma(spelling, lang) in FILLERS | STOP_WORDS or word in seen:
+            continue  # "savez", "faisaient": an inflected filler or function verb is one too
         seen.add(word)
         own = stem(word)
         alternatives = [own] if own in vocabulary else []
         if not alternatives:  # an inflection the stemmer misses ("élue", "formées"): its lemma
-            lemma = _lemma(word, lang)
+            lemma = _lemma(spelling, lang)
             if lemma != word and stem(lemma) in vocabulary:
                 alternatives.append(stem(lemma))
         corrected = None
@@ -380,7 +424,7 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
                 continue
             # A word of the language spelt right is not a typo of a word the knowledge has
             # ("capitale" is not "capitalisées"): it stays unknown and lowers confidence.
-            corrected = None if simplemma.is_known(word, lang=lang, low_memory=True) else vocabulary.closest(word, own)
+            corrected = None if simplemma.is_known(spelling, lang=lang, low_memory=True) else vocabulary.closest(word, own, lang=lang, name=word in names)
             if corrected is not None:
                 alternatives.append(corrected)
         terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))

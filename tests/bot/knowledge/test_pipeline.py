@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import Lang
 from bot.knowledge import compose, index
-from bot.knowledge.analysis import stem
+from bot.knowledge.analysis import stem, tokens
 from bot.knowledge.decide import decide
 from bot.knowledge.query import Vocabulary, analyse_question
 from bot.knowledge.service import KnowledgeBase, save_from_slack
@@ -343,3 +343,48 @@ def test_a_task_no_passage_can_answer_is_declined_but_what_someone_recommended_i
         assert draft.query.task and not draft.answer.answered, question
     recommended = kb.draft("What did OCTO Technology recommend?", "en")
     assert not recommended.query.task and recommended.answer.answered
+
+
+WRITTEN = {"fr": "DIGISET réunit huit partenaires. La Social Tech Academy. Le canal de visibilité.",
+           "en": "DIGISET brings together eight partners. The Social Tech Academy."}
+SPELT = Vocabulary({stem(w): 3 for w in "digiset réunit huit partenaires partners eight social tech academy canal visibilité".split()},
+                   WRITTEN)
+
+
+def test_a_typo_is_matched_to_the_knowledge_as_written_in_the_question_s_language_first() -> None:
+    # Stemmed, "partenères" ("parten") is one edit from the English stem "partn"; as written it is
+    # two from "partenaires" and from "partners", and the French question takes the French word.
+    assert analyse_question("Combien de partenères pour DIGISET ?", "fr", SPELT).terms[0].corrected == stem("partenaires")
+    assert analyse_question("How many partenrs does DIGISET have?", "en", SPELT).terms[0].corrected == stem("partners")
+    # A swap of two letters in a seven-letter word is one edit from the word as written.
+    assert analyse_question("Who runs the Social Tech Acadmey?", "en", SPELT).terms[-1].corrected == stem("academy")
+
+
+def test_a_mistyped_name_is_another_name_not_a_common_word() -> None:
+    assert analyse_question("Qui est le ministre du Canada ?", "fr", SPELT).terms[-1].corrected is None
+    assert analyse_question("Que fait DIGISTE ?", "fr", SPELT).terms[-1].corrected == "digiset"
+
+
+def test_the_lemmatiser_reads_the_word_as_typed_with_its_accents() -> None:
+    # "repéré" is French; folded, "repere" isn't, and was taken for a typo of "référence".
+    vocabulary = Vocabulary({stem(w): 3 for w in ("reference", "octo")})
+    assert analyse_question("Qu'est-ce qu'OCTO a repéré ?", "fr", vocabulary).terms[-1].corrected is None
+
+
+def test_chat_fillers_and_letters_typed_again_and_again_are_no_subject() -> None:
+    query = analyse_question("sooo did the ESSE-DIGI project ever actually happen or nah?", "en", VOCABULARY)
+    assert "nah" not in query.unknown and "ever" not in query.unknown and "sooo" not in query.unknown
+    assert analyse_question("What are the main levers?", "en", Vocabulary({stem("levers"): 2, stem("main"): 2})).terms[0].role != "focus"
+
+
+def test_a_date_asked_of_a_year_the_question_gives_is_more_than_that_year() -> None:
+    given = frozenset({"2024"})
+    assert not compose.holds_value("L'édition 2024 du NEC ESS a réuni des acteurs de l'ESS.", "date", given=given)
+    assert compose.holds_value("Elle s'est tenue du 26 au 29 novembre 2024.", "date", given=given)
+    assert compose.holds_value("L'édition 2024 du NEC ESS a réuni des acteurs de l'ESS.", "date")
+
+
+def test_prepositions_are_no_subject_words() -> None:
+    # "during" stemmed is "dure" (French "durer"): a preposition must not ask for a duration.
+    assert tokens("What role did she have during those years?") == [stem("role"), stem("years")]
+    assert tokens("Qui parmi les experts, lors de la réunion ?") == [stem("experts"), stem("reunion")]
