@@ -26,6 +26,9 @@ KIND_MISSING_FACTOR = 0.7
 # A count, a sum or a date is the whole answer: a sentence without one can't hold it.
 VALUE_KINDS = frozenset({"quantity", "amount", "date", "duration"})
 VALUE_MISSING_FACTOR = 0.5
+# So is a name for "who": "Qui a repris les finances après le départ de Samira Sameur ?" is answered
+# by the sentence naming someone else.
+RUNNER_UP_KINDS = VALUE_KINDS | {"person"}
 # The noun asked about ("combien d'abonnés") is not in the answer sentence.
 FOCUS_MISSING_FACTOR = 0.75
 # A name the question gives ("États-Unis", "Python") is not in the passage.
@@ -182,9 +185,9 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     "who"; `own_name`: those in over half of them, the association's own name."""
     ranked = compose.rank(retrieval, common)
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
-    # A count, a sum, a date or a duration is the whole answer: when the best-scored sentence
-    # lacks it, a close runner-up that holds it is the answer.
-    for at in range(1, min(CANDIDATES, len(ranked)) if retrieval.query.kind in VALUE_KINDS else 1):
+    # A count, a sum, a date, a duration or a name is the whole answer: when the best-scored
+    # sentence lacks it, a close runner-up that holds it is the answer.
+    for at in range(1, min(CANDIDATES, len(ranked)) if retrieval.query.kind in RUNNER_UP_KINDS else 1):
         if evidence.get("kind_ok", True) or ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
             break
         other, other_evidence = confidence_of(retrieval, ranked[at:], common, own_name)

@@ -219,6 +219,9 @@ def test_a_runner_up_holding_the_value_asked_answers_before_the_best_scored_sent
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("How long did the Café IAssos pilot last?", "en")
     assert answer.answered and answer.text.split(". ")[0].count("3 hours") == 1
+    # "Who" asks for a name the question doesn't give: not the treasurer who left, the one elected.
+    who = kb.ask("Qui a repris les finances du bureau après le départ de Samira Sameur ?")
+    assert who.answered and "Stéphanie Séré-Anichini" in who.text and not who.text.startswith("Samira Sameur")
 
 
 def test_what_a_thing_is_takes_the_opening_section_s_next_sentence_too(db: Database, clock) -> None:
