@@ -43,7 +43,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("duration", re.compile(r"\b(?:combien de temps|how long|de quand a quand|(?:ca|il|elle) (?:dure|durait|a dure)|"
                             r"a dure|quelle (?:est|etait) (?:la )?duree|durait|lasted|(?:did|does|will) [\w' -]+ last)\b")),
     ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|"
-                          r"recettes|revenues?|income|depenses|expenses|resultat comptable|how much money|euros?)\b")),
+                          r"recettes|revenues?|income|depenses|expenses|resultat comptable|chiffres? d'affaires|turnover|how much money|euros?)\b")),
     ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
                             r"what percentage|taux|rate|quelle part|note|rating|score)\b")),
     ("date", re.compile(r"\b(?:quand|when|quelles? dates?|(?:what|which) dates?|quels? jours?|(?:what|which) days?|"
@@ -60,6 +60,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 # a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
                         "nombre number lieu endroit place moment periode "
+                        # "à la fin de l'année", "at the end of 2024": the answer holds the date
+                        "fin debut milieu end beginning "
                         # "combien de temps ça dure": the answer holds the time, not the verb
                         "dure durait duree temps long lasted last duration "
                         # "ça se passait où", "s'est tenu quand", "was held", "took place": the event happened

@@ -391,3 +391,9 @@ def test_prepositions_are_no_subject_words() -> None:
     # "during" stemmed is "dure" (French "durer"): a preposition must not ask for a duration.
     assert tokens("What role did she have during those years?") == [stem("role"), stem("years")]
     assert tokens("Qui parmi les experts, lors de la réunion ?") == [stem("experts"), stem("reunion")]
+
+
+def test_a_turnover_is_a_sum_and_the_end_of_a_year_only_frames_a_count() -> None:
+    assert analyse_question("Quel est le chiffre d'affaires d'OCTO Technology ?", "fr", VOCABULARY).kind == "amount"
+    count = analyse_question("Combien de participants à la fin de l'année ?", "fr", VOCABULARY)
+    assert count.kind == "quantity" and not count.unknown
