@@ -485,4 +485,6 @@ def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
 
 def _lacks_subject(query: Query) -> bool:
     content = [t for t in query.terms if t.known]
-    return not query.entities and len(content) <= FOLLOW_UP_MAX_WORDS
+    # A two-letter acronym qualifies ("Which EU programme funds it?", "l'IA"); it names no subject.
+    names = [name for name in query.entities if len(name) > 2]
+    return not names and len(content) <= FOLLOW_UP_MAX_WORDS

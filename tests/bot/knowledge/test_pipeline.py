@@ -87,6 +87,8 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert {t.word for t in query.terms if t.from_thread} == {"cafe", "iassos"}
     # A question naming its own subject is not a follow-up, even in a thread.
     assert not analyse_question("Qui finance DIGISET ?", "fr", VOCABULARY, history).follow_up
+    # A two-letter acronym qualifies the question; it is no subject of its own.
+    assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
 def test_a_follow_up_is_not_answered_from_a_passage_about_another_subject(db: Database, clock) -> None:
