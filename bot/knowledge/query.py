@@ -28,13 +28,17 @@ CHAT_SPEAK = {
     "chui": "je suis", "y'a": "il y a", "ya": "il y a", "g": "j'ai", "ct": "c'était", "u": "you", "r": "are",
     "ppl": "people", "pls": "please", "plz": "please", "thx": "thanks", "whos": "who is", "whats": "what is",
     "wheres": "where is", "hows": "how is",
+    "prez": "présidente", "pdte": "présidente", "asso": "association", "assos": "associations", "rdv": "rendez-vous",
+    "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière",
 }
 # Greetings, politeness and discourse fillers of chat: they carry no subject.
 FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
     "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
-    "nah yeah yep ouais bah ben euh hein deja ever".split()
+    "nah yeah yep ouais bah ben euh hein deja ever "
+    # "Et côté LinkedIn, ça donne quoi ?": a discourse marker, not the side of anything
+    "cote".split()
 )
 
 # The kind of value a question asks for. Patterns run on folded text.

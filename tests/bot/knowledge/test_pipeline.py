@@ -379,6 +379,8 @@ def test_the_lemmatiser_reads_the_word_as_typed_with_its_accents() -> None:
 def test_chat_fillers_and_letters_typed_again_and_again_are_no_subject() -> None:
     query = analyse_question("sooo did the ESSE-DIGI project ever actually happen or nah?", "en", VOCABULARY)
     assert "nah" not in query.unknown and "ever" not in query.unknown and "sooo" not in query.unknown
+    side = analyse_question("Et côté LinkedIn, c'est qui la prez ?", "fr", Vocabulary({stem(w): 3 for w in ("linkedin", "présidente", "côté")}))
+    assert [t.word for t in side.terms] == ["linkedin", "presidente"]
     assert analyse_question("What are the main levers?", "en", Vocabulary({stem("levers"): 2, stem("main"): 2})).terms[0].role != "focus"
 
 
