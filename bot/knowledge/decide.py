@@ -206,8 +206,10 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         # A typo's correction is a guess ("numéro" read as "numérique"): the passage holding the
         # guess doesn't hold the attribute asked.
         guessed = {i for i, term in enumerate(retrieval.query.searched) if term.corrected}
-        holds_attribute = best is not None and any(groups[i] is not None and groups[i] not in guessed and groups[i] in best.groups
-                                                   for i in asked)
+        # And a word of the attribute the knowledge doesn't know ("phone" of "phone number") is
+        # in no passage: "Number of SOGA members" doesn't hold it.
+        holds_attribute = best is not None and all(groups[i] is not None for i in asked) and any(
+            groups[i] not in guessed and groups[i] in best.groups for i in asked)
         evidence["gap_coverage"] = round(gap_share, 3)
         # So does a passage that names the attribute without its value ("backed by funders").
         if (best is None or best.hit.source == "file") and (not holds_attribute or not evidence.get("kind_ok", True)):

@@ -121,6 +121,9 @@ def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(d
     # the contact detail asked.
     phone = kb.ask("Quel est le numéro de téléphone d'Axelle Lemaire ?")
     assert not phone.answered and "coordonnées" in phone.text
+    # "Number of SOGA members" holds "number", not the "phone number" asked.
+    english = kb.ask("What's SOGA's phone number?", "en")
+    assert not english.answered and "contact details" in english.text
 
 
 def test_a_role_of_the_association_under_its_full_name_is_its_own(db: Database, clock) -> None:
