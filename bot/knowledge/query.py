@@ -36,9 +36,7 @@ FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
     "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
-    "nah yeah yep ouais bah ben euh hein deja ever "
-    # "Et côté LinkedIn, ça donne quoi ?": a discourse marker, not the side of anything
-    "cote".split()
+    "nah yeah yep ouais bah ben euh hein deja ever".split()
 )
 
 # The kind of value a question asks for. Patterns run on folded text.
@@ -281,8 +279,12 @@ def _lemma(word: str, lang: str) -> str:
     return fold(_lemma_as_typed(word, lang))
 
 
+# "Et côté LinkedIn, ça donne quoi ?": opening a question, a discourse marker, not anything's side.
+_SIDE = re.compile(r"^\s*(?:et\s+)?c[oô]t[eé]\s+", re.IGNORECASE)
+
+
 def _expand_chat(text: str) -> str:
-    return " ".join(CHAT_SPEAK.get(raw.lower(), raw) for raw in text.split())
+    return " ".join(CHAT_SPEAK.get(raw.lower(), raw) for raw in _SIDE.sub("", text).split())
 
 
 _ENTITY = re.compile(r"(?<![\w'’])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9_+-]*|[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*)")
