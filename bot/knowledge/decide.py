@@ -19,7 +19,7 @@ from typing import Any
 from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
-from bot.knowledge.analysis import stem, tokens
+from bot.knowledge.analysis import fold, stem, tokens
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -114,6 +114,11 @@ def _asked_owner(query_text: str) -> frozenset[str]:
     return frozenset(owners)
 
 
+# "Quels sont les horaires de…", "what is the population of…": the noun asked is an attribute of what follows.
+_ATTRIBUTE_OF = re.compile(r"\b(?:quel(?:le)?s? (?:est|sont|etait|etaient) (?:le |la |les |l')|what (?:is|are|was|were) the )"
+                           r"\s*\w+ (?:de |du |des |d'|of )")
+
+
 def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozenset[str] = frozenset(),
                   own_name: frozenset[str] = frozenset()) -> tuple[float, dict[str, Any]]:
     query = retrieval.query
@@ -141,7 +146,11 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
     # no passage can hold that value.
     focus_unknown = any(t.role == "focus" and not t.known for t in query.terms)
-    focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") else FOCUS_MISSING_FACTOR
+    # So does an attribute of a subject the knowledge never names ("les horaires de la Cité
+    # universitaire"), unlike a kind of answer ("which company…" is answered by a name).
+    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(fold(query.text)))
+    focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \
+        else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if defines else OTHER_SUBJECT_FACTOR

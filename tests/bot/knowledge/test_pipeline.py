@@ -404,3 +404,12 @@ def test_a_turnover_is_a_sum_and_the_end_of_a_year_only_frames_a_count() -> None
     assert analyse_question("Quel est le chiffre d'affaires d'OCTO Technology ?", "fr", VOCABULARY).kind == "amount"
     count = analyse_question("Combien de participants à la fin de l'année ?", "fr", VOCABULARY)
     assert count.kind == "quantity" and not count.unknown
+
+
+def test_an_attribute_the_knowledge_never_names_is_declined_but_a_kind_of_answer_is_not(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # "horaires" is in no passage: the passage about an event at the Cité universitaire can't hold them.
+    assert not kb.ask("Quels sont les horaires de la Cité universitaire de Paris ?").answered
+    # "company" is in no passage either, but it says what kind of answer is asked: a name.
+    company = kb.ask("Which company gave SOGA pro bono skills support in 2024?", "en")
+    assert company.answered and "OCTO" in company.text
