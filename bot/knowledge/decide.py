@@ -114,6 +114,7 @@ def _asked_owner(query_text: str) -> frozenset[str]:
     return frozenset(owners)
 
 
+_CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
 # "Quels sont les horaires de…", "what is the population of…": the noun asked is an attribute of what follows.
 _ATTRIBUTE_OF = re.compile(r"\b(?:quel(?:le)?s? (?:est|sont|etait|etaient) (?:le |la |les |l')|what (?:is|are|was|were) the )"
                            r"\s*\w+ (?:de |du |des |d'|of )")
@@ -136,10 +137,12 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     ) and all(t.known for t in query.numbers)
     focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
-    said = set(tokens(best.hit.heading + " " + best.hit.text))
-    # A name mistyped ("DIGISTE") is found as the word its typo was matched to.
+    # A name is found as a name ("La Poste" is not "des postes"); a name mistyped ("DIGISTE") as
+    # the word its typo was matched to.
+    named = set(tokens(" ".join(_CAPITALISED.findall(best.hit.heading + " " + best.hit.text))))
     corrected = {stem(t.word): t.corrected for t in query.terms if t.corrected}
-    entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= said for name in query.entities)
+    found = named | (set(corrected.values()) & set(tokens(best.hit.heading + " " + best.hit.text)))
+    entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= found for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
     defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)

@@ -413,3 +413,10 @@ def test_an_attribute_the_knowledge_never_names_is_declined_but_a_kind_of_answer
     # "company" is in no passage either, but it says what kind of answer is asked: a name.
     company = kb.ask("Which company gave SOGA pro bono skills support in 2024?", "en")
     assert company.answered and "OCTO" in company.text
+
+
+def test_a_name_the_question_gives_must_be_a_name_in_the_passage(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The CSNP's full name says "des postes"; La Poste, the company, is in no passage.
+    assert not kb.ask("Où se trouve le siège de La Poste ?").answered
+    assert kb.ask("Que fait Jeanne Bretécher à la CSNP ?").answered
