@@ -209,7 +209,7 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     evidence["confidence"] = round(confidence, 3)
     evidence["threshold"] = calibration().threshold
     words, groups = question_words(retrieval)
-    gap, gap_share, asked = best_gap(words, own_name)
+    gap, gap_share, asked = best_gap(words, own_name, retrieval.query.kind)
     if gap is not None:
         # The gap wins when the best passage lacks the asked attribute ("budget" of a project
         # whose passage doesn't mention one). Staff's own answers (saved from Slack, opt-in

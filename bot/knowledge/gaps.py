@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from bot.knowledge.analysis import tokens
+from bot.knowledge.analysis import fold, tokens
+from bot.knowledge.query import KINDS
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Gap:
     topic: dict[str, frozenset[str]]  # language -> tokens
     missing: dict[str, frozenset[str]]
     says: dict[str, str]
+    kinds: frozenset[str] = frozenset()  # the kinds of value missing ("date", "amount"), when its words say
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +27,8 @@ def known_gaps() -> tuple[Gap, ...]:
     raw = json.loads(resources.files("bot.knowledge").joinpath("gaps.json").read_text(encoding="utf-8"))
     return tuple(
         Gap(item["doc"], {lang: frozenset(tokens(text)) for lang, text in item.get("topic", {}).items()},
-            {lang: frozenset(tokens(text)) for lang, text in item["missing"].items()}, item["says"])
+            {lang: frozenset(tokens(text)) for lang, text in item["missing"].items()}, item["says"],
+            frozenset(kind for kind, pattern in KINDS for text in item["missing"].values() if pattern.search(fold(text))))
         for item in raw["gaps"]
     )
 
@@ -52,7 +55,10 @@ def gap_match(gap: Gap, words: list[Word], own_name: frozenset[str] = frozenset(
     return (sum(words[i][1] for i in held) / total if total else 0.0), in_missing
 
 
-def best_gap(words: list[Word], own_name: frozenset[str] = frozenset()) -> tuple[Gap | None, float, set[int]]:
-    scored = [(gap_match(gap, words, own_name), gap) for gap in known_gaps()]
+def best_gap(words: list[Word], own_name: frozenset[str] = frozenset(), kind: str | None = None) -> tuple[Gap | None, float, set[int]]:
+    """`kind`: the kind of value the question asks; a gap missing values of other kinds doesn't
+    answer it ("Qui a mené la réunion ?" is not asking the meeting's missing date)."""
+    gaps = [gap for gap in known_gaps() if kind in (None, "definition") or not gap.kinds or kind in gap.kinds]
+    scored = [(gap_match(gap, words, own_name), gap) for gap in gaps]
     (share, asked), gap = max(scored, key=lambda item: item[0][0], default=((0.0, set()), None))
     return (gap, share, asked) if share > 0 else (None, 0.0, set())

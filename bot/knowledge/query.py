@@ -449,7 +449,8 @@ def _respell_question_words(folded: str, vocabulary: Vocabulary) -> str:
     """"kombien de membres": a question word mistyped still says the kind of value asked."""
     def respell(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < MIN_FUZZY_CHARS or word in _QUESTION_WORDS or stem(word) in vocabulary:
+        # A function word is spelt right ("were" is not a mistyped "where").
+        if len(word) < MIN_FUZZY_CHARS or word in _QUESTION_WORDS or word in STOP_WORDS or stem(word) in vocabulary:
             return word
         found = process.extractOne(word, _QUESTION_WORDS, scorer=fuzz.ratio, score_cutoff=85)
         return found[0] if found else word

@@ -339,6 +339,8 @@ def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
     assert analyse_question("kombien de membres slack", "fr", FOUNDING).kind == "quantity"
     assert analyse_question("qand a été fondé SOGA", "fr", FOUNDING).kind == "date"
     assert analyse_question("Combien de membres", "fr", FOUNDING).kind == "quantity"
+    # A function word spelt right is not a mistyped question word: "were" is not "where".
+    assert analyse_question("Who were the members of the team?", "en", FOUNDING).kind == "person"
 
 
 def test_a_task_no_passage_can_answer_is_declined_but_what_someone_recommended_is_not(db: Database, clock) -> None:
@@ -420,3 +422,12 @@ def test_a_name_the_question_gives_must_be_a_name_in_the_passage(db: Database, c
     # The CSNP's full name says "des postes"; La Poste, the company, is in no passage.
     assert not kb.ask("Où se trouve le siège de La Poste ?").answered
     assert kb.ask("Que fait Jeanne Bretécher à la CSNP ?").answered
+
+
+def test_a_gap_answers_only_a_question_asking_the_kind_of_value_it_lacks(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The report lacks the date of the AI working group's meeting, not who led it.
+    when = kb.ask("Quand a eu lieu la réunion du groupe de travail IA et ESS ?")
+    assert not when.answered and "date de la réunion" in when.text
+    who = kb.draft("Qui a mené les échanges lors de la réunion du groupe de travail sur l'intelligence artificielle ?")
+    assert who.decision.gap is None
