@@ -78,6 +78,8 @@ _FOCUS_AFTER = re.compile(
 # Adjectives before the noun asked about ("the main levers", "les principaux partenaires").
 _QUALIFIERS = frozenset("main key major principal principaux principale principales grands grandes various different "
                         "differents differentes divers diverses".split())
+# Nouns that only say what the next one is counted or sorted as ("exemples de", "kinds of").
+_CONTAINERS = frozenset("exemples examples types sortes genres categories kinds sorts".split())
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
 
@@ -316,6 +318,8 @@ def _focus_word(folded: str) -> str | None:
     if match is None:
         return None
     following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _QUALIFIERS]
+    if len(following) > 1 and following[0] in _CONTAINERS:
+        return following[1]  # "combien d'exemples de bonnes pratiques": the practices are counted
     return following[0] if following else None
 
 

@@ -68,6 +68,12 @@ def test_a_share_asked_is_a_percentage_not_the_word_share() -> None:
         assert query.kind == "quantity" and [t.role for t in query.terms if t.word == word] == ["frame"], question
 
 
+def test_the_noun_counted_is_what_examples_or_kinds_are_of() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("exemples", "pratiques", "chapitre")})
+    query = analyse_question("Le chapitre recense combien d'exemples de pratiques ?", "fr", vocabulary)
+    assert [t.word for t in query.terms if t.role == "focus"] == ["pratiques"]
+
+
 def test_the_noun_counted_follows_combien_d_elided_too() -> None:
     vocabulary = Vocabulary({stem(w): n for w, n in [("inscrits", 2), ("plateforme", 4)]})
     query = analyse_question("Combien d'inscrits compte la plateforme ?", "fr", vocabulary)
