@@ -223,12 +223,18 @@ class Vocabulary:
                 self._by_initial.setdefault(term[0], []).append(term)
         # The words of the knowledge as written (`written`: its text per language), each to its token.
         self._spellings: dict[str, dict[str, list[str]]] = {}  # language -> initial -> words
+        self._stems: dict[str, set[str]] = {}  # language -> the tokens of its words
         self._names: set[str] = set()  # the words it capitalises
         for lang, text in (written or {}).items():
             for word in set(words(text)):
+                self._stems.setdefault(lang, set()).add(stem(word))
                 if len(word) > MIN_FUZZY_CHARS and not word.isdigit() and stem(word) in frequencies:
                     self._spellings.setdefault(lang, {}).setdefault(word[0], []).append(word)
             self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
+
+    def written_in(self, term: str, lang: str) -> bool:
+        """Whether the knowledge in `lang` has the token (always, without the written text)."""
+        return not self._stems or term in self._stems.get(lang, set())
 
     def common(self, total: int, share: float = 0.3) -> frozenset[str]:
         """Tokens in more than `share` of the passages: the knowledge's own subject ("soga")."""
@@ -240,15 +246,17 @@ class Vocabulary:
     def __contains__(self, term: str) -> bool:
         return term in self.frequencies
 
-    def closest(self, *forms: str, lang: str = "fr", name: bool = False) -> str | None:
+    def closest(self, *forms: str, lang: str = "fr", name: bool = False, only_in: str | None = None) -> str | None:
         """The vocabulary token closest to any of `forms` (a word, then its stem), or to a
-        word of the knowledge as written (in `lang` first; for a `name`, one it capitalises), by edit distance, a swap of two letters counting as one edit: one edit for words of up to
-        7 letters, two for longer ones (the word's length sets it for its stem too: "marainne"
-        is "marainn" stemmed)."""
+        word of the knowledge as written (in `lang` first; for a `name`, one it capitalises;
+        `only_in` a language, only its words), by edit distance, a swap of two letters counting
+        as one edit: one edit for words of up to 7 letters, two for longer ones (the word's
+        length sets it for its stem too: "marainne" is "marainn" stemmed)."""
         found: list[tuple[int, int, int, str]] = []
         typed = forms[0]
         limit = 1 if len(typed) <= 7 else 2
-        for spelt_in, spellings in self._spellings.items() if len(typed) > MIN_FUZZY_CHARS and not typed.isdigit() else ():
+        languages = [(lang, spellings) for lang, spellings in self._spellings.items() if only_in in (None, lang)]
+        for spelt_in, spellings in languages if len(typed) > MIN_FUZZY_CHARS and not typed.isdigit() else ():
             # The question's language first: "partenères" is "partenaires" before "partners".
             other = int(spelt_in != lang)
             for spelling, distance, _i in process.extract(typed, spellings.get(typed[0], []), scorer=OSA.distance,
@@ -257,7 +265,7 @@ class Vocabulary:
                     continue  # a name mistyped is another name, not a word ("Canada" is not "canal")
                 term = stem(spelling)
                 found.append((int(distance) + other, -round(fuzz.ratio(typed, spelling)), -self.frequencies.get(term, 0), term))
-        for form in forms if not name else ():
+        for form in forms if not (name or only_in) else ():
             if len(form) <= MIN_FUZZY_CHARS or form.isdigit():
                 continue
             for term, distance, _i in process.extract(form, self._by_initial.get(form[0], []), scorer=OSA.distance,
@@ -430,6 +438,12 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             lemma = _lemma(spelling, lang)
             if lemma != word and stem(lemma) in vocabulary:
                 alternatives.append(stem(lemma))
+        if alternatives and not vocabulary.written_in(alternatives[0], lang):
+            # The other language's word, mistyped in this one ("webinairs" in English): the
+            # knowledge in the question's language spells it otherwise ("webinars").
+            spelt = vocabulary.closest(word, lang=lang, only_in=lang)
+            if spelt is not None:
+                alternatives.append(spelt)
         corrected = None
         if not alternatives and not word.isdigit():
             if _misspelt_function_word(word):
