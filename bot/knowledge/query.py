@@ -29,14 +29,14 @@ CHAT_SPEAK = {
     "ppl": "people", "pls": "please", "plz": "please", "thx": "thanks", "whos": "who is", "whats": "what is",
     "wheres": "where is", "hows": "how is",
     "prez": "présidente", "pdte": "présidente", "asso": "association", "assos": "associations", "rdv": "rendez-vous",
-    "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière",
+    "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière", "orgs": "organisations", "org": "organisation",
 }
 # Greetings, politeness and discourse fillers of chat: they carry no subject.
 FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
     "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
-    "nah yeah yep ouais bah ben euh hein deja ever".split()
+    "nah yeah yep ouais bah ben euh hein deja ever btw fyi imo".split()
 )
 
 # The kind of value a question asks for. Patterns run on folded text.
@@ -52,6 +52,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                         r"quelles? annees?|(?:what|which) years?|depuis quand|since when|a quelle heure|what time|"
                         r"quels? mois|(?:what|which) months?)\b")),
     ("place", re.compile(r"(?:^|\s)(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
+                         r"(?:what|which) (?:venue|town|place)|quelle salle|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),
     ("definition", re.compile(r"^\s*(?:(?:c'?est|c'etait) quoi|qu'est[- ]ce que|qu'est[- ]ce qu'|what(?:'s| is| was| are)|"

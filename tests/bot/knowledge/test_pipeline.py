@@ -445,3 +445,9 @@ def test_a_word_of_the_other_language_is_also_read_as_this_language_s_spelling()
     # "webinairs" stems like the French "webinaires"; the English knowledge says "webinars".
     query = analyse_question("How many webinairs did the Social Tech Academy run?", "en", SPELT)
     assert query.terms[0].alternatives == (stem("webinaires"), stem("webinars"))
+
+
+def test_a_venue_asked_is_a_place_and_chat_abbreviations_are_read() -> None:
+    assert analyse_question("what venue hosted the Lille AI café?", "en", VOCABULARY).kind == "place"
+    orgs = analyse_question("btw how many member orgs do we have", "en", Vocabulary({stem(w): 3 for w in ("member", "organisations")}))
+    assert [t.word for t in orgs.terms] == ["member", "organisations"] and not orgs.unknown
