@@ -222,6 +222,8 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         # in no passage: "Number of SOGA members" doesn't hold it.
         holds_attribute = best is not None and all(groups[i] is not None for i in asked) and any(
             groups[i] not in guessed and groups[i] in best.groups for i in asked)
+        if not asked:  # asked by its kind alone: the passage holds it when it holds such a value
+            holds_attribute = best is not None
         evidence["gap_coverage"] = round(gap_share, 3)
         # So does a passage that names the attribute without its value ("backed by funders").
         if (best is None or best.hit.source == "file") and (not holds_attribute or not evidence.get("kind_ok", True)):

@@ -44,7 +44,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     # A duration is a count of time ("3 heures") or a span of dates ("2024-2026").
     ("duration", re.compile(r"\b(?:combien de temps|how long|de quand a quand|(?:ca|il|elle) (?:dure|durait|a dure)|"
                             r"a dure|quelle (?:est|etait) (?:la )?duree|durait|lasted|(?:did|does|will) [\w' -]+ last)\b")),
-    ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|"
+    ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|cotisations?|"
                           r"recettes|revenues?|income|depenses|expenses|resultat comptable|chiffres? d'affaires|turnover|how much money|euros?)\b")),
     ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
                             r"what percentage|taux|rate|quelle part|note|rating|score)\b")),

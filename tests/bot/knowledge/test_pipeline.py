@@ -451,3 +451,13 @@ def test_a_venue_asked_is_a_place_and_chat_abbreviations_are_read() -> None:
     assert analyse_question("what venue hosted the Lille AI café?", "en", VOCABULARY).kind == "place"
     orgs = analyse_question("btw how many member orgs do we have", "en", Vocabulary({stem(w): 3 for w in ("member", "organisations")}))
     assert [t.word for t in orgs.terms] == ["member", "organisations"] and not orgs.unknown
+
+
+def test_a_gap_is_asked_by_the_kind_of_value_too_and_loses_to_a_passage_holding_one(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # No word of the fee gap's missing attribute, but a sum asked about its topic.
+    fee = kb.ask("la cotisation annuelle c'est combien ?")
+    assert not fee.answered and "montant de la cotisation" in fee.text
+    # A count asked about the newsletter's topic, which the best passage holds: no gap.
+    sent = kb.ask("Combien de newsletters le SOGA a envoyé en 2024 ?")
+    assert sent.answered and "14" in sent.text
