@@ -36,7 +36,7 @@ FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
     "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
-    "nah yeah yep ouais bah ben euh hein deja ever btw fyi imo".split()
+    "nah yeah yep ouais bah ben euh hein deja ever btw fyi imo gros".split()
 )
 
 # The kind of value a question asks for. Patterns run on folded text.
@@ -79,6 +79,8 @@ _FOCUS_AFTER = re.compile(
 # Adjectives before the noun asked about ("the main levers", "les principaux partenaires").
 _QUALIFIERS = frozenset("main key major principal principaux principale principales grands grandes various different "
                         "differents differentes divers diverses".split())
+_RELATIVE_TIME = re.compile(r"\b(?:cette annee|l'an(?:nee)? (?:dernier|derniere|passee?)|this year|last year|back in|"
+                            r"a l'epoque|at the time|en ce moment|these days)\b")
 # Nouns that only say what the next one is counted or sorted as ("exemples de", "kinds of").
 _CONTAINERS = frozenset("exemples examples types sortes genres categories kinds sorts".split())
 # "qu'est-ce que X a fait", "what did X do": not a definition.
@@ -351,6 +353,11 @@ def analyse_question(
     kind_words = {w for kind, pattern in KINDS if kind == query.kind for m in pattern.finditer(folded) for w in words(m.group(0))}
     for term in query.terms:
         if not term.known and term.word in kind_words:
+            term.role = "frame"
+    # "cette année", "last year", "back in 2023": when the question is set, not what it is about.
+    timing = {w for m in _RELATIVE_TIME.finditer(folded) for w in words(m.group(0)) if not w.isdigit()}
+    for term in query.terms:
+        if term.word in timing:
             term.role = "frame"
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)

@@ -461,3 +461,11 @@ def test_a_gap_is_asked_by_the_kind_of_value_too_and_loses_to_a_passage_holding_
     # A count asked about the newsletter's topic, which the best passage holds: no gap.
     sent = kb.ask("Combien de newsletters le SOGA a envoyé en 2024 ?")
     assert sent.answered and "14" in sent.text
+
+
+def test_when_a_question_is_set_is_no_subject_word() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("plaidoyer", "annee", "slack", "back")})
+    query = analyse_question("notre plaidoyer cette année c'était sur quoi en gros ?", "fr", vocabulary)
+    assert [(t.word, t.role) for t in query.terms] == [("plaidoyer", None), ("annee", "frame")] and not query.unknown
+    back = analyse_question("how many people were on the slack back in 2023?", "en", vocabulary)
+    assert [t.role for t in back.terms if t.word == "back"] == ["frame"]
