@@ -47,6 +47,9 @@ _DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|
                         rf"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{{1,2}}\s+)?(?:(?:19|20)\d\d|{_MONTHS})\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
+_PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
+# A question asking a share, a rate or a score: a percentage answers it.
+_SHARE = re.compile(r"%|\b(?:pourcentage|percentage|part|share|taux|rate|proportion|score|note|rating|combien sur)\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
 
 
@@ -83,20 +86,22 @@ class Sentence:
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
-                counted: tuple[str, ...] = (), given: frozenset[str] = frozenset()) -> bool:
+                counted: tuple[str, ...] = (), given: frozenset[str] = frozenset(), share: bool = True) -> bool:
     """Whether the text holds a value of the asked kind; a name must be one the question
     doesn't already give (`known`: the question's tokens and the knowledge's own subject), and
     a date more than the year it gives (`given`: the question's tokens; "Quand a eu lieu le NEC
     ESS 2024 ?" is not answered by "l'édition 2024").
     `counted`: for a count, the tokens of the noun counted; where the text names it, a number
-    must stand next to it ("176 participants", not "four aims" beside "participants")."""
+    must stand next to it ("176 participants", not "four aims" beside "participants"); unless a
+    `share` is asked, a percentage is no count ("84 % attendance at the workshops")."""
     folded = fold(text)
     if kind == "amount":
         return bool(_MONEY.search(folded))
     if kind == "quantity":
+        plain = _YEAR.sub(" ", folded if share else _PERCENTAGE.sub(" ", folded))
         if counted:
-            return _number_beside(_YEAR.sub(" ", folded), set(counted))
-        return bool(_NUMBER.search(_YEAR.sub(" ", folded)))
+            return _number_beside(plain, set(counted))
+        return bool(_NUMBER.search(plain))
     if kind == "date":
         return any(date.group(0) not in given for date in _DATE.finditer(folded))
     if kind == "duration":
@@ -165,6 +170,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
     asked = frozenset(alt for group in groups for alt in group)
     known = asked | common
+    share = bool(_SHARE.search(fold(query.text)))
     thread = {i for i, t in enumerate(searched) if t.from_thread}
     named = {token for name in query.entities for token in tokens(name)} - common
     ranked: list[Sentence] = []
@@ -192,7 +198,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                     found.add(index)
             valued = query.kind not in (None, "definition") and holds_value(
                 text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else (),
-                given=asked)
+                given=asked, share=share)
             if valued:
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0

@@ -39,6 +39,11 @@ def test_a_count_is_a_number_beside_the_noun_counted() -> None:
     # The noun counted isn't in the sentence (its heading says it): any number will do.
     assert compose.holds_value("Il y en avait 40.", "quantity", counted=participants)
     assert compose.holds_value("La note moyenne de satisfaction est de 4,5 sur 5.", "quantity", counted=(stem("note"),))
+    # A percentage is no count of the noun beside it, unless a share is asked.
+    workshops = (stem("workshops"),)
+    assert not compose.holds_value("84 % attendance at the workshops and 74 % at the conference.", "quantity",
+                                   counted=workshops, share=False)
+    assert compose.holds_value("84 % attendance at the workshops.", "quantity", counted=workshops, share=True)
 
 
 def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
