@@ -139,9 +139,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
     # A name is found as a name ("La Poste" is not "des postes"); a name mistyped ("DIGISTE") as
     # the word its typo was matched to.
-    named = set(tokens(" ".join(_CAPITALISED.findall(best.hit.heading + " " + best.hit.text))))
+    written = best.hit.heading + " " + best.hit.text
+    named = set(tokens(" ".join(_CAPITALISED.findall(written))))
     corrected = {stem(t.word): t.corrected for t in query.terms if t.corrected}
-    found = named | (set(corrected.values()) & set(tokens(best.hit.heading + " " + best.hit.text)))
+    found = named | (set(corrected.values()) & set(tokens(written))) if corrected else named
     entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= found for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
     defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
