@@ -381,7 +381,24 @@ def analyse_question(
             if term.known and not own.intersection(term.alternatives):
                 term.from_thread = True
                 query.terms.append(term)
+                own.update(term.alternatives)
+        # The names the bot's last reply opened with are what "she" or "it" may stand for
+        # ("Who is SOGA's godmother?" → Axelle Lemaire → "What role did she have?").
+        for name in _entities(_first_sentence(_last_reply(history))) if _ANAPHORA.search(fold(text)) else []:
+            for term in _terms(fold(name), lang, vocabulary):
+                if term.known and not own.intersection(term.alternatives):
+                    term.from_thread = True
+                    query.terms.append(term)
+                    own.update(term.alternatives)
     return query
+
+
+def _last_reply(history: list[tuple[str, str]] | None) -> str:
+    return next((text for who, text in reversed(history or []) if who == "assistant"), "")
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
 
 
 def _count_of_attendees(query: Query, folded: str, vocabulary: Vocabulary) -> None:
@@ -520,7 +537,15 @@ def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
     return said[0] if said else None
 
 
+# A personal pronoun as the subject or owner points back to the thread ("did it get the Afnic
+# money?", "what role did she have", "et il a repéré quoi ?"), whatever else the question names.
+# Impersonal French "il" ("il y a", "il faut", "y a-t-il") refers to nothing.
+_ANAPHORA = re.compile(r"\b(?:it|its|she|he|her|his|they|their|them)\b|(?<!-t-)\b(?:il|elle|ils|elles)\b(?!\s+(?:y|faut|reste|existe)\b)")
+
+
 def _lacks_subject(query: Query) -> bool:
+    if _ANAPHORA.search(fold(query.text).replace("’", "'")):
+        return True
     content = [t for t in query.terms if t.known]
     # A two-letter acronym qualifies ("Which EU programme funds it?", "l'IA"); it names no subject.
     names = [name for name in query.entities if len(name) > 2]

@@ -102,6 +102,18 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
+def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() -> None:
+    history = [("member", "C'est quoi DIGISET ?"), ("assistant", "Le Café IAssos réunit 40 participants à Lille. Lille est loin.")]
+    # The question names Lille, yet "it" is the thread's subject, and the reply's names come along.
+    query = analyse_question("Did it go to Lille?", "en", VOCABULARY, history)
+    assert query.follow_up
+    assert {t.word for t in query.terms if t.from_thread} == {"digiset", "iassos"}
+    # Without a pronoun, a question naming its own subject stands alone; impersonal "il" is no pronoun.
+    assert not analyse_question("Combien de participants à Lille ?", "fr", VOCABULARY, history).follow_up
+    assert not analyse_question("Y a-t-il des participants à Lille ?", "fr", VOCABULARY, history).follow_up
+    assert not analyse_question("Il y a combien de participants à Lille ?", "fr", VOCABULARY, history).follow_up
+
+
 def test_a_follow_up_is_not_answered_from_a_passage_about_another_subject(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     history = [("member", "Qui finance DIGISET ?"), ("assistant", kb.ask("Qui finance DIGISET ?", "fr").text)]
