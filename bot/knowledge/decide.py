@@ -76,10 +76,10 @@ class Decision:
             return None
         if len(self.ranked[0].groups) < 2:  # one word in common is chance ("recette": income, not recipe)
             return None
-        # About another subject than the thread's, another organisation's role, or not about
-        # the thing asked to define: not worth showing.
+        # About another subject than the thread's, another organisation's role, not about the
+        # thing asked to define, or lacking a name the question gives: not worth showing.
         if self.evidence.get("off_subject") or self.evidence.get("role_held_elsewhere") or (
-                self.evidence.get("defines_subject") is False):
+                self.evidence.get("defines_subject") is False) or self.evidence.get("entities_ok") is False:
             return None
         return self.ranked[0] if self.confidence >= calibration().near else None
 

@@ -172,6 +172,9 @@ def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, cloc
     assert not near.answered and "Peut-être utile" in near.text and near.sources
     far = kb.ask("Quelle est la recette de la tarte tatin ?")
     assert not far.answered and "Peut-être utile" not in far.text and not far.sources
+    # A passage that lacks the name asked about ("La Poste" is not the CSNP's "postes") is about something else.
+    elsewhere = kb.ask("Où se trouve le siège de La Poste ?")
+    assert not elsewhere.answered and "Peut-être utile" not in elsewhere.text and not elsewhere.sources
 
 
 def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db: Database, clock) -> None:
