@@ -328,6 +328,21 @@ def question_kind(folded: str) -> str | None:
     return kind
 
 
+# "how do I mute a channel", "comment on fait pour s'inscrire": the action asked comes after.
+HOW_TO = re.compile(r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
+                    r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je))\s+")
+
+
+_MODALS = frozenset("peux peut pouvons pourrais pourrait dois doit devrais faut faire fais fait".split())
+
+
+def _how_to_action(folded: str) -> str | None:
+    match = HOW_TO.search(folded)
+    if match is None:
+        return None
+    return next((w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _MODALS), None)
+
+
 def _focus_word(folded: str) -> str | None:
     match = _FOCUS_AFTER.search(folded)
     if match is None:
@@ -361,6 +376,11 @@ def analyse_question(
             term.role = "frame"
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
+    # The action asked how to do, unknown to the knowledge, is what no passage can tell.
+    action = _how_to_action(folded)
+    for term in query.terms:
+        if term.word == action and not term.known:
+            term.role = "focus"
     if _asked_attribute(query, folded, vocabulary):
         focus = None  # the attribute is the noun asked about
     for term in query.terms:
