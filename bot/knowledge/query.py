@@ -86,6 +86,7 @@ _CONTAINERS = frozenset("exemples examples types sortes genres categories kinds 
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
 
+_TOOK_PLACE = re.compile(r"\b(?:eu|a|ont|aura|auront|avoir|avait|avaient|aurait|aurons) lieu\b")
 # A count of people ("how many people", "combien de gens") names them in general words: they
 # only frame the count, like "nombre", and the passage names them by their role.
 PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
@@ -374,6 +375,9 @@ def analyse_question(
     for term in query.terms:
         if term.word in timing:
             term.role = "frame"
+    # "a eu lieu", "aura lieu": the verb says it happened; no place, no word of the passage.
+    if _TOOK_PLACE.search(folded):
+        query.terms = [t for t in query.terms if t.word != "lieu"]
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
     # The action asked how to do, unknown to the knowledge, is what no passage can tell.

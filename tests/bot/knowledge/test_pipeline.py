@@ -102,6 +102,11 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
+def test_avoir_lieu_says_it_happened_and_names_no_place() -> None:
+    assert [t.word for t in analyse_question("Le café IAssos a eu lieu quand ?", "fr", VOCABULARY).terms] == ["cafe", "iassos"]
+    assert "lieu" in [t.word for t in analyse_question("Quel lieu pour le café IAssos ?", "fr", VOCABULARY).terms]
+
+
 def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() -> None:
     history = [("member", "C'est quoi DIGISET ?"), ("assistant", "Le Café IAssos réunit 40 participants à Lille. Lille est loin.")]
     # The question names Lille, yet "it" is the thread's subject, and the reply's names come along.
