@@ -68,7 +68,7 @@ FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures ye
                         # "combien de temps ça dure": the answer holds the time, not the verb
                         "dure durait duree temps long lasted last duration "
                         # "ça se passait où", "s'est tenu quand", "was held", "took place": the event happened
-                        "passe passait passee deroule deroulait deroulee tenu tenue tenus held took happened "
+                        "passe passes passait passee passees deroule deroulait deroulee deroulees tenu tenue tenus held took happened "
                         # "what share", "quelle part": the answer holds a percentage, not the word
                         "share part percentage pourcentage proportion".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").

@@ -363,6 +363,10 @@ def test_a_thread_s_request_words_are_not_its_subject_and_event_verbs_frame_a_pl
     carried = [t.word for t in query.terms if t.from_thread]
     assert query.follow_up and carried == ["cafe", "iassos"]
     assert [t.role for t in query.terms if t.word == "passait"] in ([], ["frame"])
+    # Every form of the verb frames it ("on est passés à VivaTech quel jour ?").
+    vocabulary = Vocabulary({stem(w): 3 for w in ("passés", "vivatech")})
+    visit = analyse_question("on est passés à VivaTech quel jour ?", "fr", vocabulary)
+    assert [(t.word, t.role) for t in visit.terms if t.word != "jour"] == [("passes", "frame"), ("vivatech", None)]
 
 
 FOUNDING = Vocabulary({stem(w): 3 for w in ("fonde", "founded", "soga", "equipe", "team", "membres", "slack")})
