@@ -454,6 +454,11 @@ def test_a_turnover_is_a_sum_and_the_end_of_a_year_only_frames_a_count() -> None
     assert analyse_question("Quel est le chiffre d'affaires d'OCTO Technology ?", "fr", VOCABULARY).kind == "amount"
     count = analyse_question("Combien de participants à la fin de l'année ?", "fr", VOCABULARY)
     assert count.kind == "quantity" and not count.unknown
+    # "au total" frames a count, and a venue is a place, as "lieu" is.
+    total = analyse_question("Combien de participants au total au café IAssos ?", "fr", VOCABULARY)
+    assert total.kind == "quantity" and not total.unknown
+    venue = analyse_question("What venue hosted the café IAssos in Lille?", "en", Vocabulary({stem(w): 3 for w in ("venue", "lille")}))
+    assert venue.kind == "place" and [t.role for t in venue.terms if t.word == "venue"] == ["frame"]
 
 
 def test_an_attribute_the_knowledge_never_names_is_declined_but_a_kind_of_answer_is_not(db: Database, clock) -> None:
