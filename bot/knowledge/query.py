@@ -81,6 +81,7 @@ _QUALIFIERS = frozenset("main key major principal principaux principale principa
                         "differents differentes divers diverses".split())
 _RELATIVE_TIME = re.compile(r"\b(?:cette annee|l'an(?:nee)? (?:dernier|derniere|passee?)|this year|last year|back in|"
                             r"a l'epoque|at the time|en ce moment|these days)\b")
+_TOPICS = frozenset("sujet sujets theme themes thematiques topic topics subject subjects".split())
 # Nouns that only say what the next one is counted or sorted as ("exemples de", "kinds of").
 _CONTAINERS = frozenset("exemples examples types sortes genres categories kinds sorts".split())
 # "qu'est-ce que X a fait", "what did X do": not a definition.
@@ -351,6 +352,8 @@ def _focus_word(folded: str) -> str | None:
     following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _QUALIFIERS]
     if len(following) > 1 and following[0] in _CONTAINERS:
         return following[1]  # "combien d'exemples de bonnes pratiques": the practices are counted
+    if following and following[0] in _TOPICS:
+        return None  # "quels sujets a abordé le groupe": the answer lists them, rarely under that word
     return following[0] if following else None
 
 

@@ -102,6 +102,13 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
+def test_topics_asked_are_listed_not_named() -> None:
+    for question in ("Quels sujets a abordé le café IAssos ?", "What was the main theme of the café IAssos?"):
+        assert not [t for t in analyse_question(question, "fr", VOCABULARY).terms if t.role == "focus"], question
+    assert [t.word for t in analyse_question("Quels participants au café IAssos ?", "fr", VOCABULARY).terms
+            if t.role == "focus"] == ["participants"]
+
+
 def test_avoir_lieu_says_it_happened_and_names_no_place() -> None:
     assert [t.word for t in analyse_question("Le café IAssos a eu lieu quand ?", "fr", VOCABULARY).terms] == ["cafe", "iassos"]
     assert "lieu" in [t.word for t in analyse_question("Quel lieu pour le café IAssos ?", "fr", VOCABULARY).terms]
