@@ -51,7 +51,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"\b(?:quand|when|quelles? dates?|(?:what|which) dates?|quels? jours?|(?:what|which) days?|"
                         r"quelles? annees?|(?:what|which) years?|depuis quand|since when|a quelle heure|what time|"
                         r"quels? mois|(?:what|which) months?)\b")),
-    ("place", re.compile(r"(?:^|\s)(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
+    ("place", re.compile(r"(?:^|\s|d')(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
                          r"(?:what|which) (?:venue|town|place)|quelle salle|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),

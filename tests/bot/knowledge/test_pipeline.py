@@ -102,6 +102,11 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
+def test_d_ou_asks_a_place() -> None:
+    for question in ("D'où viennent les participants du café IAssos ?", "D’où viennent les participants ?"):
+        assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
+
+
 def test_topics_asked_are_listed_not_named() -> None:
     for question in ("Quels sujets a abordé le café IAssos ?", "What was the main theme of the café IAssos?"):
         assert not [t for t in analyse_question(question, "fr", VOCABULARY).terms if t.role == "focus"], question
