@@ -234,12 +234,26 @@ class Vocabulary:
         self._spellings: dict[str, dict[str, list[str]]] = {}  # language -> initial -> words
         self._stems: dict[str, set[str]] = {}  # language -> the tokens of its words
         self._names: set[str] = set()  # the words it capitalises
-        for lang, text in (written or {}).items():
+        self._written = written or {}
+        self._by_lemma: dict[str, dict[str, set[str]]] = {}  # language -> lemma -> tokens, built when first asked
+        for lang, text in self._written.items():
             for word in set(words(text)):
                 self._stems.setdefault(lang, set()).add(stem(word))
                 if len(word) > MIN_FUZZY_CHARS and not word.isdigit() and stem(word) in frequencies:
                     self._spellings.setdefault(lang, {}).setdefault(word[0], []).append(word)
             self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
+
+    def sharing_lemma(self, lemma: str, lang: str) -> set[str]:
+        """The tokens of the knowledge's words (in `lang`) whose lemma is `lemma`: "nouvelle"
+        and "nouvel" for "nouveau", "directrice" for "directeur", where the stems differ."""
+        if lang not in self._by_lemma:
+            by_lemma: dict[str, set[str]] = {}
+            for spelt in set(_surface_forms(self._written.get(lang, "")).values()):
+                folded = fold(spelt)
+                if len(folded) > 2 and stem(folded) in self.frequencies:
+                    by_lemma.setdefault(_lemma(spelt, lang), set()).add(stem(folded))
+            self._by_lemma[lang] = by_lemma
+        return self._by_lemma[lang].get(lemma, set())
 
     def written_in(self, term: str, lang: str) -> bool:
         """Whether the knowledge in `lang` has the token (always, without the written text)."""
@@ -494,6 +508,11 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             lemma = _lemma(spelling, lang)
             if lemma != word and stem(lemma) in vocabulary:
                 alternatives.append(stem(lemma))
+        # Its other inflections the stemmer sets apart ("nouveau trésorier": "nouvelle trésorière").
+        # English inflects little beyond what the stemmer joins, and its irregular verbs would
+        # bring others' words ("ran" to "running").
+        if lang == "fr":
+            alternatives += sorted(vocabulary.sharing_lemma(_lemma(spelling, lang), lang) - set(alternatives))
         if alternatives and not vocabulary.written_in(alternatives[0], lang):
             # The other language's word, mistyped in this one ("webinairs" in English): the
             # knowledge in the question's language spells it otherwise ("webinars").

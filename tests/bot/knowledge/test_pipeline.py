@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import Lang
 from bot.knowledge import compose, index
-from bot.knowledge.analysis import stem, tokens
+from bot.knowledge.analysis import stem, tokens, words
 from bot.knowledge.decide import decide
 from bot.knowledge.query import Vocabulary, analyse_question
 from bot.knowledge.service import KnowledgeBase, save_from_slack
@@ -100,6 +100,13 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert not analyse_question("Qui finance DIGISET ?", "fr", VOCABULARY, history).follow_up
     # A two-letter acronym qualifies the question; it is no subject of its own.
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
+
+
+def test_a_word_matches_its_other_inflections_the_stemmer_sets_apart() -> None:
+    written = "La nouvelle trésorière du Café."
+    vocabulary = Vocabulary({stem(w): 2 for w in words(written)}, {"fr": written})
+    query = analyse_question("Qui est le nouveau trésorier ?", "fr", vocabulary)
+    assert [t.alternatives for t in query.terms] == [(stem("nouvelle"),), (stem("tresoriere"),)] and not query.unknown
 
 
 def test_d_ou_asks_a_place() -> None:
