@@ -141,7 +141,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     # A name is found as a name ("La Poste" is not "des postes"); a name mistyped ("DIGISTE") as
     # the word its typo was matched to.
     written = best.hit.heading + " " + best.hit.text
-    named = set(tokens(" ".join(_CAPITALISED.findall(written))))
+    # The passage's document sets its scene: "combien de monde au café IA de Lille" is answered by
+    # the café's attendance passage, whose document says where the café was.
+    document = " ".join(h.heading + " " + h.text for h in retrieval.hits if h.ref == best.hit.ref)
+    named = set(tokens(" ".join(_CAPITALISED.findall(document or written))))
     corrected = {stem(t.word): t.corrected for t in query.terms if t.corrected}
     found = named | (set(corrected.values()) & set(tokens(written))) if corrected else named
     entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= found for name in query.entities)

@@ -96,6 +96,8 @@ PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
 _ATTENDANCE = re.compile(r"\b(?:came|come|attended|attend|(?:took|take|taking) part|participated|venus?|venues?|"
                          r"assiste|participe|etaient (?:la|presents?))\b(?! (?:from|through|via|de|par)\b)")
 ATTENDEE_WORDS = ("participants", "attendees")
+# Said of people, these too count those who came.
+_PRESENCE = re.compile(r"\b(?:on a eu|a eu|ont eu|y avait|y a eu|there were|were there|were at)\b")
 
 
 
@@ -447,6 +449,8 @@ def _count_of_attendees(query: Query, folded: str, vocabulary: Vocabulary) -> No
     came (participants, attendees), the noun asked about; general words for people are dropped
     when unknown (they only frame the count)."""
     said = {w for match in _ATTENDANCE.finditer(folded) for w in words(match.group(0))}
+    if PEOPLE_WORDS.intersection(words(folded)):  # "on a eu combien de monde", "how many people were there"
+        said |= {w for match in _PRESENCE.finditer(folded) for w in words(match.group(0))}
     query.terms = [t for t in query.terms if t.word not in said and not (t.word in PEOPLE_WORDS and not t.known)]
     if not said:
         return

@@ -54,7 +54,8 @@ def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
 
 def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
     for question in ("How many people came to the café IAssos?", "svp vous savez combien de gens sont venus au café IAssos ?",
-                     "How many people took part in the café IAssos?"):
+                     "How many people took part in the café IAssos?", "On a eu combien de monde au café IAssos ?",
+                     "How many people were there at the café IAssos?"):
         query = analyse_question(question, "fr", VOCABULARY)
         focus = [t for t in query.terms if t.role == "focus"]
         assert [t.alternatives for t in focus] == [(stem("participants"),)], question
@@ -64,6 +65,15 @@ def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
     assert [t.word for t in visits.terms if t.role == "focus"] == ["visits"]
     people = analyse_question("How many people at the café IAssos?", "en", VOCABULARY)
     assert not people.unknown and all(t.role != "focus" for t in people.terms)
+    # "y avait", "on a eu" count those who came only when said of people.
+    partners = analyse_question("Combien de financements y avait-il au café IAssos ?", "fr", VOCABULARY)
+    assert [t.word for t in partners.terms if t.role == "focus"] == ["financements"]
+
+
+def test_a_name_the_question_gives_may_be_in_the_passage_s_document(db: Database, clock) -> None:
+    # The attendance passage doesn't say Lille; its document, about the café held there, does.
+    answer = KnowledgeBase(db, clock=clock).ask("On a eu combien de monde au café IA de Lille ?")
+    assert answer.answered and "40 participant" in answer.text
 
 
 def test_a_share_asked_is_a_percentage_not_the_word_share() -> None:
