@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens
-from bot.knowledge.query import HOW_TO
+from bot.knowledge.query import HOW_TO, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -116,6 +116,9 @@ def _asked_owner(query_text: str) -> frozenset[str]:
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
+# What a passage says is still to come: a word of the future, or a year after the report's.
+_PLANNED = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?|future|will|sera|seront|aura|auront|"
+                      r"prevue?s?|planned|envisage(?:e|es|s)?|202[5-9]|20[3-9]\d)\b")
 # "Quels sont les horaires de…", "what is the population of…": the noun asked is an attribute of what follows.
 _ATTRIBUTE_OF = re.compile(r"\b(?:quel(?:le)?s? (?:est|sont|etait|etaient) (?:le |la |les |l')|what (?:is|are|was|were) the )"
                            r"\s*\w+ (?:de |du |des |d'|of )")
@@ -164,6 +167,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if defines else OTHER_SUBJECT_FACTOR
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
+    upcoming_ok = not UPCOMING.search(fold(query.text)) or bool(_PLANNED.search(fold(best.hit.heading + " " + best.hit.text)))
+    value *= 1.0 if upcoming_ok else VALUE_MISSING_FACTOR
     # A follow-up ("Et ça dure combien de temps ?") is about the thread's subject: a passage
     # holding none of its words answers about something else.
     thread_groups = {i for i, t in enumerate(query.searched) if t.from_thread}
@@ -176,7 +181,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
         value = (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * semantic
     evidence = {"passage_coverage": round(passage, 3), "sentence_coverage": round(sentence, 3), "kind_ok": kind_ok,
                 "focus_ok": focus_ok, "entities_ok": entities_ok, "role_held_elsewhere": elsewhere, "defines_subject": defines,
-                "unknown_words": unknown, "numbers_ok": numbers_ok, "off_subject": off_subject, "similarity": similarity}
+                "unknown_words": unknown, "numbers_ok": numbers_ok, "off_subject": off_subject, "upcoming_ok": upcoming_ok,
+                "similarity": similarity}
     return value, evidence
 
 

@@ -346,6 +346,9 @@ def question_kind(folded: str) -> str | None:
     return kind
 
 
+# "le prochain NEC", "the next election": something to come, which a report of the past year
+# tells only where it speaks of what is planned.
+UPCOMING = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?|future)\b")
 # "how do I mute a channel", "comment on fait pour s'inscrire": the action asked comes after.
 HOW_TO = re.compile(r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
                     r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je))\s+")

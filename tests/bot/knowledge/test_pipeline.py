@@ -211,6 +211,16 @@ def test_how_to_do_an_action_the_knowledge_never_names_is_declined(db: Database,
     assert joining.answered and "contact" in joining.text
 
 
+def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The report's European elections were 2024's: the next ones are nowhere in it.
+    assert not kb.ask("When is the next European election?", "en").answered
+    assert not kb.ask("Quand ont lieu les prochaines élections européennes ?").answered
+    # A passage about what a group plans next answers.
+    steps = kb.ask("What are the next steps of the AI working group?", "en")
+    assert steps.answered and steps.sources[0].ref.endswith("groupes-de-travail-soga.md")
+
+
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     near = kb.ask("Quelles structures ont épaulé le Café IAssos pendant sa mise en route ?")
