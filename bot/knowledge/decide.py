@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens
-from bot.knowledge.query import HOW_TO, UPCOMING
+from bot.knowledge.query import ASKED_ACTION, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -159,8 +159,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     focus_unknown = any(t.role == "focus" and not t.known for t in query.terms)
     # So does an attribute of a subject the knowledge never names ("les horaires de la Cité
     # universitaire"), unlike a kind of answer ("which company…" is answered by a name).
-    # So does an action no passage names, asked how to do ("how do I mute a channel").
-    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(fold(query.text)) or HOW_TO.search(fold(query.text)))
+    # So does an action no passage names ("how do I mute a channel", "who replaced X").
+    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(fold(query.text)) or ASKED_ACTION.search(fold(query.text)))
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \
         else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)

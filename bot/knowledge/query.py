@@ -349,16 +349,18 @@ def question_kind(folded: str) -> str | None:
 # "le prochain NEC", "the next election": something to come, which a report of the past year
 # tells only where it speaks of what is planned.
 UPCOMING = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?|future)\b")
-# "how do I mute a channel", "comment on fait pour s'inscrire": the action asked comes after.
-HOW_TO = re.compile(r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
-                    r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je))\s+")
-
-
+# The action a question asks about comes after these: how to do it ("how do I mute a channel",
+# "comment on fait pour s'inscrire"), or who did it ("who replaced X", "qui parraine X"; not
+# "who is", whose verb only links). An action no passage names is what none can tell.
+ASKED_ACTION = re.compile(
+    r"^\s*(?:who|qui)\s+(?!(?:est|sont|etait|etaient|is|are|was|were|a|ont|did|does|do|has|have|had)\b)|"
+    r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
+    r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je))\s+")
 _MODALS = frozenset("peux peut pouvons pourrais pourrait dois doit devrais faut faire fais fait".split())
 
 
-def _how_to_action(folded: str) -> str | None:
-    match = HOW_TO.search(folded)
+def _asked_action(folded: str) -> str | None:
+    match = ASKED_ACTION.search(folded)
     if match is None:
         return None
     return next((w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _MODALS), None)
@@ -402,8 +404,8 @@ def analyse_question(
         query.terms = [t for t in query.terms if t.word != "lieu"]
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
-    # The action asked how to do, unknown to the knowledge, is what no passage can tell.
-    action = _how_to_action(folded)
+    # The action asked, unknown to the knowledge, is what the answer must tell.
+    action = _asked_action(folded)
     for term in query.terms:
         if term.word == action and not term.known:
             term.role = "focus"
