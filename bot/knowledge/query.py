@@ -404,6 +404,7 @@ def analyse_question(
         query.terms = [t for t in query.terms if t.word != "lieu"]
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
+        _rating(query, vocabulary)
     # The action asked, unknown to the knowledge, is what the answer must tell.
     action = _asked_action(folded)
     for term in query.terms:
@@ -447,6 +448,19 @@ def _last_reply(history: list[tuple[str, str]] | None) -> str:
 
 def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
+
+
+# A score, a rating, a mark: the words a question and a passage say one with ("What score did
+# it get?" is answered by "the average rating was 4.5/5", "Social_TechESS scored 80/100").
+RATING_WORDS = ("score", "scored", "rating", "rated", "note", "notee", "grade", "mark")
+
+
+def _rating(query: Query, vocabulary: Vocabulary) -> None:
+    alternatives = tuple(dict.fromkeys(stem(w) for w in RATING_WORDS if stem(w) in vocabulary))
+    for term in query.terms:
+        if term.word in RATING_WORDS and alternatives:
+            term.alternatives = tuple(dict.fromkeys(term.alternatives + alternatives))
+            term.role = "focus"  # the value asked is a rating, not any count
 
 
 def _count_of_attendees(query: Query, folded: str, vocabulary: Vocabulary) -> None:

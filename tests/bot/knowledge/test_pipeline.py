@@ -124,6 +124,14 @@ def test_d_ou_asks_a_place() -> None:
         assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
 
 
+def test_a_score_asked_is_a_rating_whatever_the_word(db: Database, clock) -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("rating", "café", "iassos")})
+    query = analyse_question("What score did the café IAssos get?", "en", vocabulary)
+    assert [(t.alternatives, t.role) for t in query.terms if t.word == "score"] == [((stem("rating"),), "focus")]
+    answer = KnowledgeBase(db, clock=clock).ask("What score did NEC ESS 2024 get?", "en")
+    assert answer.answered and "4.5/5" in answer.text
+
+
 def test_topics_asked_are_listed_not_named() -> None:
     for question in ("Quels sujets a abordé le café IAssos ?", "What was the main theme of the café IAssos?"):
         assert not [t for t in analyse_question(question, "fr", VOCABULARY).terms if t.role == "focus"], question
