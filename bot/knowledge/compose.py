@@ -33,8 +33,8 @@ DUPLICATE_SHARE = 0.8
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_NUMBER = re.compile(r"\d|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|"
-                     r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|hundred|thousand)\b")
+_NUMBER = re.compile(r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|mille|"
+                     r"two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|hundred|thousand)\b")
 _MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march|"
            "april|may|june|july|august|september|october|november|december")
 _DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|"
@@ -45,7 +45,10 @@ _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|hui
 # "2024-2026", "de février à septembre 2024", "depuis juin 2019", "until December 2024": a span, not a date alone.
 _DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|from|depuis|since|jusqu'?|until|till)\s+"
                         rf"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{{1,2}}\s+)?(?:(?:19|20)\d\d|{_MONTHS})\b")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year, a day of a month, a time of day: numbers that count nothing ("le 27 novembre 2024
+# (11h30-12h45)" holds no count of the organisations named after it).
+_NOT_A_COUNT = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
+                          r"\b\d{1,2}h\d*\b|\b\d{1,2}:\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
 _PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 # A question asking a share, a rate or a score: a percentage answers it.
@@ -98,7 +101,7 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     if kind == "amount":
         return bool(_MONEY.search(folded))
     if kind == "quantity":
-        plain = _YEAR.sub(" ", folded if share else _PERCENTAGE.sub(" ", folded))
+        plain = _NOT_A_COUNT.sub(" ", folded if share else _PERCENTAGE.sub(" ", folded))
         if counted:
             return _number_beside(plain, set(counted))
         return bool(_NUMBER.search(plain))

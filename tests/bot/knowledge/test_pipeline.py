@@ -36,6 +36,12 @@ def test_a_count_is_a_number_beside_the_noun_counted() -> None:
     assert compose.holds_value("Participants : 176 au total.", "quantity", counted=participants)
     assert not compose.holds_value("Le hackathon avait quatre objectifs, dont rendre le sport accessible et accroître la participation.",
                                    "quantity", counted=participants)
+    # A day, a time of day or an article counts nothing.
+    organisations = (stem("organisations"),)
+    assert not compose.holds_value("Le 27 novembre 2024 (11h30-12h45), l'atelier des organisations.", "quantity",
+                                   counted=organisations)
+    assert not compose.holds_value("DIGISET prévoit aussi un soutien financier direct.", "quantity")
+    assert compose.holds_value("79 organisations accompagnées.", "quantity", counted=organisations)
     # The noun counted isn't in the sentence (its heading says it): any number will do.
     assert compose.holds_value("Il y en avait 40.", "quantity", counted=participants)
     assert compose.holds_value("La note moyenne de satisfaction est de 4,5 sur 5.", "quantity", counted=(stem("note"),))
