@@ -21,7 +21,7 @@ from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens
 from bot.knowledge.query import ASKED_ACTION, UPCOMING
-from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, UNKNOWN_WEIGHT, Retrieval
+from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
 # A count, a sum or a date is the whole answer: a sentence without one can't hold it.
@@ -130,8 +130,12 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     if not retrieval.hits or not ranked or ranked[0].score <= 0:
         return 0.0, {"reason": "nothing found"}
     best = ranked[0]
-    passage = retrieval.coverage(best.hit)
-    sentence = compose.sentence_coverage(best, retrieval)
+    # The words that only say the kind asked ("combien de temps", "quel jour") are answered by
+    # a sentence holding such a value.
+    framing = {i for i, t in enumerate(query.searched) if t.role == "frame" and not t.from_thread} if (
+        best.holds_value and query.kind not in (None, "definition")) else set()
+    passage = retrieval.share(set(best.hit.matched) | framing)
+    sentence = retrieval.share(set(best.groups) | framing)
     lexical = 0.4 * passage + 0.6 * sentence
     kind_ok = best.holds_value or query.kind in (None, "definition")
     unknown = len(query.unknown)
@@ -207,13 +211,22 @@ def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], flo
 def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name: frozenset[str] = frozenset()) -> Decision:
     """`common`: tokens of the knowledge's own subject (in over 30 % of passages), no answer to
     "who"; `own_name`: those in over half of them, the association's own name."""
-    ranked = compose.rank(retrieval, common)
+    ranked = compose.rank(retrieval, common, top=TOP_HITS if retrieval.query.follow_up else 5)
+    # A follow-up is about the thread's subject: its best sentence on that subject comes before
+    # one about another ("Et ça dure combien de temps ?" after DIGISET is not the café's 3 hours).
+    # The best that holds the value asked, else the best.
+    on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0 and s.holds_value), None)
+    if on_subject is None:
+        on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0), 0)
+    ranked = [ranked[on_subject]] + ranked[:on_subject] + ranked[on_subject + 1:] if ranked else ranked
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
     # A count, a sum, a date, a duration or a name is the whole answer: when the best-scored
     # sentence lacks it, a close runner-up that holds it is the answer.
     for at in range(1, min(CANDIDATES, len(ranked)) if retrieval.query.kind in RUNNER_UP_KINDS else 1):
         if evidence.get("kind_ok", True) or ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
             break
+        if ranked[0].on_subject and not ranked[at].on_subject:
+            continue
         other, other_evidence = confidence_of(retrieval, ranked[at:], common, own_name)
         if other > confidence and other_evidence["kind_ok"]:
             confidence, evidence = other, other_evidence

@@ -426,8 +426,11 @@ def analyse_question(
         query.subject = subject
         own = {alt for t in terms for alt in t.alternatives}
         # The thread's subject, without its request ("parle-moi du code de conduite").
+        named = {w for name in _entities(subject) if len(name) > 2 for w in words(name)}
         for term in _terms(_REQUEST.sub(" ", fold(_expand_chat(subject))), detect_language(subject, lang), vocabulary):
             if term.known and not own.intersection(term.alternatives):
+                if named and term.word not in named:
+                    term.role = "frame"  # the subject is what the thread names, more than what it asked about it
                 term.from_thread = True
                 query.terms.append(term)
                 own.update(term.alternatives)
@@ -612,8 +615,13 @@ def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
 _ANAPHORA = re.compile(r"\b(?:it|its|she|he|her|his|they|their|them)\b|(?<!-t-)\b(?:il|elle|ils|elles)\b(?!\s+(?:y|faut|reste|existe)\b)")
 
 
+# "combien ont touché une aide ?", "how many were funded?": the count's subject is left unsaid.
+_ELIDED_SUBJECT = re.compile(r"^\s*(?:et |and )?(?:combien|how many)\s+(?:ont|sont|avaient|etaient|were|are|have|had|did)\b")
+
+
 def _lacks_subject(query: Query) -> bool:
-    if _ANAPHORA.search(fold(query.text).replace("’", "'")):
+    folded = fold(query.text).replace("’", "'")
+    if _ANAPHORA.search(folded) or (_ELIDED_SUBJECT.search(folded) and not query.entities):
         return True
     content = [t for t in query.terms if t.known]
     # A two-letter acronym qualifies ("Which EU programme funds it?", "l'IA"); it names no subject.

@@ -162,6 +162,18 @@ def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() 
     assert not analyse_question("Il y a combien de participants à Lille ?", "fr", VOCABULARY, history).follow_up
 
 
+def test_a_count_with_its_subject_left_unsaid_follows_the_thread_whose_names_weigh_most() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("participants", "café", "digiset", "touché", "aide", "financière", "directe")})
+    history = [("member", "Combien de participants au café DIGISET ?")]
+    query = analyse_question("combien ont touché une aide financière directe ?", "fr", vocabulary, history)
+    assert query.follow_up
+    carried = {t.word: t.role for t in query.terms if t.from_thread}
+    assert carried == {"digiset": None, "participants": "frame", "cafe": "frame"}
+    # With its subject said, the same count stands alone.
+    assert not analyse_question("combien de participants ont touché une aide financière directe ?", "fr", vocabulary,
+                                history).follow_up
+
+
 def test_a_follow_up_is_not_answered_from_a_passage_about_another_subject(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     history = [("member", "Qui finance DIGISET ?"), ("assistant", kb.ask("Qui finance DIGISET ?", "fr").text)]
@@ -236,6 +248,12 @@ def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Datab
     # A passage about what a group plans next answers.
     steps = kb.ask("What are the next steps of the AI working group?", "en")
     assert steps.answered and steps.sources[0].ref.endswith("groupes-de-travail-soga.md")
+
+
+def test_the_words_of_the_kind_asked_are_answered_by_a_value_of_that_kind(db: Database, clock) -> None:
+    # "combien de temps" is held by "a duré trois mois", which says neither word.
+    answer = KnowledgeBase(db, clock=clock).ask("OCTO nous a soutenus pendant combien de temps ?")
+    assert answer.answered and "trois mois" in answer.text
 
 
 def test_a_decline_shows_the_closest_passage_when_one_is_near(db: Database, clock) -> None:
