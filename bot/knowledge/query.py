@@ -148,9 +148,9 @@ ATTRIBUTE_FRAMES = (
         # Also what became of it: "what happened to X", "is X still a thing", "qu'est devenu X".
         re.compile(r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin|"
                    r"what happened (?:to|with)|still (?:a thing|going|on|running|alive|active|happening)|"
-                   r"(?:did|has) .{1,40} (?:ever )?(?:actually )?(?:happen|take place)|qu'est[- ]devenu\w*|existe (?:encore|toujours))\b"),
+                   r"(?:did|has) .{1,40} (?:ever )?(?:actually )?(?:happen|take place)|qu'est[- ]devenu\w*|advenu\w*|existe (?:encore|toujours))\b"),
         re.compile(r"arret\w*|annul\w*|stop(?:ped)?|cancel\w*|abandon\w*|termine\w*|pris|fin|happen\w*|still|thing|going|"
-                   r"running|alive|active|ever|actually|take|place|devenu\w*|existe|encore|toujours"),
+                   r"running|alive|active|ever|actually|take|place|devenu\w*|advenu\w*|existe|encore|toujours"),
         {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped", "abandoned")},
         clears_kind=False),
 )

@@ -317,7 +317,7 @@ def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> N
              ("Pourquoi ImproviSEE s'est arrêté ?", "fr", "end", "annule"),
              ("Why was ImproviSEE stopped?", "en", "end", "cancelled"),
              ("What happened to ImproviSEE?", "en", "end", "cancelled"),
-             ("Qu'est devenu ImproviSEE ?", "fr", "end", "annule")]
+             ("Qu'est devenu ImproviSEE ?", "fr", "end", "annule"), ("Qu'est-il advenu d'ImproviSEE ?", "fr", "end", "annule")]
     for question, lang, frame, knowledge_word in cases:
         query = analyse_question(question, lang, ATTRIBUTES)
         focus = [t for t in query.terms if t.role == "focus"]
