@@ -62,7 +62,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 # Words that only frame the asked kind ("en quelle année", "à quelle heure"): the answer holds
 # a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
-                        "nombre number total lieu endroit place venue venues salle moment periode "
+                        "nombre number total fois times lieu endroit place venue venues salle moment periode "
                         # "à la fin de l'année", "at the end of 2024": the answer holds the date
                         "fin debut milieu end beginning "
                         # "combien de temps ça dure": the answer holds the time, not the verb

@@ -531,6 +531,8 @@ def test_a_turnover_is_a_sum_and_the_end_of_a_year_only_frames_a_count() -> None
     # "au total" frames a count, and a venue is a place, as "lieu" is.
     total = analyse_question("Combien de participants au total au café IAssos ?", "fr", VOCABULARY)
     assert total.kind == "quantity" and not total.unknown
+    times = analyse_question("Combien de fois le café IAssos a réuni des participants ?", "fr", VOCABULARY)
+    assert [t.role for t in times.terms if t.word == "fois"] == ["frame"] and "fois" not in times.unknown
     venue = analyse_question("What venue hosted the café IAssos in Lille?", "en", Vocabulary({stem(w): 3 for w in ("venue", "lille")}))
     assert venue.kind == "place" and [t.role for t in venue.terms if t.word == "venue"] == ["frame"]
 
