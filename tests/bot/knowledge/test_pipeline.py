@@ -125,6 +125,13 @@ def test_a_word_matches_its_other_inflections_the_stemmer_sets_apart() -> None:
     assert [t.alternatives for t in query.terms] == [(stem("nouvelle"),), (stem("tresoriere"),)] and not query.unknown
 
 
+def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
+    for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):
+        searched = [t.word for t in analyse_question(question, "en", vocabulary).terms]
+        assert verb in searched and not {"out", "up"} & set(searched), question
+
+
 def test_d_ou_asks_a_place() -> None:
     for question in ("D'où viennent les participants du café IAssos ?", "D’où viennent les participants ?"):
         assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
