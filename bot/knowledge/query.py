@@ -135,7 +135,8 @@ ATTRIBUTE_FRAMES = (
         clears_kind=True),
     AttributeFrame(
         "founding",
-        re.compile(r"\b(?:existe(?:nt)? depuis|depuis quand (?:\w+ )?existe|been around|how old|quel age|exist(?:s|ed)? since)\b"),
+        re.compile(r"\b(?:existe(?:nt)? depuis|depuis (?:quand|quelle annee) (?:[\w'-]+ ){0,4}existe|been around|how old|quel age|"
+                   r"exist(?:s|ed)? since|since when (?:[\w'-]+ ){0,4}exist\w*)\b"),
         re.compile(r"existe\w*|exist\w*|depuis|been|around|old|age"),
         {"fr": ("fonde",), "en": ("founded",)},
         clears_kind=True, kind="date"),

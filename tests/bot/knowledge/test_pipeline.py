@@ -454,7 +454,8 @@ FOUNDING = Vocabulary({stem(w): 3 for w in ("fonde", "founded", "soga", "equipe"
 
 
 def test_how_long_a_subject_has_existed_asks_its_founding_date_and_who_works_there_its_team() -> None:
-    dates: list[tuple[str, Lang]] = [("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en")]
+    dates: list[tuple[str, Lang]] = [("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en"),
+                                     ("Depuis quelle année l’équipe SOGA existe-t-elle ?", "fr"), ("Since when has SOGA existed?", "en")]
     teams: list[tuple[str, Lang]] = [("Qui bosse chez SOGA ?", "fr"), ("Who works at SOGA?", "en")]
     for question, lang in dates:
         query = analyse_question(question, lang, FOUNDING)
