@@ -369,6 +369,13 @@ def _asked_action(folded: str) -> str | None:
     return next((w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _MODALS), None)
 
 
+def _coordinated(folded: str, focus: str | None) -> str | None:
+    if focus is None:
+        return None
+    match = re.search(rf"\b{re.escape(focus)} (?:et|ou|and|or) (?:de |d'|des |les |the )?([^\W\d_]+)", folded)
+    return match.group(1) if match else None
+
+
 def _focus_word(folded: str) -> str | None:
     match = _FOCUS_AFTER.search(folded)
     if match is None:
@@ -423,6 +430,13 @@ def analyse_question(
             term.role = "frame"
         elif term.word == focus:
             term.role = "focus"
+    # "combien d'outils et de solutions": either noun is the one counted.
+    other = _coordinated(folded, focus)
+    focused = next((t for t in query.terms if t.role == "focus"), None)
+    partner = next((t for t in query.terms if t.word == other and t.role is None and t.known), None)
+    if focused is not None and partner is not None:
+        focused.alternatives = tuple(dict.fromkeys(focused.alternatives + partner.alternatives))
+        query.terms.remove(partner)
     subject = _thread_subject(history)
     if subject and _lacks_subject(query):
         query.follow_up = True

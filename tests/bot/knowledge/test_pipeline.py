@@ -132,6 +132,15 @@ def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
         assert verb in searched and not {"out", "up"} & set(searched), question
 
 
+def test_either_of_two_nouns_counted_together_is_the_one_counted() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("participants", "intervenants", "café", "iassos")})
+    query = analyse_question("Combien de participants et d'intervenants au café IAssos ?", "fr", vocabulary)
+    assert [(t.alternatives, t.role) for t in query.terms if t.role] == [((stem("participants"), stem("intervenants")), "focus")]
+    assert [t.word for t in query.terms if not t.role] == ["cafe", "iassos"]
+    # A noun the knowledge doesn't know stays a word of its own (and lowers confidence).
+    assert "licornes" in analyse_question("Combien de participants et de licornes ?", "fr", vocabulary).unknown
+
+
 def test_d_ou_asks_a_place() -> None:
     for question in ("D'où viennent les participants du café IAssos ?", "D’où viennent les participants ?"):
         assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
