@@ -601,13 +601,15 @@ def _misspelt_function_word(word: str) -> bool:
 _QUESTION_WORD = (r"(?:qui|quand|o[uù]|combien|quel(?:le)?s?|comment|pourquoi|c'est quoi|qu'est-ce|who|whom|when|where|"
                   r"how|what|which|why)")
 _COMPOUND = re.compile(rf"^(?P<first>.+?)\s*,?\s+(?:et|and)\s+(?P<second>{_QUESTION_WORD}\b.+)$", re.IGNORECASE | re.DOTALL)
+# "Who's running the show at SOGA? Who is the president?": two questions in one message.
+_TWO_QUESTIONS = re.compile(rf"^(?P<first>.+?\?)\s+(?P<second>(?:et |and )?{_QUESTION_WORD}\b.+)$", re.IGNORECASE | re.DOTALL)
 
 
 def split_compound(text: str) -> tuple[str, str] | None:
-    """"Qui finance DIGISET et combien de pays y participent ?": two questions, the second a
-    follow-up about the first's subject. None for one question ("Quand et où …", "combien de
+    """"Qui finance DIGISET et combien de pays y participent ?", or two questions one after the
+    other: two questions, the second a follow-up about the first's subject. None for one question ("Quand et où …", "combien de
     participants et d'intervenants")."""
-    match = _COMPOUND.match(text.strip())
+    match = _COMPOUND.match(text.strip()) or _TWO_QUESTIONS.match(text.strip())
     if match is None:
         return None
     first, second = match["first"].strip(" ,"), match["second"].strip()

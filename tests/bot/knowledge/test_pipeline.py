@@ -439,6 +439,9 @@ def test_a_question_asking_two_things_is_split_and_each_part_answered(db: Databa
     assert split_compound("Qui finance DIGISET et combien de pays y participent ?") == ("Qui finance DIGISET ?", "combien de pays y participent ?")
     assert split_compound("Quand et où a eu lieu la conférence RREUSE ?") is None  # one question, two kinds
     assert split_compound("Combien de participants et d'intervenants au NEC ESS 2024 ?") is None  # one count of two nouns
+    # Two questions one after the other are two parts too.
+    assert split_compound("Who runs DIGISET? Who funds it?") == ("Who runs DIGISET ?", "Who funds it?")
+    assert split_compound("Qui finance DIGISET ?") is None
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("Qui finance DIGISET et combien de pays y participent ?", "fr")
     assert answer.answered and answer.text.index("COSME") < answer.text.index("six pays")
