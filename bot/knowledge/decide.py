@@ -245,7 +245,7 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         guessed = {i for i, term in enumerate(retrieval.query.searched) if term.corrected}
         # And a word of the attribute the knowledge doesn't know ("phone" of "phone number") is
         # in no passage: "Number of SOGA members" doesn't hold it.
-        holds_attribute = best is not None and all(groups[i] is not None for i in asked) and any(
+        holds_attribute = best is not None and all(groups[i] is not None for i in asked) and all(
             groups[i] not in guessed and groups[i] in best.groups for i in asked)
         if not asked:  # asked by its kind alone: the passage holds it when it holds such a value
             holds_attribute = best is not None

@@ -208,6 +208,13 @@ def test_follow_ups_without_an_llm_are_answered_about_the_thread(db: Database, c
     assert english.answered and english.language == "en" and "Horizon Europe" in english.text
 
 
+def test_a_passage_holds_a_gap_s_attribute_only_with_all_its_words(db: Database, clock) -> None:
+    # The DatAssos passage "addresses" public authorities and names "elected officers": that is
+    # no postal address of an office.
+    answer = KnowledgeBase(db, clock=clock).ask("What's the postal address of SOGA's office?", "en")
+    assert not answer.answered and "head office address" in answer.text
+
+
 def test_a_known_gap_declines_with_what_the_report_lacks_and_staff_answers_win(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     fee = kb.ask("Combien coûte l'adhésion ?")
