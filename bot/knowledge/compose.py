@@ -50,6 +50,9 @@ _DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|
 _NOT_A_COUNT = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"
                           r"\b\d{1,2}h\d*\b|\b\d{1,2}:\d\d\b")
 _MONEY = re.compile(r"\d[\d\s.,]*\s*(?:€|k€|m€|euros?|eur|millions? d'euros)\b|€\s*\d")
+# A reason given: "car ce mandat n'était plus compatible…", "because", "due to".
+_BECAUSE = re.compile(r"\b(?:car|parce qu|because|due to|owing to|en raison|a cause|faute d|afin d|so that|as a result|"
+                      r"since it|pour cause|suite a|following)\b")
 _PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 # A question asking a share, a rate or a score: a percentage answers it.
 _SHARE = re.compile(r"%|\b(?:pourcentage|percentage|part|share|taux|rate|proportion|score|note|rating|combien sur)\b")
@@ -109,6 +112,8 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
         return any(date.group(0) not in given for date in _DATE.finditer(folded))
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
+    if kind == "reason":
+        return bool(_BECAUSE.search(folded))
     if kind in ("person", "place"):
         # English capitalises months and days: "October" names no one.
         return any(not set(tokens(name.group(0))) <= known and not _DATE.fullmatch(fold(name.group(0)))

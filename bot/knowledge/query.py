@@ -57,6 +57,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                          r"(?:what|which) (?:venue|town|place)|quelle salle|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),
+    ("reason", re.compile(r"^\s*(?:et |and )?(?:pourquoi|why)\b")),
     ("definition", re.compile(r"^\s*(?:(?:c'?est|c'etait) quoi|qu'est[- ]ce que|qu'est[- ]ce qu'|what(?:'s| is| was| are)|"
                               r"tell me about|parle[sz]?[- ]moi|presente[sz]?[- ]moi|quoi|explain)\b")),
 ]
@@ -321,7 +322,14 @@ def _lemma(word: str, lang: str) -> str:
 _SIDE = re.compile(r"^\s*(?:et\s+)?c[oô]t[eé]\s+", re.IGNORECASE)
 
 
+# "Pour quelle raison…", "for what reason…", "how come…": why.
+_REASON = ((re.compile(r"\bpour quelles? raisons?\b", re.IGNORECASE), "pourquoi"),
+           (re.compile(r"\b(?:for what reasons?|how come)\b", re.IGNORECASE), "why"))
+
+
 def _expand_chat(text: str) -> str:
+    for pattern, word in _REASON:
+        text = pattern.sub(word, text)
     return " ".join(CHAT_SPEAK.get(raw.lower(), raw) for raw in _SIDE.sub("", text).split())
 
 
@@ -511,7 +519,7 @@ def _asked_attribute(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
         query.terms = [t for t in query.terms if t.word not in said]
         if alternatives:
             query.terms.append(Term(frame.name, alternatives, role="focus"))
-        if frame.clears_kind:
+        if frame.clears_kind or query.kind == "reason":  # "pourquoi X s'est arrêté": the frame's words are the reason
             query.kind = frame.kind
         return bool(alternatives)
     return False

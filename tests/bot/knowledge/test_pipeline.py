@@ -141,6 +141,14 @@ def test_either_of_two_nouns_counted_together_is_the_one_counted() -> None:
     assert "licornes" in analyse_question("Combien de participants et de licornes ?", "fr", vocabulary).unknown
 
 
+def test_why_asks_a_reason_which_a_sentence_gives_with_its_because() -> None:
+    for question in ("Pour quelle raison le café IAssos a changé de date ?", "Why did the café IAssos move?",
+                     "How come the café IAssos moved?"):
+        assert analyse_question(question, "fr", VOCABULARY).kind == "reason", question
+    assert compose.holds_value("Elle a quitté la vice-présidence, car ce mandat n'était plus compatible.", "reason")
+    assert not compose.holds_value("Gabriela Martin, vice-présidente, démissionnaire en cours d'année.", "reason")
+
+
 def test_d_ou_asks_a_place() -> None:
     for question in ("D'où viennent les participants du café IAssos ?", "D’où viennent les participants ?"):
         assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
