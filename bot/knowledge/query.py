@@ -97,7 +97,10 @@ PEOPLE_WORDS = frozenset("people persons gens personnes monde".split())
 # A count of people who came to something ("came", "took part", "sont venus", "ont participé")
 # is what the knowledge reports as the event's participants or attendees.
 _ATTENDANCE = re.compile(r"\b(?:came|come|attended|attend|(?:took|take|taking) part|participated|venus?|venues?|"
-                         r"assiste|participe|etaient (?:la|presents?))\b(?! (?:from|through|via|de|par)\b)")
+                         r"assiste|participe|etaient (?:la|presents?)|"
+                         # People gathered: "se sont retrouvés", "a rassemblé", "ils étaient combien"
+                         r"retrouve(?:e|s|es)?|reuni(?:e|s|es)?|rassemble(?:e|s|es)?|gathered|"
+                         r"(?:ils|elles) etaient combien|combien etaient[- ](?:ils|elles))\b(?! (?:from|through|via|de|par)\b)")
 ATTENDEE_WORDS = ("participants", "attendees")
 # Said of people, these too count those who came.
 _PRESENCE = re.compile(r"\b(?:on a eu|a eu|ont eu|y avait|y a eu|there were|were there|were at)\b")

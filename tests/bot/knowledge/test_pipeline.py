@@ -61,7 +61,8 @@ def test_unknown_words_are_kept_as_unknown_not_dropped() -> None:
 def test_a_count_of_people_who_came_asks_for_the_participants() -> None:
     for question in ("How many people came to the café IAssos?", "svp vous savez combien de gens sont venus au café IAssos ?",
                      "How many people took part in the café IAssos?", "On a eu combien de monde au café IAssos ?",
-                     "How many people were there at the café IAssos?"):
+                     "How many people were there at the café IAssos?", "Combien de personnes se sont retrouvées au café IAssos ?",
+                     "le café IAssos, ils étaient combien ?"):
         query = analyse_question(question, "fr", VOCABULARY)
         focus = [t for t in query.terms if t.role == "focus"]
         assert [t.alternatives for t in focus] == [(stem("participants"),)], question
