@@ -90,6 +90,7 @@ _CONTAINERS = frozenset("exemples examples types sortes genres categories kinds 
 # "qu'est-ce que X a fait", "what did X do": not a definition.
 _ACTION = re.compile(r"\b(?:a|ont|avait|avaient)\s+(?:fait|eu|organise|realise|lance|publie|obtenu)\b|\bwhat did\b")
 
+_ALL_TOGETHER = re.compile(r"\btou(?:s|tes) (?:les )?[\w-]+ confondu(?:e)?s\b|\ball [\w-]+ combined\b")
 _TOOK_PLACE = re.compile(r"\b(?:eu|a|ont|aura|auront|avoir|avait|avaient|aurait|aurons) lieu\b")
 # A count of people ("how many people", "combien de gens") names them in general words: they
 # only frame the count, like "nombre", and the passage names them by their role.
@@ -423,6 +424,9 @@ def analyse_question(
     # "a eu lieu", "aura lieu": the verb says it happened; no place, no word of the passage.
     if _TOOK_PLACE.search(folded):
         query.terms = [t for t in query.terms if t.word != "lieu"]
+    # "tous collèges confondus", "all projects combined": the whole is asked, not those words.
+    together = {w for m in _ALL_TOGETHER.finditer(folded) for w in words(m.group(0))}
+    query.terms = [t for t in query.terms if t.word not in together]
     if query.kind == "quantity":
         _count_of_attendees(query, folded, vocabulary)
         _rating(query, vocabulary)

@@ -175,6 +175,12 @@ def test_avoir_lieu_says_it_happened_and_names_no_place() -> None:
     assert "lieu" in [t.word for t in analyse_question("Quel lieu pour le café IAssos ?", "fr", VOCABULARY).terms]
 
 
+def test_all_of_them_together_asks_the_whole_not_those_words() -> None:
+    for question in ("Combien de participants au café IAssos, tous ateliers confondus ?",
+                     "How many participants at the café IAssos, all sessions combined?"):
+        assert [t.word for t in analyse_question(question, "fr", VOCABULARY).terms] == ["participants", "cafe", "iassos"], question
+
+
 def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() -> None:
     history = [("member", "C'est quoi DIGISET ?"), ("assistant", "Le Café IAssos réunit 40 participants à Lille. Lille est loin.")]
     # The question names Lille, yet "it" is the thread's subject, and the reply's names come along.
