@@ -30,6 +30,7 @@ CHAT_SPEAK = {
     "wheres": "where is", "hows": "how is",
     "prez": "présidente", "pdte": "présidente", "asso": "association", "assos": "associations", "rdv": "rendez-vous",
     "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière", "orgs": "organisations", "org": "organisation",
+    "com": "communication", "comms": "communications", "info": "information", "infos": "informations",
 }
 # Greetings, politeness and discourse fillers of chat: they carry no subject.
 FILLERS = frozenset(

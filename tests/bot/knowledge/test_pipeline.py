@@ -20,6 +20,7 @@ def test_typos_are_matched_to_the_index_vocabulary_and_chat_speak_is_read() -> N
     assert query.kind == "person" and not query.unknown
     chat = analyse_question("c koi le cafe iasos", "fr", VOCABULARY)
     assert chat.kind == "definition" and [t.corrected for t in chat.terms] == [None, stem("iassos")]
+    assert [t.word for t in analyse_question("qui fait la com du café ?", "fr", VOCABULARY).terms] == ["communication", "cafe"]
 
 
 def test_a_word_of_the_language_spelt_right_is_not_taken_for_a_typo() -> None:
