@@ -567,6 +567,8 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             lemma = _lemma(spelling, lang)
             if lemma != word and stem(lemma) in vocabulary:
                 alternatives.append(stem(lemma))
+        if word in ORDINALS and ORDINALS[word] in vocabulary:
+            alternatives.append(ORDINALS[word])  # "le premier chapitre" is "chapitre 1"
         # Its other inflections the stemmer sets apart ("nouveau trésorier": "nouvelle trésorière").
         # English inflects little beyond what the stemmer joins, and its irregular verbs would
         # bring others' words ("ran" to "running").
@@ -589,6 +591,10 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
                 alternatives.append(corrected)
         terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))
     return terms
+
+
+ORDINALS = {"premier": "1", "premiere": "1", "first": "1", "deuxieme": "2", "second": "2", "seconde": "2",
+            "troisieme": "3", "third": "3", "quatrieme": "4", "fourth": "4", "cinquieme": "5", "fifth": "5"}
 
 
 _FUNCTION_WORDS = sorted(w for w in STOP_WORDS | FILLERS if len(w) >= MIN_FUZZY_CHARS)

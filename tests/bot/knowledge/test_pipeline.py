@@ -151,6 +151,13 @@ def test_why_asks_a_reason_which_a_sentence_gives_with_its_because() -> None:
     assert not compose.holds_value("Gabriela Martin, vice-présidente, démissionnaire en cours d'année.", "reason")
 
 
+def test_an_ordinal_matches_its_number() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("chapitre", "1", "valeurs", "chapter")})
+    for question, lang in (("Le premier chapitre pose combien de valeurs ?", "fr"), ("What does the first chapter set?", "en")):
+        ordinal = analyse_question(question, lang, vocabulary).terms[0]
+        assert "1" in ordinal.alternatives, question
+
+
 def test_d_ou_asks_a_place() -> None:
     for question in ("D'où viennent les participants du café IAssos ?", "D’où viennent les participants ?"):
         assert analyse_question(question, "fr", VOCABULARY).kind == "place", question
