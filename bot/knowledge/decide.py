@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens
-from bot.knowledge.query import ASKED_ACTION, UPCOMING
+from bot.knowledge.query import ASKED_ACTION, DEMONYMS, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -154,7 +154,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     named = set(tokens(" ".join(_CAPITALISED.findall(document or written))))
     corrected = {stem(t.word): t.corrected for t in query.terms if t.corrected}
     found = named | (set(corrected.values()) & set(tokens(written))) if corrected else named
-    entities_ok = all({corrected.get(token, token) for token in tokens(name)} <= found for name in query.entities)
+    # A demonym is found as its country's name ("Italian" as "Italy").
+    countries = {stem(t.word): set(t.alternatives) for t in query.terms if t.word in DEMONYMS}
+    entities_ok = all(all(corrected.get(token, token) in found or countries.get(token, set()) & found for token in tokens(name))
+                      for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
     defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)

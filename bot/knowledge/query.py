@@ -567,6 +567,9 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             lemma = _lemma(spelling, lang)
             if lemma != word and stem(lemma) in vocabulary:
                 alternatives.append(stem(lemma))
+        for country in DEMONYMS.get(word, ()):
+            if stem(country) in vocabulary:
+                alternatives.append(stem(country))  # "the Italian partner" is the one from Italy
         if word in ORDINALS and ORDINALS[word] in vocabulary:
             alternatives.append(ORDINALS[word])  # "le premier chapitre" is "chapitre 1"
         # Its other inflections the stemmer sets apart ("nouveau trésorier": "nouvelle trésorière").
@@ -593,6 +596,26 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
     return terms
 
 
+# The people of a European country, and its name in both languages: "le partenaire italien" is
+# the one "d'Italie". (Not French: the association's own country, said of half its knowledge.)
+_COUNTRIES = [
+    ("italien italienne italiens italiennes italian italians", "italie italy"),
+    ("espagnol espagnole espagnols espagnoles spanish", "espagne spain"),
+    ("belge belges belgian belgians", "belgique belgium"),
+    ("allemand allemande allemands allemandes german germans", "allemagne germany"),
+    ("roumain roumaine roumains roumaines romanian romanians", "roumanie romania"),
+    ("danois danoise danoises danish", "danemark denmark"),
+    ("lituanien lituanienne lituaniens lituaniennes lithuanian lithuanians", "lituanie lithuania"),
+    ("autrichien autrichienne autrichiens autrichiennes austrian austrians", "autriche austria"),
+    ("portugais portugaise portugaises portuguese", "portugal"),
+    ("grec grecque grecs grecques greek greeks", "grece greece"),
+    ("neerlandais neerlandaise neerlandaises dutch", "pays-bas netherlands"),
+    ("suedois suedoise suedoises swedish", "suede sweden"),
+    ("polonais polonaise polonaises polish", "pologne poland"),
+    ("irlandais irlandaise irlandaises irish", "irlande ireland"),
+    ("finlandais finlandaise finlandaises finnish", "finlande finland"),
+]
+DEMONYMS = {form: tuple(countries.split()) for forms, countries in _COUNTRIES for form in forms.split()}
 ORDINALS = {"premier": "1", "premiere": "1", "first": "1", "deuxieme": "2", "second": "2", "seconde": "2",
             "troisieme": "3", "third": "3", "quatrieme": "4", "fourth": "4", "cinquieme": "5", "fifth": "5"}
 

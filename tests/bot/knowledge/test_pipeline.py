@@ -151,6 +151,14 @@ def test_why_asks_a_reason_which_a_sentence_gives_with_its_because() -> None:
     assert not compose.holds_value("Gabriela Martin, vice-présidente, démissionnaire en cours d'année.", "reason")
 
 
+def test_a_demonym_matches_its_country(db: Database, clock) -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("partenaire", "italie", "campus")})
+    italian = next(t for t in analyse_question("Qui est le partenaire italien du campus ?", "fr", vocabulary).terms if t.word == "italien")
+    assert stem("italie") in italian.alternatives
+    answer = KnowledgeBase(db, clock=clock).ask("Who is the Italian partner of the campus for digital mediation?", "en")
+    assert answer.answered and "EGINA" in answer.text
+
+
 def test_an_ordinal_matches_its_number() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("chapitre", "1", "valeurs", "chapter")})
     for question, lang in (("Le premier chapitre pose combien de valeurs ?", "fr"), ("What does the first chapter set?", "en")):
