@@ -218,10 +218,11 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     # A follow-up is about the thread's subject: its best sentence on that subject comes before
     # one about another ("Et ça dure combien de temps ?" after DIGISET is not the café's 3 hours).
     # The best that holds the value asked, else the best.
-    on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0 and s.holds_value), None)
-    if on_subject is None:
-        on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0), 0)
-    ranked = [ranked[on_subject]] + ranked[:on_subject] + ranked[on_subject + 1:] if ranked else ranked
+    if retrieval.query.follow_up and ranked:
+        on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0 and s.holds_value), None)
+        if on_subject is None:
+            on_subject = next((i for i, s in enumerate(ranked) if s.on_subject and s.score > 0), 0)
+        ranked = [ranked[on_subject]] + ranked[:on_subject] + ranked[on_subject + 1:]
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
     # A count, a sum, a date, a duration or a name is the whole answer: when the best-scored
     # sentence lacks it, a close runner-up that holds it is the answer.
