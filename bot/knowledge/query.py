@@ -401,9 +401,15 @@ def _focus_word(folded: str) -> str | None:
     return following[0] if following else None
 
 
+# Slack's references to people and channels ("<@U0STAFF>", "<#C0GENERAL>", a bare user id):
+# whom the member addresses, not what the question is about.
+_SLACK_REFERENCE = re.compile(r"<[@#!][^>]*>|\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b")
+
+
 def analyse_question(
     text: str, fallback_lang: Lang, vocabulary: Vocabulary, history: list[tuple[str, str]] | None = None
 ) -> Query:
+    text = " ".join(_SLACK_REFERENCE.sub(" ", text).split()) or text
     expanded = _expand_chat(text)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)

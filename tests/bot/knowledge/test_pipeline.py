@@ -197,6 +197,12 @@ def test_all_of_them_together_asks_the_whole_not_those_words() -> None:
         assert [t.word for t in analyse_question(question, "fr", VOCABULARY).terms] == ["participants", "cafe", "iassos"], question
 
 
+def test_whom_the_member_addresses_in_slack_is_not_what_the_question_is_about() -> None:
+    query = analyse_question("<@U0STAFF> Qui finance DIGISET ? U0ENGLISH <#C0GENERAL|general>", "fr", VOCABULARY)
+    assert query.entities == ["DIGISET"] and [t.word for t in query.terms] == ["finance", "digiset"]
+    assert not query.unknown
+
+
 def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() -> None:
     history = [("member", "C'est quoi DIGISET ?"), ("assistant", "Le Café IAssos réunit 40 participants à Lille. Lille est loin.")]
     # The question names Lille, yet "it" is the thread's subject, and the reply's names come along.
