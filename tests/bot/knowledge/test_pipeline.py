@@ -161,7 +161,8 @@ def test_a_demonym_matches_its_country(db: Database, clock) -> None:
 
 def test_an_ordinal_matches_its_number() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("chapitre", "1", "valeurs", "chapter")})
-    for question, lang in (("Le premier chapitre pose combien de valeurs ?", "fr"), ("What does the first chapter set?", "en")):
+    cases: list[tuple[str, Lang]] = [("Le premier chapitre pose combien de valeurs ?", "fr"), ("What does the first chapter set?", "en")]
+    for question, lang in cases:
         ordinal = analyse_question(question, lang, vocabulary).terms[0]
         assert "1" in ordinal.alternatives, question
 
