@@ -219,10 +219,6 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     return ranked
 
 
-def sentence_coverage(sentence: Sentence, retrieval: Retrieval) -> float:
-    return retrieval.share(sentence.groups)
-
-
 def choose(ranked: list[Sentence]) -> list[Sentence]:
     """The best sentence, then up to two more, close enough in score and not repeating a chosen
     one: first those that say a word of the question the chosen ones don't (a two-fact

@@ -167,14 +167,15 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     # So does an attribute of a subject the knowledge never names ("les horaires de la Cité
     # universitaire"), unlike a kind of answer ("which company…" is answered by a name).
     # So does an action no passage names ("how do I mute a channel", "who replaced X").
-    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(fold(query.text)) or ASKED_ACTION.search(fold(query.text)))
+    asked = fold(query.text)
+    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(asked) or ASKED_ACTION.search(asked))
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \
         else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)
     value *= OTHER_ORGANISATION_FACTOR if elsewhere else 1.0
     value *= 1.0 if defines else OTHER_SUBJECT_FACTOR
     value *= 1.0 if numbers_ok else MISSING_NUMBER_FACTOR
-    upcoming_ok = not UPCOMING.search(fold(query.text)) or bool(_PLANNED.search(fold(best.hit.heading + " " + best.hit.text)))
+    upcoming_ok = not UPCOMING.search(asked) or bool(_PLANNED.search(fold(written)))
     value *= 1.0 if upcoming_ok else VALUE_MISSING_FACTOR
     # A follow-up ("Et ça dure combien de temps ?") is about the thread's subject: a passage
     # holding none of its words answers about something else.

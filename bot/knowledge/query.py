@@ -460,7 +460,7 @@ def analyse_question(
         focused.alternatives = tuple(dict.fromkeys(focused.alternatives + partner.alternatives))
         query.terms.remove(partner)
     subject = _thread_subject(history)
-    if subject and _lacks_subject(query):
+    if subject and _lacks_subject(query, folded):
         query.follow_up = True
         query.subject = subject
         own = {alt for t in terms for alt in t.alternatives}
@@ -475,7 +475,7 @@ def analyse_question(
                 own.update(term.alternatives)
         # The names the bot's last reply opened with are what "she" or "it" may stand for
         # ("Who is SOGA's godmother?" → Axelle Lemaire → "What role did she have?").
-        for name in _entities(_first_sentence(_last_reply(history))) if _ANAPHORA.search(fold(text)) else []:
+        for name in _entities(_first_sentence(_last_reply(history))) if _ANAPHORA.search(folded) else []:
             for term in _terms(fold(name), lang, vocabulary):
                 if term.known and not own.intersection(term.alternatives):
                     term.from_thread = True
@@ -689,8 +689,7 @@ _ANAPHORA = re.compile(r"\b(?:it|its|she|he|her|his|they|their|them)\b|(?<!-t-)\
 _ELIDED_SUBJECT = re.compile(r"^\s*(?:et |and )?(?:combien|how many)\s+(?:ont|sont|avaient|etaient|were|are|have|had|did)\b")
 
 
-def _lacks_subject(query: Query) -> bool:
-    folded = fold(query.text).replace("’", "'")
+def _lacks_subject(query: Query, folded: str) -> bool:
     if _ANAPHORA.search(folded) or (_ELIDED_SUBJECT.search(folded) and not query.entities):
         return True
     content = [t for t in query.terms if t.known]
