@@ -247,7 +247,7 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         best = ranked[0] if ranked and ranked[0].score > 0 else None
         # A typo's correction is a guess ("numéro" read as "numérique"): the passage holding the
         # guess doesn't hold the attribute asked.
-        guessed = {i for i, term in enumerate(retrieval.query.searched) if term.corrected}
+        guessed = {i for i, term in enumerate(retrieval.query.searched) if term.corrected or term.related}
         # And a word of the attribute the knowledge doesn't know ("phone" of "phone number") is
         # in no passage: "Number of SOGA members" doesn't hold it.
         holds_attribute = best is not None and all(groups[i] is not None for i in asked) and all(

@@ -18,6 +18,7 @@ from rapidfuzz.distance import OSA
 from bot.core.i18n import Lang
 from bot.knowledge.analysis import ELISION, STOP_WORDS, fold, stem, words
 from bot.knowledge.language import detect_language
+from bot.knowledge.related import related_words
 
 # Written shorthand of chat messages, mapped to the word it stands for (French SMS spelling
 # and English chat abbreviations: a closed class, like stop words).
@@ -183,6 +184,7 @@ class Term:
     word: str  # as typed, folded
     alternatives: tuple[str, ...]  # index tokens that count as this word
     corrected: str | None = None  # the vocabulary token a typo was matched to
+    related: bool = False  # its tokens are of words used like it, not of the word itself
     from_thread: bool = False  # carried over from the thread's subject
     role: str | None = None  # "focus" (the noun asked about) or "frame" (a word of the asked kind)
 
@@ -225,7 +227,7 @@ class Query:
         return {
             "language": self.language, "kind": self.kind, "follow_up": self.follow_up, "subject": self.subject,
             "task": self.task,
-            "terms": [{"word": t.word, "tokens": list(t.alternatives), "corrected": t.corrected, "from_thread": t.from_thread,
+            "terms": [{"word": t.word, "tokens": list(t.alternatives), "corrected": t.corrected, "related": t.related, "from_thread": t.from_thread,
                        "role": t.role} for t in self.terms],
             "unknown": self.unknown, "standalone": self.standalone(),
         }
@@ -598,8 +600,31 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             corrected = None if simplemma.is_known(spelling, lang=lang, low_memory=True) else vocabulary.closest(word, own, lang=lang, name=word in names)
             if corrected is not None:
                 alternatives.append(corrected)
-        terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected))
+        related = False
+        if not alternatives and not word.isdigit() and word not in names:
+            # A word the knowledge words otherwise ("aidées" for "accompagnées"): the knowledge's
+            # words used like it.
+            alternatives = _related_tokens(word, _lemma(spelling, lang), lang, vocabulary)
+            related = bool(alternatives)
+        terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected, related=related))
     return terms
+
+
+# A member's word stands for this many of the knowledge's at most.
+MAX_RELATED = 3
+
+
+def _related_tokens(word: str, lemma: str, lang: Lang, vocabulary: Vocabulary) -> list[str]:
+    found: list[str] = []
+    for other in related_words((word, fold(lemma)), lang):
+        token = stem(other)
+        if other in STOP_WORDS or other in FILLERS or token in found or token not in vocabulary \
+                or not vocabulary.written_in(token, lang):
+            continue
+        found.append(token)
+        if len(found) == MAX_RELATED:
+            break
+    return found
 
 
 # The people of a European country, and its name in both languages: "le partenaire italien" is

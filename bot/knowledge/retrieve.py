@@ -20,6 +20,7 @@ TOP_HITS = 6
 # A word carried over from the thread, or a typo matched to the vocabulary, is weaker evidence.
 THREAD_FACTOR = 0.6
 CORRECTED_FACTOR = 0.85
+RELATED_FACTOR = 0.7  # a word used like the member's, not the member's own
 FRAME_FACTOR = 0.3
 # A question word the knowledge doesn't know weighs this much in coverage (a typical known word
 # weighs 1 to 3): it lowers confidence, it never vetoes.
@@ -61,7 +62,7 @@ class Retrieval:
 def retrieve(db: Database, query: Query, *, embed: EmbedQuery | None = None, limit: int = TOP_HITS) -> Retrieval:
     searched = query.searched
     groups = [t.alternatives for t in searched]
-    factors = [(THREAD_FACTOR if t.from_thread else CORRECTED_FACTOR if t.corrected else 1.0) * (FRAME_FACTOR if t.role == "frame" else 1.0)
+    factors = [(THREAD_FACTOR if t.from_thread else CORRECTED_FACTOR if t.corrected else RELATED_FACTOR if t.related else 1.0) * (FRAME_FACTOR if t.role == "frame" else 1.0)
                for t in searched]
     lexical = index.lexical_search(db, groups, limit=limit * 2, language=query.language, factors=factors)
     if not lexical.hits:  # no knowledge file in the question's language holds it: any language will do

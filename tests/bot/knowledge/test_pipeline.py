@@ -127,6 +127,17 @@ def test_a_word_matches_its_other_inflections_the_stemmer_sets_apart() -> None:
     assert [t.alternatives for t in query.terms] == [(stem("nouvelle"),), (stem("tresoriere"),)] and not query.unknown
 
 
+def test_a_word_the_knowledge_lacks_matches_the_words_used_like_it(db: Database, clock) -> None:
+    written = "79 organisations accompagnées."
+    vocabulary = Vocabulary({stem(w): 2 for w in words(written)}, {"fr": written})
+    aided = next(t for t in analyse_question("Combien d'organisations ont été aidées ?", "fr", vocabulary).terms if t.word == "aidees")
+    assert aided.related and aided.alternatives == (stem("accompagnees"),)
+    # Only words of the language: a name is no one's synonym.
+    assert not any(t.related for t in analyse_question("Combien d'organisations pour Aidees ?", "fr", vocabulary).terms)
+    answer = KnowledgeBase(db, clock=clock).ask("Qui parraine l'association ?")  # the knowledge says "marraine"
+    assert answer.answered and "Axelle Lemaire" in answer.text
+
+
 def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
     for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):
