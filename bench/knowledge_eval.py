@@ -1,10 +1,11 @@
 """Score the evaluation sets without an LLM: `python -m bench.knowledge_eval [--database-url URL]
-[--set held-out|held-out 2|dev|old eval] [--misses]` (a fresh SQLite database by default, or a scratch
+[--set held-out|held-out 2|held-out 3|dev|old eval] [--misses]` (a fresh SQLite database by default, or a scratch
 schema on PostgreSQL, dropped afterwards).
 
 The held-out set (tests/knowledge/heldout.json) was written and committed before any run and
 is only ever reported, as is the second held-out set (heldout2.json), written by a session that
-saw neither the code nor the other sets and committed before the changes it measures; the
+saw neither the code nor the other sets and committed before the changes it measures, and the
+third (heldout3.json), written the same way; `--misses` lists no held-out miss. The
 development set (tests/knowledge/dev.json) is the one to tune on;
 the old eval (tests/knowledge/eval.json) is the set the project used before the split.
 """
@@ -25,7 +26,7 @@ from tests.knowledge.scoring import SETS, load, score
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--set", action="append", choices=list(SETS), help="default: all three")
+    parser.add_argument("--set", action="append", choices=list(SETS), help="default: all of them")
     parser.add_argument("--misses", action="store_true", help="list each miss")
     args = parser.parse_args()
     try:
@@ -44,7 +45,9 @@ def run(args: argparse.Namespace) -> None:
             print(f"\n{name} ({SETS[name].name}):")
             for line in report.lines():
                 print("  " + line)
-            if args.misses:
+            if args.misses and name.startswith("held-out"):
+                print("    (a held-out set's misses are not listed: it is never tuned on)")
+            elif args.misses:
                 for miss in report.misses:
                     print("    " + miss)
 
