@@ -408,10 +408,19 @@ def _focus_word(folded: str) -> str | None:
 _SLACK_REFERENCE = re.compile(r"<[@#!][^>]*>|\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b")
 
 
+# "Je me demandais pourquoi…", "any idea how many…": the question asked follows.
+_INDIRECT = re.compile(
+    r"^\s*(?:(?:petite|quick) question\s*[,:]?\s*)?(?:"
+    r"je me demand(?:e|ais)|je (?:voulais|voudrais|aimerais) savoir|(?:est-ce que )?(?:tu|vous) (?:sais|savez|saurais|sauriez)|"
+    r"sais-tu|savez-vous|une idée|i was wondering|i wonder|i'?d like to know|(?:do|does) (?:you|anyone) know|any idea|"
+    r"(?:can|could) you tell me)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
+
+
 def analyse_question(
     text: str, fallback_lang: Lang, vocabulary: Vocabulary, history: list[tuple[str, str]] | None = None
 ) -> Query:
     text = " ".join(_SLACK_REFERENCE.sub(" ", text).split()) or text
+    text = _INDIRECT.sub("", text) or text
     expanded = _expand_chat(text)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)

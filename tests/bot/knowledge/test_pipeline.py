@@ -138,6 +138,14 @@ def test_a_word_the_knowledge_lacks_matches_the_words_used_like_it(db: Database,
     assert answer.answered and "Axelle Lemaire" in answer.text
 
 
+def test_an_indirect_question_is_the_question_it_leads_to() -> None:
+    for question, lang, kind in (("Je me demandais pourquoi Gabriela Martin est partie ?", "fr", "reason"),
+                                 ("Any idea how many members SOGA has?", "en", "quantity"),
+                                 ("Tu sais si le café a eu lieu à Lille ?", "fr", None)):
+        query = analyse_question(question, lang, VOCABULARY)
+        assert query.kind == kind and not {"demandais", "idea", "sais"} & {t.word for t in query.terms}, question
+
+
 def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
     for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):
