@@ -155,12 +155,16 @@ ATTRIBUTE_FRAMES = (
         clears_kind=False),
     AttributeFrame(
         "end",
-        # Also what became of it: "what happened to X", "is X still a thing", "qu'est devenu X".
+        # Also what became of it: "what (ended up) happening with X", "is X still a thing",
+        # "qu'est devenu X", and what did not happen: "X ne s'est pas fait", "X fell through".
         re.compile(r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin|"
-                   r"what happened (?:to|with)|still (?:a thing|going|on|running|alive|active|happening)|"
-                   r"(?:did|has) .{1,40} (?:ever )?(?:actually )?(?:happen|take place)|qu'est[- ]devenu\w*|advenu\w*|existe (?:encore|toujours))\b"),
+                   r"what (?:ended up |finally |eventually )?happen(?:ed|ing) (?:to|with)|still (?:a thing|going|on|running|alive|active|happening)|"
+                   r"(?:did|has) .{1,40} (?:ever )?(?:actually )?(?:happen|take place)|qu'est[- ]devenu\w*|advenu\w*|existe (?:encore|toujours)|"
+                   r"ne s'est (?:finalement |jamais )?pas fait|n'a (?:finalement |jamais )?pas eu lieu|"
+                   r"(?:didn't|did not|never) (?:happen|go ahead|take place)|f[ae]ll(?:s|en)? through)\b"),
         re.compile(r"arret\w*|annul\w*|stop(?:ped)?|cancel\w*|abandon\w*|termine\w*|pris|fin|happen\w*|still|thing|going|"
-                   r"running|alive|active|ever|actually|take|place|devenu\w*|advenu\w*|existe|encore|toujours"),
+                   r"running|alive|active|ever|actually|take|place|devenu\w*|advenu\w*|existe|encore|toujours|"
+                   r"ended|finally|eventually|finalement|jamais|fait|lieu|ahead|f[ae]ll\w*|through"),
         {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped", "abandoned")},
         clears_kind=False),
 )

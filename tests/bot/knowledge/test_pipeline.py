@@ -397,7 +397,10 @@ def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> N
              ("Pourquoi ImproviSEE s'est arrêté ?", "fr", "end", "annule"),
              ("Why was ImproviSEE stopped?", "en", "end", "cancelled"),
              ("What happened to ImproviSEE?", "en", "end", "cancelled"),
-             ("Qu'est devenu ImproviSEE ?", "fr", "end", "annule"), ("Qu'est-il advenu d'ImproviSEE ?", "fr", "end", "annule")]
+             ("Qu'est devenu ImproviSEE ?", "fr", "end", "annule"), ("Qu'est-il advenu d'ImproviSEE ?", "fr", "end", "annule"),
+             ("What ended up happening with ImproviSEE?", "en", "end", "cancelled"),
+             ("Pourquoi ImproviSEE ne s'est finalement pas fait ?", "fr", "end", "annule"),
+             ("Why did ImproviSEE fall through?", "en", "end", "cancelled")]
     for question, lang, frame, knowledge_word in cases:
         query = analyse_question(question, lang, ATTRIBUTES)
         focus = [t for t in query.terms if t.role == "focus"]
