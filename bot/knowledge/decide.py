@@ -227,9 +227,13 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     confidence, evidence = confidence_of(retrieval, ranked, common, own_name)
     # A count, a sum, a date, a duration or a name is the whole answer: when the best-scored
     # sentence lacks it, a close runner-up that holds it is the answer.
+    # So is one of the best sentence's own passage, however it scores: the passage is what the
+    # question found ("the support lasted three months" after "OCTO supported SOGA").
     for at in range(1, min(CANDIDATES, len(ranked)) if retrieval.query.kind in RUNNER_UP_KINDS else 1):
-        if evidence.get("kind_ok", True) or ranked[at].score < RUNNER_UP_SHARE * ranked[0].score:
+        if evidence.get("kind_ok", True):
             break
+        if ranked[at].score < RUNNER_UP_SHARE * ranked[0].score and ranked[at].hit.chunk_id != ranked[0].hit.chunk_id:
+            continue
         if ranked[0].on_subject and not ranked[at].on_subject:
             continue
         other, other_evidence = confidence_of(retrieval, ranked[at:], common, own_name)

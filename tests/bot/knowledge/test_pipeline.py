@@ -146,6 +146,12 @@ def test_an_indirect_question_is_the_question_it_leads_to() -> None:
         assert query.kind == kind and not {"demandais", "idea", "sais"} & {t.word for t in query.terms}, question
 
 
+def test_the_value_asked_may_be_in_a_weaker_sentence_of_the_best_passage(db: Database, clock) -> None:
+    # The passage's first sentence holds the question's words, its second the duration.
+    answer = KnowledgeBase(db, clock=clock).ask("How long did OCTO's skills sponsorship last?", "en")
+    assert answer.answered and "three months" in answer.text
+
+
 def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
     for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):
