@@ -709,11 +709,18 @@ def split_compound(text: str) -> tuple[str, str] | None:
 
 def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
     """The latest member message of the thread that names a subject (a name, or several long
-    words), else the thread's first member message."""
+    words); else, in a thread under the bot's own answer (a reply to its answer in a DM, where
+    the question itself is no part of the thread), the first name that answer gives; else the
+    thread's first member message."""
     said = [text.strip() for who, text in history or [] if who != "assistant" and text.strip()]
     for text in reversed(said):
         if _entities(text) or len([w for w in words(text) if len(w) > 3 and w not in STOP_WORDS]) > FOLLOW_UP_MAX_WORDS:
             return text
+    if history and history[0][0] == "assistant":
+        # The answer opens with what it is about ("DIGISET est financé par…"): its first word counts.
+        named = [name for name in _entities("- " + _first_sentence(history[0][1])) if fold(name) not in STOP_WORDS]
+        if named:
+            return named[0]
     return said[0] if said else None
 
 

@@ -153,6 +153,20 @@ def test_the_value_asked_may_be_in_a_weaker_sentence_of_the_best_passage(db: Dat
     assert answer.answered and "three months" in answer.text
 
 
+def test_a_reply_under_the_bot_s_dm_answer_is_about_what_that_answer_opens_with(db: Database, clock) -> None:
+    # In a DM the bot answers outside any thread: a reply under its answer has only that answer
+    # as the thread, not the member's question.
+    kb = KnowledgeBase(db, clock=clock)
+    first = kb.ask("Qui finance DIGISET ?")
+    assert first.text.startswith("DIGISET")
+    history = [("assistant", first.text)]
+    partners = kb.ask("Et qui sont les partenaires ?", history=history)
+    assert partners.answered and "huit partenaires" in partners.text and "ImproviSEE" not in partners.text
+    duration = kb.ask("Et ça dure combien de temps ?", history=history + [("member", "Et qui sont les partenaires ?"),
+                                                                         ("assistant", partners.text)])
+    assert duration.answered and "2024-2026" in duration.text
+
+
 def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
     for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):

@@ -55,6 +55,16 @@ def test_french_dm_gets_a_sourced_answer_with_feedback_and_a_sign(bot: BotHarnes
     assert any(r["name"] == "eyes" and r["channel"] == dm for r in bot.slack.ws.reactions)
 
 
+def test_a_reply_under_the_bot_s_dm_answer_follows_up_on_what_it_answered(bot: BotHarness) -> None:
+    bot.dm(MEMBER, "Qui finance DIGISET ?")
+    dm = bot.slack.dm_channel(MEMBER)
+    [answer] = bot.slack.bot_messages(dm)
+    # The thread holds the bot's answer, not the member's question.
+    bot.dm(MEMBER, "Et ça dure combien de temps ?", thread_ts=answer["ts"])
+    [_, follow_up] = bot.slack.bot_messages(dm)
+    assert follow_up["thread_ts"] == answer["ts"] and "2024-2026" in _texts(follow_up)
+
+
 def test_english_mention_is_answered_in_a_thread_in_english_and_follow_ups_need_no_mention(bot: BotHarness) -> None:
     question = _mention(bot, ENGLISH_MEMBER, "C0GENERAL", "Who funds the SETS project?")
     [reply] = bot.slack.bot_messages("C0GENERAL")
