@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.i18n import Lang
 from bot.knowledge.analysis import STOP_WORDS, fold, stem, tokens, words
-from bot.knowledge.index import Hit
+from bot.knowledge.index import Hit, subject_tokens
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
 
 MAX_SENTENCES = 3
@@ -57,23 +57,6 @@ _PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 # A question asking a share, a rate or a score: a percentage answers it.
 _SHARE = re.compile(r"%|\b(?:pourcentage|percentage|part|share|taux|rate|proportion|score|note|rating|combien sur)\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
-
-
-# A heading's subject is what comes before its qualifiers: "DatAssos: a study of how
-# associations use and open their data", "Code de conduite des données (Commission européenne)".
-_QUALIFIER = re.compile(r"\s*(?:[:(]|\s[–—-]\s|,\s).*$")
-# "Le Social Good Accelerator (SOGA)": an acronym in brackets right after the subject is its other name.
-_ALIAS = re.compile(r"^[^:(–—]*?\(([A-Z0-9][A-Z0-9_+-]{1,11})\)")
-
-
-def subject_tokens(hit: Hit) -> set[str]:
-    """The tokens of what a passage is about: the subject of its document's title and of its
-    section's heading (a passage merely naming X is about something else)."""
-    subject: set[str] = set()
-    for part in {hit.title, *(p for p in hit.heading.split(" › ") if p)}:
-        alias = _ALIAS.match(part)
-        subject |= set(tokens(_QUALIFIER.sub("", part) + " " + (alias.group(1) if alias else "")))
-    return subject
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select, text
 
-from bot.knowledge.analysis import analyse
+from bot.knowledge.analysis import analyse, tokens
 from bot.knowledge.loader import SourceDocument, chunk_document
 from bot.knowledge.models import KbChunk, KbDocument
 from bot.knowledge.query import Vocabulary
@@ -384,6 +385,32 @@ def _candidates(db: Database, terms: list[str], language: str | None = None):
             match = " OR ".join(f'"{term}"' for term in terms)
             return connection.execute(_SQLITE_CANDIDATES, {"m": match, "n": CANDIDATES, "lang": language}).all()
         return connection.execute(_POSTGRESQL_CANDIDATES, {"q": " | ".join(terms), "n": CANDIDATES, "lang": language}).all()
+
+
+# A heading's subject is what comes before its qualifiers: "DatAssos: a study of how
+# associations use and open their data", "Code de conduite des données (Commission européenne)".
+_QUALIFIER = re.compile(r"\s*(?:[:(]|\s[–—-]\s|,\s).*$")
+# "Le Social Good Accelerator (SOGA)": an acronym in brackets right after the subject is its other name.
+_ALIAS = re.compile(r"^[^:(–—]*?\(([A-Z0-9][A-Z0-9_+-]{1,11})\)")
+
+
+def subject_tokens(hit: Hit) -> set[str]:
+    """The tokens of what a passage is about: the subject of its document's title and of its
+    section's heading (a passage merely naming X is about something else)."""
+    subject: set[str] = set()
+    for part in {hit.title, *(p for p in hit.heading.split(" › ") if p)}:
+        alias = _ALIAS.match(part)
+        subject |= set(tokens(_QUALIFIER.sub("", part) + " " + (alias.group(1) if alias else "")))
+    return subject
+
+
+def titled_after(hit: Hit, asked: set[str]) -> bool:
+    """Whether the passage's document is titled after what the question names: the title's
+    subject ("DIGISET – …", "Le Social Good Accelerator (SOGA) – présentation") or its alias
+    ("SOGA") is all in `asked`."""
+    alias = _ALIAS.match(hit.title)
+    subject = set(tokens(_QUALIFIER.sub("", hit.title)))
+    return bool(subject) and subject <= asked or bool(alias) and set(tokens(alias.group(1))) <= asked
 
 
 def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:

@@ -70,9 +70,13 @@ def retrieve(db: Database, query: Query, *, embed: EmbedQuery | None = None, lim
     retrieval = Retrieval(query, lexical.hits, groups, lexical.group_weights)
     if embed is not None:
         _fuse(db, retrieval, embed, limit)
-    if query.kind == "definition" and retrieval.hits and retrieval.hits[0].position != 0:
-        # "C'est quoi X": the opening section of the best passage's document says what X is.
-        opening = index.opening_hit(db, retrieval.hits[0].document_id, groups)
+    if query.kind == "definition" and retrieval.hits:
+        # "C'est quoi X": the opening section of the document titled after X says what X is, else
+        # that of the best passage's document. (A name every passage gives, as "SOGA", makes the
+        # best passage any of them.)
+        asked = {alt for group in groups for alt in group}
+        about = next((h for h in retrieval.hits if index.titled_after(h, asked)), retrieval.hits[0])
+        opening = about if about.position == 0 else index.opening_hit(db, about.document_id, groups)
         if opening is not None:
             retrieval.hits = [opening] + [h for h in retrieval.hits if h.chunk_id != opening.chunk_id]
     retrieval.hits = retrieval.hits[:limit]

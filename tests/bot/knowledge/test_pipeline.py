@@ -167,6 +167,13 @@ def test_a_reply_under_the_bot_s_dm_answer_is_about_what_that_answer_opens_with(
     assert duration.answered and "2024-2026" in duration.text
 
 
+def test_what_x_is_comes_from_the_document_titled_after_x_even_when_every_passage_names_x(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    for question, lang, said in (("C'est quoi SOGA ?", "fr", "association française"), ("What is SOGA?", "en", "French non-profit")):
+        answer = kb.ask(question, lang)
+        assert answer.answered and said in answer.text and "social-good-accelerator-presentation.md" in answer.sources[0].ref, question
+
+
 def test_a_phrasal_verb_s_particle_is_no_word_to_search() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("help", "out", "up", "team", "digiset")})
     for question, verb in (("How many partners did DIGISET help out?", "help"), ("Who is DIGISET teaming up with?", "teaming")):
