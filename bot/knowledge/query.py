@@ -420,11 +420,16 @@ _INDIRECT = re.compile(
     r"(?:can|could) you tell me)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
 
 
+# "Bonjour ! c'est quoi SOGA ?": a greeting opens the message; the question follows.
+_GREETING = re.compile(r"^\s*(?:bonjour|bonsoir|salut|slt|coucou|hello|hi|hey|yo)\b(?: (?:à tous|a tous|tout le monde|"
+                       r"l'équipe|everyone|all|there|team))?\s*[!,.:;]*\s*", re.IGNORECASE)
+
+
 def analyse_question(
     text: str, fallback_lang: Lang, vocabulary: Vocabulary, history: list[tuple[str, str]] | None = None
 ) -> Query:
     text = " ".join(_SLACK_REFERENCE.sub(" ", text).split()) or text
-    text = _INDIRECT.sub("", text) or text
+    text = _INDIRECT.sub("", _GREETING.sub("", text)) or text
     expanded = _expand_chat(text)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)

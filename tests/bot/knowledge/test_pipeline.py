@@ -141,7 +141,10 @@ def test_a_word_the_knowledge_lacks_matches_the_words_used_like_it(db: Database,
 def test_an_indirect_question_is_the_question_it_leads_to() -> None:
     cases: list[tuple[str, Lang, str | None]] = [("Je me demandais pourquoi Gabriela Martin est partie ?", "fr", "reason"),
                                                  ("Any idea how many members SOGA has?", "en", "quantity"),
-                                                 ("Tu sais si le café a eu lieu à Lille ?", "fr", None)]
+                                                 ("Tu sais si le café a eu lieu à Lille ?", "fr", None),
+                                                 # So is a greeting's.
+                                                 ("Bonjour ! c'est quoi SOGA ?", "fr", "definition"),
+                                                 ("Hi there, why did Gabriela Martin leave?", "en", "reason")]
     for question, lang, kind in cases:
         query = analyse_question(question, lang, VOCABULARY)
         assert query.kind == kind and not {"demandais", "idea", "sais"} & {t.word for t in query.terms}, question
