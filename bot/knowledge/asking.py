@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.core.i18n import Lang
 from bot.knowledge import records
 from bot.knowledge.answer import Answer
+from bot.knowledge.query import small_talk
 from bot.knowledge.service import KnowledgeBase
 from bot.knowledge.texts import KB_SLACK
 from bot.store.db import Database
@@ -68,6 +69,11 @@ def answer_question(kb: KnowledgeBase, db: Database, now: Callable[[], datetime]
     """Always reply something, except in quiet mode, where only a found answer is posted."""
     if not question.text:
         conversation.say(KB_SLACK("empty_question", lang))
+        return None
+    talk = small_talk(question.text)
+    if talk is not None:  # "merci !" after an answer: a reply in kind, not a question the knowledge lacks
+        if not question.quiet_if_unknown:
+            conversation.say(KB_SLACK(f"small_talk_{talk}", lang))
         return None
     if not records.admit_question(db, question.user_id, now()):
         if not question.quiet_if_unknown:

@@ -43,6 +43,25 @@ FILLERS = frozenset(
     "up out off down".split()
 )
 
+# A message that only greets, asks for help or thanks ("Bonjour à tous", "menu", "merci
+# beaucoup !"): no question for the knowledge.
+_GREETINGS = frozenset("bonjour bonsoir salut slt coucou hello hi hey hiya yo help aide aidez-moi menu start commencer".split())
+# Thanks, and the acknowledgements said instead ("ok", "super", "parfait").
+_THANKS = frozenset("merci thanks thank thx ty cheers ok okay super top parfait cool genial nickel great perfect awesome".split())
+_COURTESY = frozenset("beaucoup bcp infiniment encore bien tres vraiment you so much a lot very "
+                      "tous tout le monde everyone all there team l equipe soga bot "
+                      "pour la ta votre reponse answer the for vous toi de et and svp stp please".split())
+
+
+def small_talk(text: str) -> str | None:
+    """"thanks" or "greeting" (a greeting or a call for help) for a message that says nothing
+    else, else None."""
+    said = {_ELONGATED.sub(r"\1", w) for w in words(fold(text))}
+    if not said or not said <= _GREETINGS | _THANKS | _COURTESY:
+        return None
+    return "thanks" if said & _THANKS else "greeting" if said & _GREETINGS else None
+
+
 # The kind of value a question asks for. Patterns run on folded text.
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     # A duration is a count of time ("3 heures") or a span of dates ("2024-2026").

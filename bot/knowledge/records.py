@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, or_, select, text
 
 from bot.knowledge.answer import Answer
+from bot.knowledge.query import small_talk
 from bot.knowledge.models import KbChannelMode, KbHandoff, KbQuestion, KbQuestionArrival
 from bot.store.db import Database
 
@@ -179,13 +180,7 @@ def looks_like_question(text: str) -> bool:
     return stripped.endswith("?") or first in starters
 
 
-_SMALL_TALK = frozenset(
-    "bonjour bonsoir salut coucou hello hi hey help aide aidez-moi merci thanks thank you ok okay yo "
-    "menu start commencer svp please".split()
-)
-
-
 def is_small_talk(text: str) -> bool:
-    """Greetings and "help": the core's help message answers them better than the knowledge."""
-    words = re.findall(r"[\w'-]+", text.lower())
-    return not words or all(word in _SMALL_TALK for word in words)
+    """Greetings and "help" (or nothing but emoji): the core's help message answers them better
+    than the knowledge. Thanks are answered in kind by the Q&A."""
+    return not re.findall(r"\w+", text) or small_talk(text) == "greeting"

@@ -56,6 +56,16 @@ KB_SLACK = Catalog(
         },
         "searching": {"fr": "🔎 Je cherche dans la base de connaissances…", "en": "🔎 Searching the knowledge base…"},
         "thinking": {"fr": "cherche dans la base de connaissances…", "en": "is searching the knowledge base…"},
+        "small_talk_greeting": {
+            "fr": "Bonjour ! Je réponds à vos questions sur les projets, les ressources et les événements du SOGA, "
+                  "par exemple : « Qui finance DIGISET ? »",
+            "en": "Hello! I answer your questions about SOGA's projects, resources and events, "
+                  "for example: \"Who funds DIGISET?\"",
+        },
+        "small_talk_thanks": {
+            "fr": "Avec plaisir ! Une autre question sur le SOGA ? Je suis là.",
+            "en": "You're welcome! Any other question about SOGA, just ask.",
+        },
         "empty_question": {
             "fr": "Posez-moi une question sur le SOGA, par exemple : `/ask Qui finance DIGISET ?`",
             "en": "Ask me a question about SOGA, for example: `/ask Who funds DIGISET?`",

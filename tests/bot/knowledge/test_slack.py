@@ -55,6 +55,17 @@ def test_french_dm_gets_a_sourced_answer_with_feedback_and_a_sign(bot: BotHarnes
     assert any(r["name"] == "eyes" and r["channel"] == dm for r in bot.slack.ws.reactions)
 
 
+def test_thanks_or_a_greeting_alone_get_a_reply_in_kind_not_a_decline_to_hand_off(bot: BotHarness) -> None:
+    bot.dm(MEMBER, "Merci beaucoup !")
+    [thanks] = bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))
+    assert thanks["text"].startswith("Avec plaisir") and not _action_ids(thanks)
+    question = _mention(bot, ENGLISH_MEMBER, "C0GENERAL", "hi there!")
+    [hello] = bot.slack.bot_messages("C0GENERAL")
+    assert hello["thread_ts"] == question["ts"] and hello["text"].startswith("Hello!") and "Who funds DIGISET?" in hello["text"]
+    with bot.services.db.session() as session:
+        assert session.query(KbQuestion).count() == 0  # no question went unanswered
+
+
 def test_a_reply_under_the_bot_s_dm_answer_follows_up_on_what_it_answered(bot: BotHarness) -> None:
     bot.dm(MEMBER, "Qui finance DIGISET ?")
     dm = bot.slack.dm_channel(MEMBER)
