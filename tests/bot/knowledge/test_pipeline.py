@@ -172,7 +172,8 @@ def test_a_reply_under_the_bot_s_dm_answer_is_about_what_that_answer_opens_with(
 
 def test_what_x_is_comes_from_the_document_titled_after_x_even_when_every_passage_names_x(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
-    for question, lang, said in (("C'est quoi SOGA ?", "fr", "association française"), ("What is SOGA?", "en", "French non-profit")):
+    cases: list[tuple[str, Lang, str]] = [("C'est quoi SOGA ?", "fr", "association française"), ("What is SOGA?", "en", "French non-profit")]
+    for question, lang, said in cases:
         answer = kb.ask(question, lang)
         assert answer.answered and said in answer.text and "social-good-accelerator-presentation.md" in answer.sources[0].ref, question
 
