@@ -410,7 +410,9 @@ def titled_after(hit: Hit, asked: set[str]) -> bool:
     ("SOGA") is all in `asked`."""
     alias = _ALIAS.match(hit.title)
     subject = set(tokens(_QUALIFIER.sub("", hit.title)))
-    return bool(subject) and subject <= asked or bool(alias) and set(tokens(alias.group(1))) <= asked
+    if subject and subject <= asked:
+        return True
+    return alias is not None and set(tokens(alias.group(1))) <= asked
 
 
 def _hit(row, score: float = 0.0, matched: frozenset[int] = frozenset()) -> Hit:
