@@ -161,11 +161,22 @@ ATTRIBUTE_FRAMES = (
         clears_kind=True),
     AttributeFrame(
         "founding",
+        # Also when it was created: "SOGA a été créé quand ?", "when was X set up?".
         re.compile(r"\b(?:existe(?:nt)? depuis|depuis (?:quand|quelle annee) (?:[\w'-]+ ){0,4}existe|been around|how old|quel age|"
-                   r"exist(?:s|ed)? since|since when (?:[\w'-]+ ){0,4}exist\w*)\b"),
-        re.compile(r"existe\w*|exist\w*|depuis|been|around|old|age"),
+                   r"exist(?:s|ed)? since|since when (?:[\w'-]+ ){0,4}exist\w*|date de (?:creation|fondation)|"
+                   r"(?:quand|quelle annee|when|what year|which year)\b(?: [\w'-]+){0,5} (?:cree|creee|fonde|fondee|created|founded|set up)|"
+                   r"(?:cree|creee|fonde|fondee|created|founded|set up)(?: [\w'-]+){0,2} (?:quand|en quelle annee|when|in what year))\b"),
+        re.compile(r"existe\w*|exist\w*|depuis|been|around|old|age|date|creation|fondation|cree\w*|fonde\w*|created|founded|set|up"),
         {"fr": ("fonde",), "en": ("founded",)},
         clears_kind=True, kind="date"),
+    AttributeFrame(
+        "founders",
+        # "Qui a fondé X ?", "who set X up?": the knowledge names its founders (co-fondatrice, co-founder).
+        re.compile(r"\b(?:qui (?:a |ont )?(?:fonde|cree|lance)\w*|who (?:founded|created|started|set up)|"
+                   r"(?:co-?)?fondat(?:eur|rice)s?|(?:co-?)?founders?)\b"),
+        re.compile(r"fonde\w*|cree\w*|lance\w*|founded|created|started|set|up|co|fondat\w*|founders?"),
+        {"fr": ("fondatrice", "fondateur", "fondateurs"), "en": ("founder", "founders")},
+        clears_kind=False),
     AttributeFrame(
         "staff",
         re.compile(r"\b(?:qui (?:bosse|travaille)(?:nt)? (?:chez|a|au|pour)|who (?:works?|is working) (?:at|for))\b"),

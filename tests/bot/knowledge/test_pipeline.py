@@ -566,7 +566,10 @@ FOUNDING = Vocabulary({stem(w): 3 for w in ("fonde", "founded", "soga", "equipe"
 
 def test_how_long_a_subject_has_existed_asks_its_founding_date_and_who_works_there_its_team() -> None:
     dates: list[tuple[str, Lang]] = [("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en"),
-                                     ("Depuis quelle année l’équipe SOGA existe-t-elle ?", "fr"), ("Since when has SOGA existed?", "en")]
+                                     ("Depuis quelle année l’équipe SOGA existe-t-elle ?", "fr"), ("Since when has SOGA existed?", "en"),
+                                     # When it was created is when it was founded.
+                                     ("SOGA a été créé quand ?", "fr"), ("Quand a été créée l'association ?", "fr"),
+                                     ("When was SOGA set up?", "en")]
     teams: list[tuple[str, Lang]] = [("Qui bosse chez SOGA ?", "fr"), ("Who works at SOGA?", "en")]
     for question, lang in dates:
         query = analyse_question(question, lang, FOUNDING)
@@ -574,6 +577,15 @@ def test_how_long_a_subject_has_existed_asks_its_founding_date_and_who_works_the
     for question, lang in teams:
         focus = [t for t in analyse_question(question, lang, FOUNDING).terms if t.role == "focus"]
         assert [t.word for t in focus] == ["staff"] and focus[0].alternatives in ((stem("equipe"),), (stem("team"),)), question
+
+
+def test_who_founded_a_subject_asks_for_its_founders(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    cases: list[tuple[str, Lang]] = [("Qui a fondé SOGA ?", "fr"), ("Qui a créé le SOGA ?", "fr"), ("Who founded SOGA?", "en")]
+    for question, lang in cases:
+        assert [t.word for t in kb.analyse(question, lang).terms if t.role == "focus"] == ["founders"], question
+        answer = kb.ask(question, lang)
+        assert answer.answered and "Jeanne Bretécher" in answer.text, question
 
 
 def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
