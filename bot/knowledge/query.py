@@ -53,9 +53,19 @@ _COURTESY = frozenset("beaucoup bcp infiniment encore bien tres vraiment you so 
                       "pour la ta votre reponse answer the for vous toi de et and svp stp please".split())
 
 
+# "What can you do?", "t'es qui ?": a question about the bot, answered by what it does.
+_ABOUT_THE_BOT = re.compile(
+    r"^\W*(?:what (?:can|do) you do|what are you(?: for)?|who are you|how do(?:es)? (?:you|this bot|it) work|"
+    r"que (?:peux|sais|fais)[- ]tu(?: faire)?|qu'est-ce que tu (?:peux|sais|fais)(?: faire)?|"
+    r"que (?:pouvez|savez|faites)[- ]vous(?: faire)?|tu (?:sers|fais) (?:a )?quoi|a quoi (?:tu sers|sers-tu)|"
+    r"t'?es qui|qui es[- ]tu|tu es qui|comment (?:tu marches|ca marche|fonctionnes[- ]tu))\W*$")
+
+
 def small_talk(text: str) -> str | None:
-    """"thanks" or "greeting" (a greeting or a call for help) for a message that says nothing
-    else, else None."""
+    """"thanks" or "greeting" (a greeting, a call for help, a question about the bot) for a
+    message that says nothing else, else None."""
+    if _ABOUT_THE_BOT.match(fold(text).replace("’", "'")):
+        return "greeting"
     said = {_ELONGATED.sub(r"\1", w) for w in words(fold(text))}
     if not said or not said <= _GREETINGS | _THANKS | _COURTESY:
         return None

@@ -59,6 +59,9 @@ def test_thanks_or_a_greeting_alone_get_a_reply_in_kind_not_a_decline_to_hand_of
     bot.dm(MEMBER, "Merci beaucoup !")
     [thanks] = bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))
     assert thanks["text"].startswith("Avec plaisir") and not _action_ids(thanks)
+    # What the bot can do is what its help card says.
+    bot.dm(MEMBER, "Que peux-tu faire ?")
+    assert "bot du SOGA" in bot.slack.bot_messages(bot.slack.dm_channel(MEMBER))[-1]["text"]
     question = _mention(bot, ENGLISH_MEMBER, "C0GENERAL", "hi there!")
     [hello] = bot.slack.bot_messages("C0GENERAL")
     assert hello["thread_ts"] == question["ts"] and hello["text"].startswith("Hello!") and "Who funds DIGISET?" in hello["text"]
