@@ -39,6 +39,8 @@ _MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|n
            "april|may|june|july|august|september|october|november|december")
 _DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|"
                    r"lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
+_DAY_OR_MONTH = re.compile(rf"\b(?:{_MONTHS}|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|"
+                           rf"thursday|friday|saturday|sunday)\b|\b\d{{1,2}}/\d{{1,2}}\b")
 _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")
@@ -190,7 +192,9 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             valued = query.kind not in (None, "definition") and holds_value(
                 text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else (),
                 given=asked, share=share)
-            if valued:
+            # A "when" is answered better by a day or a month than by a year alone, which most
+            # sentences give ("En 2024, …"): only the first is a boost.
+            if valued and (query.kind != "date" or _DAY_OR_MONTH.search(fold(text))):
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:

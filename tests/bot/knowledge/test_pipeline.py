@@ -588,6 +588,12 @@ def test_who_founded_a_subject_asks_for_its_founders(db: Database, clock) -> Non
         assert answer.answered and "Jeanne Bretécher" in answer.text, question
 
 
+def test_when_is_answered_by_a_day_or_month_before_a_year_alone(db: Database, clock) -> None:
+    # "Pour l'édition 2024, …" holds a year too; the programme's "mardi 26 novembre" says when.
+    answer = KnowledgeBase(db, clock=clock).ask("Le NEC ESS 2024 a eu lieu à quelles dates ?")
+    assert answer.answered and "26 novembre" in answer.text and "novembre" in answer.text.splitlines()[0]
+
+
 def test_a_mistyped_question_word_still_says_the_kind_asked() -> None:
     assert analyse_question("kombien de membres slack", "fr", FOUNDING).kind == "quantity"
     assert analyse_question("qand a été fondé SOGA", "fr", FOUNDING).kind == "date"
