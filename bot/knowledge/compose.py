@@ -37,10 +37,9 @@ _NUMBER = re.compile(r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|dou
                      r"two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|hundred|thousand)\b")
 _MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march|"
            "april|may|june|july|august|september|october|november|december")
-_DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|"
-                   r"lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday)\b")
-_DAY_OR_MONTH = re.compile(rf"\b(?:{_MONTHS}|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|"
-                           rf"thursday|friday|saturday|sunday)\b|\b\d{{1,2}}/\d{{1,2}}\b")
+_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday"
+_DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|{_WEEKDAYS})\b")
+_DAY_OR_MONTH = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS}|samedi|dimanche|saturday|sunday)\b|\b\d{{1,2}}/\d{{1,2}}\b")
 _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")

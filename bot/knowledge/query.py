@@ -45,7 +45,8 @@ FILLERS = frozenset(
 
 # A message that only greets, asks for help or thanks ("Bonjour à tous", "menu", "merci
 # beaucoup !"): no question for the knowledge.
-_GREETINGS = frozenset("bonjour bonsoir salut slt coucou hello hi hey hiya yo help aide aidez-moi menu start commencer".split())
+_HELLO = ("bonjour", "bonsoir", "salut", "slt", "coucou", "hello", "hi", "hey", "hiya", "yo")
+_GREETINGS = frozenset(_HELLO + ("help", "aide", "aidez-moi", "menu", "start", "commencer"))
 # Thanks, and the acknowledgements said instead ("ok", "super", "parfait").
 _THANKS = frozenset("merci thanks thank thx ty cheers ok okay super top parfait cool genial nickel great perfect awesome".split())
 _COURTESY = frozenset("beaucoup bcp infiniment encore bien tres vraiment you so much a lot very "
@@ -387,11 +388,12 @@ def _expand_chat(text: str) -> str:
 _ENTITY = re.compile(r"(?<![\w'’])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9_+-]*|[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*)")
 
 
-def _entities(text: str) -> list[str]:
-    """Names in the question: acronyms and capitalised words that don't open the question."""
+def _entities(text: str, *, opening_counts: bool = False) -> list[str]:
+    """Names in the question: acronyms and capitalised words that don't open the question
+    (unless `opening_counts`: an answer opens with what it is about, "DIGISET est financé…")."""
     found = []
     for match in _ENTITY.finditer(text):
-        if match.start() == len(text) - len(text.lstrip()):
+        if match.start() == len(text) - len(text.lstrip()) and not opening_counts:
             continue  # the question's first word is capitalised anyway
         found.append(match.group(0))
     return found
@@ -461,7 +463,7 @@ _INDIRECT = re.compile(
 
 
 # "Bonjour ! c'est quoi SOGA ?": a greeting opens the message; the question follows.
-_GREETING = re.compile(r"^\s*(?:bonjour|bonsoir|salut|slt|coucou|hello|hi|hey|yo)\b(?: (?:à tous|a tous|tout le monde|"
+_GREETING = re.compile(rf"^\s*(?:{'|'.join(_HELLO)})\b(?: (?:à tous|a tous|tout le monde|"
                        r"l'équipe|everyone|all|there|team))?\s*[!,.:;]*\s*", re.IGNORECASE)
 
 
@@ -762,8 +764,7 @@ def _thread_subject(history: list[tuple[str, str]] | None) -> str | None:
         if _entities(text) or len([w for w in words(text) if len(w) > 3 and w not in STOP_WORDS]) > FOLLOW_UP_MAX_WORDS:
             return text
     if history and history[0][0] == "assistant":
-        # The answer opens with what it is about ("DIGISET est financé par…"): its first word counts.
-        named = [name for name in _entities("- " + _first_sentence(history[0][1])) if fold(name) not in STOP_WORDS]
+        named = [name for name in _entities(_first_sentence(history[0][1]), opening_counts=True) if fold(name) not in STOP_WORDS]
         if named:
             return named[0]
     return said[0] if said else None
