@@ -57,6 +57,7 @@ _BECAUSE = re.compile(r"\b(?:car|parce qu|because|due to|owing to|en raison|a ca
 _PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 # A question asking a share, a rate or a score: a percentage answers it.
 _SHARE = re.compile(r"%|\b(?:pourcentage|percentage|part|share|taux|rate|proportion|score|note|rating|combien sur)\b")
+_COINED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
 
 
@@ -99,8 +100,10 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     if kind == "reason":
         return bool(_BECAUSE.search(folded))
     if kind in ("person", "place"):
-        # English capitalises months and days: "October" names no one.
+        # English capitalises months and days: "October" names no one; a coined name
+        # ("DatAssos", "LinkedIn") is a project's or a product's, no one's.
         return any(not set(tokens(name.group(0))) <= known and not _DATE.fullmatch(fold(name.group(0)))
+                   and not (kind == "person" and _COINED.search(name.group(0)))
                    for name in _NAME.finditer(text))
     return True
 

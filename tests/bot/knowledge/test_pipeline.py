@@ -727,3 +727,11 @@ def test_when_a_question_is_set_is_no_subject_word() -> None:
     assert [(t.word, t.role) for t in query.terms] == [("plaidoyer", None), ("annee", "frame")] and not query.unknown
     back = analyse_question("how many people were on the slack back in 2023?", "en", vocabulary)
     assert [t.role for t in back.terms if t.word == "back"] == ["frame"]
+
+
+def test_who_is_answered_by_a_person_s_or_an_organisation_s_name_not_a_coined_one() -> None:
+    assert not compose.holds_value("L'étude DatAssos s'adresse aux associations de moins de 50 salariés.", "person")
+    assert not compose.holds_value("Le trafic venait surtout de LinkedIn.", "person")
+    assert compose.holds_value("L'étude est menée avec Jeanne Bretécher.", "person")
+    assert compose.holds_value("Le café est soutenu par le CNNum.", "person")
+    assert compose.holds_value("Le trafic venait surtout de LinkedIn.", "place")
