@@ -25,6 +25,7 @@ STOP_WORDS = frozenset(
     etre eu il ils j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne ni nos notre
     nous on ou par pas pour qu que quel quelle quelles quels qui s sa sans se ses si son sont sur
     t ta te tes toi ton tu un une vos votre vous y ont avait avaient sera seront fait faire
+    avons avez aura auras aurons aurez auront aurait auraient suis es etes
     a an and are as at be been by can could did do does for from had has have he her his how
     i if in into is it its me my no not of on or our she so than that the their them then there
     these they this those to was we were what when where which who whom why will with would you
@@ -39,15 +40,19 @@ STOP_WORDS = frozenset(
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "5"
+ANALYSER_VERSION = "6"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")
 
 
+# Ligatures Unicode doesn't decompose: "cœur" would lose its "œ".
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+
+
 def fold(text: str) -> str:
-    """Lowercase with accents removed ("Été" -> "ete")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    """Lowercase with accents removed ("Été" -> "ete") and ligatures spelt out ("cœur" -> "coeur")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import Lang
 from bot.knowledge import compose, index
-from bot.knowledge.analysis import stem, tokens, words
+from bot.knowledge.analysis import fold, stem, tokens, words
 from bot.knowledge.decide import decide
 from bot.knowledge.query import Vocabulary, analyse_question
 from bot.knowledge.service import KnowledgeBase, save_from_slack
@@ -735,3 +735,10 @@ def test_who_is_answered_by_a_person_s_or_an_organisation_s_name_not_a_coined_on
     assert compose.holds_value("L'étude est menée avec Jeanne Bretécher.", "person")
     assert compose.holds_value("Le café est soutenu par le CNNum.", "person")
     assert compose.holds_value("Le trafic venait surtout de LinkedIn.", "place")
+
+
+def test_a_ligature_is_spelt_out_and_an_auxiliary_is_no_word_to_search() -> None:
+    assert tokens("au cœur de la mise en œuvre") == tokens("au coeur de la mise en oeuvre")
+    assert "coeur" in fold("Cœur")
+    assert tokens("des newsletters, vous en avez envoyé combien ?") == tokens("des newsletters, envoyé combien ?")
+    assert tokens("the AI working group") == [stem("ai"), stem("working"), stem("group")]
