@@ -17,8 +17,9 @@ import snowballstemmer
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 
-# Short, closed-class words of both languages. Content words stay, even very common ones
-# ("soga"), because BM25's idf already discounts them.
+# Short, closed-class words of both languages, and the words that introduce a list ("la
+# répartition suivante", "the following", which "suivi" would match by its stem). Content words
+# stay, even very common ones ("soga"), because BM25's idf already discounts them.
 STOP_WORDS = frozenset(
     """
     a au aux avec ce ces cet cette c ca d dans de des du elle elles en est et etaient etait ete
@@ -36,11 +37,12 @@ STOP_WORDS = frozenset(
     chez entre depuis aussi encore tres plus moins tout tous toute toutes
     alors donc car comme apres avant vers chaque autre autres quoi dont lorsque puis
     durant pendant parmi selon sous lors envers malgre afin contre jusqu hors
+    suivant suivante suivants suivantes following
     """.split()  # "but" is kept: in French it means "goal" ("le but du projet")
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "6"
+ANALYSER_VERSION = "7"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")
