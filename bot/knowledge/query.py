@@ -644,7 +644,12 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
         # English inflects little beyond what the stemmer joins, and its irregular verbs would
         # bring others' words ("ran" to "running").
         if lang == "fr":
-            alternatives += sorted(vocabulary.sharing_lemma(_lemma(spelling, lang), lang) - set(alternatives))
+            lemma = _lemma(spelling, lang)
+            alternatives += sorted(vocabulary.sharing_lemma(lemma, lang) - set(alternatives))
+            # And the noun and the verb of one action ("formation" and "formées", "financement"
+            # and "financé"): "combien de personnes ont suivi une formation" is "400 personnes formées".
+            for kin in _derived(lemma):
+                alternatives += sorted(vocabulary.sharing_lemma(kin, lang) - set(alternatives))
         if alternatives and not vocabulary.written_in(alternatives[0], lang):
             # The other language's word, mistyped in this one ("webinairs" in English): the
             # knowledge in the question's language spells it otherwise ("webinars").
@@ -668,6 +673,19 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
             related = bool(alternatives)
         terms.append(Term(word, tuple(dict.fromkeys(alternatives)), corrected, related=related))
     return terms
+
+
+_ACTION_NOUN = re.compile(r"^(\w{4,})(?:ation|ement)$")
+_VERB = re.compile(r"^(\w{4,})er$")
+
+
+def _derived(lemma: str) -> list[str]:
+    """The verb of a French action noun ("formation" -> "former"), the action nouns of a verb."""
+    noun = _ACTION_NOUN.match(lemma)
+    if noun:
+        return [noun.group(1) + "er"]
+    verb = _VERB.match(lemma)
+    return [verb.group(1) + "ation", verb.group(1) + "ement"] if verb else []
 
 
 # A member's word stands for this many of the knowledge's at most.

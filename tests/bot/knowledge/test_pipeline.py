@@ -742,3 +742,19 @@ def test_a_ligature_is_spelt_out_and_an_auxiliary_is_no_word_to_search() -> None
     assert "coeur" in fold("Cœur")
     assert tokens("des newsletters, vous en avez envoyé combien ?") == tokens("des newsletters, envoyé combien ?")
     assert tokens("the AI working group") == [stem("ai"), stem("working"), stem("group")]
+
+
+def test_a_word_that_introduces_a_list_is_no_word_to_search() -> None:
+    assert stem("suivi") not in tokens("Le rapport indique la répartition suivante des sièges :")
+    assert tokens("the following partners") == tokens("the partners")
+
+
+def test_an_action_noun_matches_its_verb_and_the_verb_its_noun() -> None:
+    trained = "400 personnes formées, et former les bénévoles."
+    vocabulary = Vocabulary({token: 1 for token in tokens(trained)}, written={"fr": trained})
+    query = analyse_question("Combien de personnes ont suivi une formation ?", "fr", vocabulary)
+    assert stem("former") in next(t for t in query.terms if t.word == "formation").alternatives
+    course = "La formation des bénévoles."
+    vocabulary = Vocabulary({token: 1 for token in tokens(course)}, written={"fr": course})
+    query = analyse_question("Qui a formé les bénévoles ?", "fr", vocabulary)
+    assert stem("formation") in next(t for t in query.terms if t.word == "forme").alternatives
