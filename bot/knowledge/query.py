@@ -89,6 +89,11 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                          r"(?:what|which) (?:venue|town|place)|quelle salle|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),
+    # "Quel partenaire belge", "which company": an organisation's name answers, as for "who".
+    ("person", re.compile(r"\b(?:quel(?:le)?s?|which|what)\s+(?:[\w-]+\s+)?(?:organisations?|organismes?|structures?|"
+                          r"entreprises?|boites?|societes?|partenaires?|partners?|compan(?:y|ies)|firms?|institutions?|"
+                          r"fondations?|foundations?|associations?|ong|ngos?|financeurs?|funders?|sponsors?|medias?|"
+                          r"journal|journaux|quotidiens?|newspapers?)\b")),
     ("reason", re.compile(r"^\s*(?:et |and )?(?:pourquoi|why)\b")),
     ("definition", re.compile(r"^\s*(?:(?:c'?est|c'etait) quoi|qu'est[- ]ce que|qu'est[- ]ce qu'|what(?:'s| is| was| are)|"
                               r"tell me about|parle[sz]?[- ]moi|presente[sz]?[- ]moi|quoi|explain)\b")),

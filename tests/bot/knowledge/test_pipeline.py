@@ -758,3 +758,16 @@ def test_an_action_noun_matches_its_verb_and_the_verb_its_noun() -> None:
     vocabulary = Vocabulary({token: 1 for token in tokens(course)}, written={"fr": course})
     query = analyse_question("Qui a formé les bénévoles ?", "fr", vocabulary)
     assert stem("formation") in next(t for t in query.terms if t.word == "forme").alternatives
+
+
+def test_which_organisation_asks_for_a_name_as_who_does() -> None:
+    from bot.knowledge.query import question_kind
+    assert question_kind("quel partenaire belge a rejoint le consortium ?") == "person"
+    assert question_kind("which company supported soga pro bono?") == "person"
+    assert question_kind("combien de structures adherent ?") == "quantity"
+    assert question_kind("quel est le theme du nec ess ?") is None
+
+
+def test_an_english_adjective_of_nationality_names_no_one() -> None:
+    assert not compose.holds_value("The study aims to influence European policy on data.", "person")
+    assert compose.holds_value("The study is run with Datactivist.", "person")
