@@ -41,6 +41,12 @@ _MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|n
 _WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday"
 _DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|{_WEEKDAYS})\b")
 _DAY_OR_MONTH = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS}|samedi|dimanche|saturday|sunday)\b|\b\d{{1,2}}/\d{{1,2}}\b")
+
+
+def names_day_or_month(text: str) -> bool:
+    return bool(_DAY_OR_MONTH.search(fold(text)))
+
+
 _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")
@@ -200,7 +206,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 given=asked, share=share)
             # A "when" is answered better by a day or a month than by a year alone, which most
             # sentences give ("En 2024, …"): only the first is a boost.
-            if valued and (query.kind != "date" or _DAY_OR_MONTH.search(fold(text))):
+            if valued and (query.kind != "date" or names_day_or_month(text)):
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:

@@ -116,6 +116,8 @@ def _asked_owner(query_text: str) -> frozenset[str]:
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
+# "En quelle année", "what year", when something was founded: a year alone answers.
+_YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|created|founded|founding)\b")
 # What a passage says is still to come: a word of the future, or a year after the report's.
 _PLANNED = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?|future|will|sera|seront|aura|auront|"
                       r"prevue?s?|planned|envisage(?:e|es|s)?|202[5-9]|20[3-9]\d)\b")
@@ -194,6 +196,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     return value, evidence
 
 
+def _names_day(sentence: Sentence) -> bool:
+    return compose.names_day_or_month(sentence.text + " " + " ".join(sentence.items))
+
+
 def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], float]], list[int | None]]:
     """Each question word's tokens (its own stem too) with its weight in coverage, unknown words
     included; and the index of its group in the retrieval (None for an unknown word)."""
@@ -240,6 +246,17 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
         if other > confidence and other_evidence["kind_ok"]:
             confidence, evidence = other, other_evidence
             ranked = [ranked[at]] + ranked[:at] + ranked[at + 1:]
+    # A "when" is answered by a day or a month before a year alone ("NEC ESS 2024 results:"):
+    # the best sentence naming one, if close, answers in its place.
+    if retrieval.query.kind == "date" and ranked and evidence.get("kind_ok") and not _names_day(ranked[0]) \
+            and not _YEAR_ASKED.search(fold(retrieval.query.text)):
+        dated = next((i for i, s in enumerate(ranked[1:], start=1) if s.holds_value and _names_day(s) and s.on_subject
+                      and s.score >= RUNNER_UP_SHARE * ranked[0].score), None)
+        if dated is not None:
+            other, other_evidence = confidence_of(retrieval, ranked[dated:], common, own_name)
+            if other >= min(confidence, calibration().threshold):
+                confidence, evidence = other, other_evidence
+                ranked = [ranked[dated]] + ranked[:dated] + ranked[dated + 1:]
     evidence["confidence"] = round(confidence, 3)
     evidence["threshold"] = calibration().threshold
     words, groups = question_words(retrieval)

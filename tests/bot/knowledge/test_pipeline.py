@@ -771,3 +771,12 @@ def test_which_organisation_asks_for_a_name_as_who_does() -> None:
 def test_an_english_adjective_of_nationality_names_no_one() -> None:
     assert not compose.holds_value("The study aims to influence European policy on data.", "person")
     assert compose.holds_value("The study is run with Datactivist.", "person")
+
+
+def test_when_is_answered_by_a_day_or_a_month_before_a_year_alone(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    when = kb.ask("When is NEC ESS?", "en")
+    assert when.answered and "November" in when.text.split("[1]")[0]
+    # A year asked, or a founding, is answered by the year.
+    founded = kb.ask("When was SOGA founded?", "en")
+    assert founded.answered and "2017" in founded.text.split("[1]")[0]
