@@ -38,7 +38,7 @@ FILLERS = frozenset(
     "slt salut bonjour bonsoir hello hi hey yo coucou merci thanks stp svp please lol mdr ptdr franchement "
     "vite fait dis moi dites sais savoir exactement svp ok okay alors bref genre juste really actually "
     "quick quickly tell know wondering maintenant actuellement currently now en ce moment "
-    "nah yeah yep ouais bah ben euh hein deja ever btw fyi imo gros "
+    "nah yeah yep ouais bah ben euh hein deja ever btw fyi imo gros wesh bon vrai overall globalement "
     # The particles of English phrasal verbs ("help out", "team up"): the verb says it.
     "up out off down".split()
 )

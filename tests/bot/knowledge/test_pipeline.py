@@ -780,3 +780,10 @@ def test_when_is_answered_by_a_day_or_a_month_before_a_year_alone(db: Database, 
     # A year asked, or a founding, is answered by the year.
     founded = kb.ask("When was SOGA founded?", "en")
     assert founded.answered and "2017" in founded.text.split("[1]")[0]
+
+
+def test_chat_speak_discourse_markers_are_no_words_to_search() -> None:
+    query = analyse_question("bon en vrai wesh c'est quoi le taux de satisfaction ?", "fr", VOCABULARY)
+    assert not {"bon", "vrai", "wesh"} & {t.word for t in query.terms}
+    overall = analyse_question("What overall score did the café get?", "en", VOCABULARY)
+    assert "overall" not in {t.word for t in overall.terms}
