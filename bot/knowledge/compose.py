@@ -64,6 +64,13 @@ _BECAUSE = re.compile(r"\b(?:car|parce qu|because|due to|owing to|en raison|a ca
 _PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 # A question asking a share, a rate or a score: a percentage answers it.
 _SHARE = re.compile(r"%|\b(?:pourcentage|percentage|part|share|taux|rate|proportion|score|note|rating|combien sur)\b")
+# Roles people hold, and organisations in a project ("coordinateur", "partner").
+_ROLE = re.compile(r"\b(?:(?:vice-)?president(?:e|s|es)?|secretaire|secretary|tresori(?:er|ere)s?|treasurer|delegue(?:e|s|es)?|"
+                   r"direct(?:eur|rice|or)s?|responsable|charge(?:e|s|es)? d|head of|officer|manager|chef|chair\w*|"
+                   r"(?:co-?)?fondat(?:eur|rice)s?|(?:co-?)?founders?|marraine|parrain|godmother|patron|ministre|minister|"
+                   r"administrat(?:eur|rice)s?|board member|membres?|members?|expert(?:e|s|es)?|personnalite qualifiee|"
+                   r"(?:co-?)?pilot\w*|(?:co-?)?lead\w*|animat(?:eur|rice)s?|rapporteu(?:r|se)s?|coordinat(?:eur|rice|or)s?|"
+                   r"porteu(?:r|se)|partenaires?|partners?)\b")
 _COINED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")
 # English capitalises its adjectives of nationality: "European" names no one and no place.
 _NATIONALITIES = frozenset(DEMONYMS) | {"european", "french", "english", "british", "american"}
@@ -106,6 +113,8 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
         return any(date.group(0) not in given for date in _DATE.finditer(folded))
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
+    if kind == "role":
+        return bool(_ROLE.search(folded))
     if kind == "reason":
         return bool(_BECAUSE.search(folded))
     if kind in ("person", "place"):

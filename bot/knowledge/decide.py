@@ -28,8 +28,8 @@ KIND_MISSING_FACTOR = 0.7
 VALUE_KINDS = frozenset({"quantity", "amount", "date", "duration"})
 VALUE_MISSING_FACTOR = 0.5
 # So is a name for "who": "Qui a repris les finances après le départ de Samira Sameur ?" is answered
-# by the sentence naming someone else.
-RUNNER_UP_KINDS = VALUE_KINDS | {"person"}
+# by the sentence naming someone else; and a role for "quel poste".
+RUNNER_UP_KINDS = VALUE_KINDS | {"person", "role"}
 # The noun asked about ("combien d'abonnés") is not in the answer sentence.
 FOCUS_MISSING_FACTOR = 0.75
 # A name the question gives ("États-Unis", "Python") is not in the passage.

@@ -94,6 +94,9 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                           r"entreprises?|boites?|societes?|partenaires?|partners?|compan(?:y|ies)|firms?|institutions?|"
                           r"fondations?|foundations?|associations?|ong|ngos?|financeurs?|funders?|sponsors?|medias?|"
                           r"journal|journaux|quotidiens?|newspapers?)\b")),
+    # "Quel poste occupe X", "what role did she have": a role answers ("secrétaire d'État").
+    ("role", re.compile(r"\b(?:roles?|quel(?:le)?s? (?:poste|fonction|titre|metier)s?|postes? (?:occupe|tenu)|"
+                        r"(?:what|which) (?:[\w-]+ )?(?:position|job|title|post)s?|comme (?:poste|boulot|metier|fonction))\b")),
     ("reason", re.compile(r"^\s*(?:et |and )?(?:pourquoi|why)\b")),
     ("definition", re.compile(r"^\s*(?:(?:c'?est|c'etait) quoi|qu'est[- ]ce que|qu'est[- ]ce qu'|what(?:'s| is| was| are)|"
                               r"tell me about|parle[sz]?[- ]moi|presente[sz]?[- ]moi|quoi|explain)\b")),
@@ -111,6 +114,8 @@ FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures ye
                         "passe passes passait passee passees deroule deroulait deroulee deroulees tenu tenue tenus held took happened "
                         # "what share", "quelle part": the answer holds a percentage, not the word
                         "share part percentage pourcentage proportion".split())
+# The words that ask for a role: the answer names the role, not the word.
+ROLE_WORDS = frozenset("poste postes role roles fonction fonctions titre metier boulot position job title post".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").
 _FOCUS_AFTER = re.compile(
     r"\b(?:(?:quels?|quelles?|which|what|combien de|how many|how much|nombre de|number of|"
@@ -515,7 +520,7 @@ def analyse_question(
         if term.role in ("focus", "frame"):
             continue
         if (term.word in FRAME_WORDS and query.kind in ("date", "place", "quantity", "duration")) or (
-                term.word in PEOPLE_WORDS and query.kind == "quantity"):
+                term.word in PEOPLE_WORDS and query.kind == "quantity") or (term.word in ROLE_WORDS and query.kind == "role"):
             term.role = "frame"
         elif term.word == focus:
             term.role = "focus"

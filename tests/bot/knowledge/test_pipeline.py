@@ -787,3 +787,14 @@ def test_chat_speak_discourse_markers_are_no_words_to_search() -> None:
     assert not {"bon", "vrai", "wesh"} & {t.word for t in query.terms}
     overall = analyse_question("What overall score did the café get?", "en", VOCABULARY)
     assert "overall" not in {t.word for t in overall.terms}
+
+
+def test_which_position_asks_for_a_role_which_a_sentence_names(db: Database, clock) -> None:
+    from bot.knowledge.query import question_kind
+    assert question_kind("quel poste occupe clarisse blanc ?") == "role"
+    assert question_kind("what was soga's role in it?") == "role"
+    assert question_kind("qui a repris le poste de tresoriere ?") == "person"
+    assert compose.holds_value("Axelle Lemaire, ancienne secrétaire d'État au numérique.", "role")
+    assert not compose.holds_value("Le café a réuni 40 personnes à Lille.", "role")
+    answer = KnowledgeBase(db, clock=clock).ask("Quel poste Axelle Lemaire a-t-elle occupé au gouvernement ?")
+    assert answer.answered and "secrétaire d'État" in answer.text
