@@ -19,7 +19,7 @@ from typing import Any
 from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
-from bot.knowledge.analysis import fold, stem, tokens
+from bot.knowledge.analysis import fold, stem, tokens, words
 from bot.knowledge.query import ASKED_ACTION, DEMONYMS, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
@@ -207,9 +207,14 @@ def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], flo
     found: list[tuple[frozenset[str], float]] = []
     groups: list[int | None] = []
     group = 0
+    asked = set(words(fold(retrieval.query.text)))
     for term in retrieval.query.terms:
         if term.known:
-            found.append((frozenset(term.alternatives) | {stem(term.word)}, weights[group]))
+            # A word a frame stands for ("audience" for "who is it aimed at") brings the
+            # knowledge's words for it ("addresses"), not words the member asked about
+            # ("address" is no e-mail address here).
+            own = frozenset(term.alternatives) if term.word in asked or term.from_thread else frozenset()
+            found.append((own | {stem(term.word)}, weights[group]))
             groups.append(group)
             group += 1
         elif not term.from_thread:

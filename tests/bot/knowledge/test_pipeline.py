@@ -798,3 +798,10 @@ def test_which_position_asks_for_a_role_which_a_sentence_names(db: Database, clo
     assert not compose.holds_value("Le café a réuni 40 personnes à Lille.", "role")
     answer = KnowledgeBase(db, clock=clock).ask("Quel poste Axelle Lemaire a-t-elle occupé au gouvernement ?")
     assert answer.answered and "secrétaire d'État" in answer.text
+
+
+def test_the_words_a_frame_stands_for_ask_no_known_gap(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    opening = kb.ask("Tell me about the DatAssos study.", "en")
+    aimed = kb.ask("who is it aimed at?", "en", history=[("member", "Tell me about the DatAssos study."), ("assistant", opening.text)])
+    assert aimed.answered and "fewer than 50 employees" in aimed.text
