@@ -54,7 +54,12 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 def fold(text: str) -> str:
     """Lowercase with accents removed ("Été" -> "ete") and ligatures spelt out ("cœur" -> "coeur")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    if "œ" in lowered or "æ" in lowered or "ß" in lowered:
+        lowered = lowered.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
