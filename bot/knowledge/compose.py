@@ -41,12 +41,6 @@ _MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|n
 _WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday"
 _DATE = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}h\d*\b|\b\d{{1,2}}:\d\d\b|\b(?:{_MONTHS}|{_WEEKDAYS})\b")
 _DAY_OR_MONTH = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS}|samedi|dimanche|saturday|sunday)\b|\b\d{{1,2}}/\d{{1,2}}\b")
-
-
-def names_day_or_month(text: str) -> bool:
-    return bool(_DAY_OR_MONTH.search(fold(text)))
-
-
 _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|one|two|three|four|five|six|"
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")
@@ -90,6 +84,10 @@ class Sentence:
     said: frozenset[int] = frozenset()  # query groups in the sentence itself (not its heading)
     on_subject: bool = True  # for a follow-up, its passage holds a word of the thread's subject
     opening: bool = False  # for "c'est quoi X", the first sentence of the document's opening section
+
+
+def names_day_or_month(text: str) -> bool:
+    return bool(_DAY_OR_MONTH.search(fold(text)))
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),

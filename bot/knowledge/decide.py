@@ -207,7 +207,7 @@ def question_words(retrieval: Retrieval) -> tuple[list[tuple[frozenset[str], flo
     found: list[tuple[frozenset[str], float]] = []
     groups: list[int | None] = []
     group = 0
-    asked = set(words(fold(retrieval.query.text)))
+    asked = set(words(retrieval.query.text))
     for term in retrieval.query.terms:
         if term.known:
             # A word a frame stands for ("audience" for "who is it aimed at") brings the
@@ -264,8 +264,8 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
                 ranked = [ranked[dated]] + ranked[:dated] + ranked[dated + 1:]
     evidence["confidence"] = round(confidence, 3)
     evidence["threshold"] = calibration().threshold
-    words, groups = question_words(retrieval)
-    gap, gap_share, asked = best_gap(words, own_name, retrieval.query.kind)
+    weighed, groups = question_words(retrieval)
+    gap, gap_share, asked = best_gap(weighed, own_name, retrieval.query.kind)
     if gap is not None:
         # The gap wins when the best passage lacks the asked attribute ("budget" of a project
         # whose passage doesn't mention one). Staff's own answers (saved from Slack, opt-in

@@ -656,8 +656,8 @@ def _terms(text: str, lang: Lang, vocabulary: Vocabulary) -> list[Term]:
         if lang == "fr":
             lemma = _lemma(spelling, lang)
             alternatives += sorted(vocabulary.sharing_lemma(lemma, lang) - set(alternatives))
-            # And the noun and the verb of one action ("formation" and "formées", "financement"
-            # and "financé"): "combien de personnes ont suivi une formation" is "400 personnes formées".
+            # And the noun and the verb of one action, which stem and lemmatise apart: "combien de
+            # personnes ont suivi une formation" is answered by "400 personnes formées".
             for kin in _derived(lemma):
                 alternatives += sorted(vocabulary.sharing_lemma(kin, lang) - set(alternatives))
         if alternatives and not vocabulary.written_in(alternatives[0], lang):
