@@ -205,6 +205,17 @@ ATTRIBUTE_FRAMES = (
         {"fr": ("equipe", "salariee", "salarie"), "en": ("team", "staff")},
         clears_kind=False),
     AttributeFrame(
+        "partners",
+        # "Avec qui X fait Y ?", "which organisations is SOGA running X with?": the knowledge
+        # names them as partners.
+        re.compile(r"\b(?:avec qui|avec quel(?:le)?s? (?:structures?|organisations?|organismes?|acteurs?|partenaires?|"
+                   r"associations?|assos?|entreprises?|boites?)|with whom|(?:who|which (?:organi[sz]ations?|partners?|groups?|"
+                   r"companies|structures?|bodies))\b.{1,80}\bwith\s*\??\s*$)"),
+        re.compile(r"avec|with|whom|structures?|organi[sz]ations?|organismes?|acteurs?|partenaires?|partners?|associations?|"
+                   r"assos?|entreprises?|boites?|groups?|companies|bodies"),
+        {"fr": ("partenaires", "partenaire", "partenariat"), "en": ("partners", "partner", "partnership")},
+        clears_kind=False),
+    AttributeFrame(
         "end",
         # Also what became of it: "what (ended up) happening with X", "is X still a thing",
         # "qu'est devenu X", and what did not happen: "X ne s'est pas fait", "X fell through".

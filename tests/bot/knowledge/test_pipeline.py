@@ -443,6 +443,20 @@ def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> N
     assert stem("but") not in analyse_question("What is the DatAssos study for?", "en", ATTRIBUTES).terms[-1].alternatives
 
 
+def test_with_whom_asks_for_the_partners_and_still_for_names() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("partenaires", "partners", "etude", "study", "datassos", "soga", "realise", "running")})
+    for question, lang, knowledge_word in [("Avec qui SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
+                                           ("Avec quelles structures SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
+                                           ("Which organisations is SOGA running the DatAssos study with?", "en", "partners"),
+                                           ("Who is SOGA running the DatAssos study with?", "en", "partners")]:
+        query = analyse_question(question, lang, vocabulary)
+        focus = [t for t in query.terms if t.role == "focus"]
+        assert [t.word for t in focus] == ["partners"] and stem(knowledge_word) in focus[0].alternatives, question
+        assert query.kind == "person" and "datassos" in [t.word for t in query.terms], question
+    # Not every "with": what the study is about is no partner.
+    assert all(t.word != "partners" for t in analyse_question("What does the DatAssos study deal with?", "en", vocabulary).terms)
+
+
 def test_a_duration_is_a_time_span_not_any_number_or_year() -> None:
     assert analyse_question("DIGISET, ça dure de quand à quand ?", "fr", VOCABULARY).kind == "duration"
     assert analyse_question("How long did the café IAssos last?", "en", VOCABULARY).kind == "duration"
