@@ -445,10 +445,11 @@ def test_an_attribute_asked_in_other_words_asks_for_the_knowledge_s_words() -> N
 
 def test_with_whom_asks_for_the_partners_and_still_for_names() -> None:
     vocabulary = Vocabulary({stem(w): 3 for w in ("partenaires", "partners", "etude", "study", "datassos", "soga", "realise", "running")})
-    for question, lang, knowledge_word in [("Avec qui SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
-                                           ("Avec quelles structures SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
-                                           ("Which organisations is SOGA running the DatAssos study with?", "en", "partners"),
-                                           ("Who is SOGA running the DatAssos study with?", "en", "partners")]:
+    cases: list[tuple[str, Lang, str]] = [("Avec qui SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
+                                          ("Avec quelles structures SOGA réalise l'étude DatAssos ?", "fr", "partenaires"),
+                                          ("Which organisations is SOGA running the DatAssos study with?", "en", "partners"),
+                                          ("Who is SOGA running the DatAssos study with?", "en", "partners")]
+    for question, lang, knowledge_word in cases:
         query = analyse_question(question, lang, vocabulary)
         focus = [t for t in query.terms if t.role == "focus"]
         assert [t.word for t in focus] == ["partners"] and stem(knowledge_word) in focus[0].alternatives, question
