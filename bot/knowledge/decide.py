@@ -132,10 +132,17 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     if not retrieval.hits or not ranked or ranked[0].score <= 0:
         return 0.0, {"reason": "nothing found"}
     best = ranked[0]
+    defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
+    # "Comment fonctionne l'IA générative ?": the passage must be about each word of the thing
+    # to explain (the knowledge's own subject aside), not merely name one.
+    if query.explained is not None:
+        about = compose.subject_tokens(best.hit) | common
+        defines = defines and all(t.known and set(t.alternatives) & about for t in query.terms
+                                  if t.word in query.explained and not t.from_thread and t.role != "frame")
     # The words that only say the kind asked ("combien de temps", "quel jour") are answered by
-    # a sentence holding such a value.
+    # a sentence holding such a value; "comment marche X", by a passage about X.
     framing = {i for i, t in enumerate(query.searched) if t.role == "frame" and not t.from_thread} if (
-        best.holds_value and query.kind not in (None, "definition")) else set()
+        best.holds_value and query.kind not in (None, "definition")) or (query.explained is not None and defines) else set()
     passage = retrieval.share(set(best.hit.matched) | framing)
     sentence = retrieval.share(set(best.groups) | framing)
     lexical = 0.4 * passage + 0.6 * sentence
@@ -161,7 +168,6 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     entities_ok = all(all(corrected.get(token, token) in found or countries.get(token, set()) & found for token in tokens(name))
                       for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
-    defines = query.kind != "definition" or any(compose.subject_tokens(best.hit) & set(group) for group in retrieval.groups)
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
     # no passage can hold that value.

@@ -239,6 +239,22 @@ _TASK = re.compile(
     r"(?:tu|vous) pense[sz]? quoi|que pense[sz]?[- ](?:tu|vous)|(?:ton|votre) avis|what do you think|your (?:opinion|view)|"
     r"(?:a|an) good (?:book|restaurant|film|movie|laptop|tool))\b")
 
+# How something works, or to explain it: what the passage must be about ("Comment fonctionne
+# DIGISET" is DIGISET's own section; "comment marche un réseau de neurones" no section's subject).
+_EXPLAIN = re.compile(r"\b(?:comment (?:ca |il |elle |on )?(?:marche|fonctionne)(?:nt)?|how (?:does|do|did) (?=.{1,60}\bwork\b)|"
+                      r"(?:peux|pouvez)[- ](?:tu|vous) (?:m'|nous )?expliquer|expliqu(?:e|ez|er)(?:[- ](?:moi|nous))?|"
+                      r"(?:can|could) you explain|explain(?: to me)?)\b")
+_EXPLAIN_WORDS = frozenset("marche marchent fonctionne fonctionnent work works worked how does do did explique expliquez "
+                           "expliquer explain peux pouvez".split())
+
+
+def _explained(folded: str) -> frozenset[str] | None:
+    match = _EXPLAIN.search(folded)
+    if match is None:
+        return None
+    return frozenset(w for w in words(folded[match.start():]) if w not in STOP_WORDS and w not in _EXPLAIN_WORDS)
+
+
 # A word this short is not corrected: too many words are one edit away.
 MIN_FUZZY_CHARS = 4
 # A follow-up names no subject of its own: at most this many content words, none a name.
@@ -273,6 +289,9 @@ class Query:
     subject: str | None = None  # the earlier question a follow-up is about
     entities: list[str] = field(default_factory=list)  # capitalised names in the question
     task: bool = False  # asks the bot to translate, invent, recommend or give its opinion
+    # "Comment fonctionne X", "explain X": the words of the thing to explain, which the passage
+    # must be about (the request's own words left out).
+    explained: frozenset[str] | None = None
 
     @property
     def searched(self) -> list[Term]:
@@ -292,7 +311,7 @@ class Query:
     def as_debug(self) -> dict[str, Any]:
         return {
             "language": self.language, "kind": self.kind, "follow_up": self.follow_up, "subject": self.subject,
-            "task": self.task,
+            "task": self.task, "explained": sorted(self.explained) if self.explained is not None else None,
             "terms": [{"word": t.word, "tokens": list(t.alternatives), "corrected": t.corrected, "related": t.related, "from_thread": t.from_thread,
                        "role": t.role} for t in self.terms],
             "unknown": self.unknown, "standalone": self.standalone(),
@@ -498,13 +517,17 @@ def analyse_question(
     terms = _terms(expanded, lang, vocabulary)
     folded = _respell_question_words(fold(expanded).replace("’", "'"), vocabulary)
     query = Query(text=text, language=lang, terms=terms, kind=question_kind(folded), entities=_entities(text),
-                  task=bool(_TASK.search(folded)))
+                  task=bool(_TASK.search(folded)), explained=_explained(folded))
     focus = _focus_word(folded)
     # A word that only says the kind of value asked ("what score", "combien coûte"), unknown to
     # the knowledge, is no subject the knowledge lacks (a known gap may still read it).
     kind_words = {w for kind, pattern in KINDS if kind == query.kind for m in pattern.finditer(folded) for w in words(m.group(0))}
     for term in query.terms:
         if not term.known and term.word in kind_words:
+            term.role = "frame"
+    # "Comment marche X": the request's words only frame it; X's own passage answers.
+    for term in query.terms:
+        if query.explained is not None and term.word in _EXPLAIN_WORDS and term.word not in query.explained:
             term.role = "frame"
     # "cette année", "last year", "back in 2023": when the question is set, not what it is about.
     timing = {w for m in _RELATIVE_TIME.finditer(folded) for w in words(m.group(0)) if not w.isdigit()}

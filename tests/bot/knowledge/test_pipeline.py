@@ -352,6 +352,17 @@ def test_how_to_do_or_who_did_an_action_the_knowledge_never_names_is_declined(db
     assert joining.answered and "contact" in joining.text
 
 
+def test_how_something_works_is_answered_by_a_passage_about_it(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The request's words frame the question: the passage about the thing answers.
+    membership = kb.ask("Comment marche l'adhésion ?")
+    assert membership.answered and "niveau" in membership.text
+    assert kb.ask("Comment fonctionne DIGISET ?").sources[0].ref.endswith("digiset.md")
+    # A passage that only names part of the thing ("IA" in the Café IAssos) is about something else.
+    assert not kb.ask("Comment fonctionne l'IA générative ?").answered
+    assert not kb.ask("Tu peux m'expliquer comment marche un réseau de neurones en IA ?").answered
+
+
 def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     # The report's European elections were 2024's: the next ones are nowhere in it.
