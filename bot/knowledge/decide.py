@@ -177,6 +177,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     # So does an action no passage names ("how do I mute a channel", "who replaced X").
     asked = fold(query.text)
     attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(asked) or ASKED_ACTION.search(asked))
+    # "Who replaced X": a sentence that doesn't say who took over tells another thing about X.
+    attribute_unknown = attribute_unknown or any(t.role == "focus" and t.word == "successor" for t in query.terms)
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \
         else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)

@@ -216,6 +216,16 @@ ATTRIBUTE_FRAMES = (
         {"fr": ("partenaires", "partenaire", "partenariat"), "en": ("partners", "partner", "partnership")},
         clears_kind=False),
     AttributeFrame(
+        "successor",
+        # "Qui a remplacé X", "who took over from X": the knowledge says who took over, or who
+        # was elected new in the role ("a pris le relais", "a élu une nouvelle trésorière").
+        re.compile(r"\b(?:(?:qui|who)\b(?: [\w'-]+){0,3} (?:remplace\w*|repris|reprend|succede\w*|pris la suite|pris le relais|"
+                   r"replaced|took over|succeeded|stepped in)|remplacant\w*|successeur\w*|successors?|replacements?)\b"),
+        re.compile(r"remplac\w*|repris|reprend|succede\w*|pris|suite|relais|replaced|took|over|succeeded|stepped|in|"
+                   r"successeur\w*|successors?|replacements?"),
+        {"fr": ("relais", "nouvelle", "nouveau", "elue", "elu"), "en": ("took", "new", "elected")},
+        clears_kind=False),
+    AttributeFrame(
         "end",
         # Also what became of it: "what (ended up) happening with X", "is X still a thing",
         # "qu'est devenu X", and what did not happen: "X ne s'est pas fait", "X fell through".

@@ -363,6 +363,16 @@ def test_how_something_works_is_answered_by_a_passage_about_it(db: Database, clo
     assert not kb.ask("Tu peux m'expliquer comment marche un réseau de neurones en IA ?").answered
 
 
+def test_who_replaced_someone_is_answered_by_who_took_over(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The sentence saying she left names no one else; the one electing the new treasurer does.
+    treasurer = kb.ask("Qui a repris le poste de trésorière après le départ de Samira Sameur ?")
+    assert treasurer.answered and "Séré-Anichini" in treasurer.text
+    assert "Delpierre" in kb.ask("Who took over from Aliséa Duméry in communication?", "en").text
+    # That he left says nothing of who took over.
+    assert not kb.ask("Who took over Thomas Edesa's job after he left in December 2024?", "en").answered
+
+
 def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     # The report's European elections were 2024's: the next ones are nowhere in it.
