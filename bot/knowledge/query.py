@@ -80,7 +80,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                             r"a dure|quelle (?:est|etait) (?:la )?duree|durait|lasted|(?:did|does|will) [\w' -]+ last)\b")),
     ("amount", re.compile(r"\b(?:budgets?|montants?|salaires?|salary|couts?|coute|costs?|prix|price|tarifs?|fees?|cotisations?|"
                           r"recettes|revenues?|income|depenses|expenses|resultat comptable|chiffres? d'affaires|turnover|how much money|euros?)\b")),
-    ("quantity", re.compile(r"\b(?:combien|how many|how much|nombre de|number of|quel pourcentage|what share|"
+    ("quantity", re.compile(r"\b(?:combien|how many|how much|how big|how large|quelle taille|what size|nombre de|number of|"
+                            r"quel pourcentage|what share|"
                             r"what percentage|taux|rate|quelle part|note|rating|score)\b")),
     ("date", re.compile(r"\b(?:quand|when|quelles? dates?|(?:what|which) dates?|quels? jours?|(?:what|which) days?|"
                         r"quelles? annees?|(?:what|which) years?|depuis quand|since when|a quelle heure|what time|"
@@ -113,7 +114,9 @@ FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures ye
                         # "ça se passait où", "s'est tenu quand", "was held", "took place": the event happened
                         "passe passes passait passee passees deroule deroulait deroulee deroulees tenu tenue tenus held took happened "
                         # "what share", "quelle part": the answer holds a percentage, not the word
-                        "share part percentage pourcentage proportion".split())
+                        "share part percentage pourcentage proportion "
+                        # "how big", "quelle taille": the answer holds the count
+                        "big large taille size".split())
 # The words that ask for a role: the answer names the role, not the word.
 ROLE_WORDS = frozenset("poste postes role roles fonction fonctions titre metier boulot position job title post".split())
 # The noun a question asks about comes after these ("quels partenaires", "combien de villes").

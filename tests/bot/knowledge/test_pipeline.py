@@ -23,6 +23,13 @@ def test_typos_are_matched_to_the_index_vocabulary_and_chat_speak_is_read() -> N
     assert [t.word for t in analyse_question("qui fait la com du café ?", "fr", VOCABULARY).terms] == ["communication", "cafe"]
 
 
+def test_how_big_asks_for_a_count() -> None:
+    cases: list[tuple[str, Lang]] = [("How big is the Slack community?", "en"), ("La communauté Slack, elle fait quelle taille ?", "fr")]
+    for question, lang in cases:
+        query = analyse_question(question, lang, VOCABULARY)
+        assert query.kind == "quantity" and not {"big", "taille"} & set(query.unknown), question
+
+
 def test_a_word_of_the_language_spelt_right_is_not_taken_for_a_typo() -> None:
     vocabulary = Vocabulary({stem(w): n for w, n in [("capitalisées", 3), ("financement", 5)]})
     query = analyse_question("Quelle est la capitale de l'Australie ?", "fr", vocabulary)
