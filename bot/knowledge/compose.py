@@ -91,11 +91,14 @@ def names_day_or_month(text: str) -> bool:
 
 
 def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset(),
-                counted: tuple[str, ...] = (), given: frozenset[str] = frozenset(), share: bool = True) -> bool:
+                counted: tuple[str, ...] = (), given: frozenset[str] = frozenset(), share: bool = True,
+                named: frozenset[str] = frozenset()) -> bool:
     """Whether the text holds a value of the asked kind; a name must be one the question
     doesn't already give (`known`: the question's tokens and the knowledge's own subject), and
     a date more than the year it gives (`given`: the question's tokens; "Quand a eu lieu le NEC
-    ESS 2024 ?" is not answered by "l'édition 2024").
+    ESS 2024 ?" is not answered by "l'édition 2024"); where the text names what the question
+    names (`named`: its names' tokens), the date must stand near the name ("VivaTech, le 25 mai",
+    not the December of another event further on).
     `counted`: for a count, the tokens of the noun counted; where the text names it, a number
     must stand next to it ("176 participants", not "four aims" beside "participants"); unless a
     `share` is asked, a percentage is no count ("84 % attendance at the workshops")."""
@@ -108,7 +111,9 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
             return _number_beside(plain, set(counted))
         return bool(_NUMBER.search(plain))
     if kind == "date":
-        return any(date.group(0) not in given for date in _DATE.finditer(folded))
+        dates = [date.start() for date in _DATE.finditer(folded) if date.group(0) not in given]
+        names = [word.start() for word in _WORD.finditer(folded) if stem(word.group(0)) in named]
+        return bool(dates) and (not names or any(abs(d - n) <= DATE_REACH for d in dates for n in names))
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
     if kind == "role":
@@ -125,6 +130,9 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     return True
 
 
+# How many characters may stand between a date and the name it is the date of (a dozen words).
+DATE_REACH = 80
+_WORD = re.compile(r"\w+")
 # How many words may stand between a count and the noun it counts ("176 participants uniques",
 # "participants : 176", "40 personnes, dont 12 participants").
 COUNT_REACH = 3
@@ -210,7 +218,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                     found.add(index)
             valued = query.kind not in (None, "definition") and holds_value(
                 text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else (),
-                given=asked, share=share)
+                given=asked, share=share, named=frozenset(named))
             # A "when" is answered better by a day or a month than by a year alone, which most
             # sentences give ("En 2024, …"): only the first is a boost.
             if valued and (query.kind != "date" or names_day_or_month(text)):

@@ -380,6 +380,16 @@ def test_who_replaced_someone_is_answered_by_who_took_over(db: Database, clock) 
     assert not kb.ask("Who took over Thomas Edesa's job after he left in December 2024?", "en").answered
 
 
+def test_a_date_asked_of_a_name_is_the_date_beside_that_name(db: Database, clock) -> None:
+    # The sentence listing VivaTech among five events dates another one (December): not VivaTech's.
+    assert not compose.holds_value("En 2024, SOGA est intervenu dans cinq événements (Droit de Cité, VivaTech, RREUSE, NEC, UDES), "
+                           "auxquels s'ajoute la table ronde de Jeanne Bretécher aux Assises (Paris, décembre 2024).", "date",
+                           given=frozenset({"2024"}), named=frozenset({stem("vivatech")}))
+    assert compose.holds_value("VivaTech, le 25 mai 2024 : SOGA a participé à un débat.", "date", named=frozenset({stem("vivatech")}))
+    answer = KnowledgeBase(db, clock=clock).ask("On est intervenus à VivaTech, c'était à quelle date ?")
+    assert answer.answered and "25 mai" in answer.text
+
+
 def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     # The report's European elections were 2024's: the next ones are nowhere in it.
