@@ -42,6 +42,7 @@ MISSING_NUMBER_FACTOR = 0.4
 SUBJECT_MISSING_FACTOR = 0.5
 # "Traduis…", "recommend a book", "tu penses quoi de…": no passage holds the answer, whatever it names.
 TASK_FACTOR = 0.5
+MOSTLY_UNKNOWN_FACTOR = 0.7
 # Sentences weighed as the answer: the best-scored ones, down to this share of the best score.
 CANDIDATES = 8
 RUNNER_UP_SHARE = 0.5
@@ -193,6 +194,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     off_subject = bool(thread_groups) and not thread_groups & set(best.hit.matched)
     value *= SUBJECT_MISSING_FACTOR if off_subject else 1.0
     value *= TASK_FACTOR if query.task else 1.0
+    # More of the question unknown to the knowledge than found in the passage: what is found is
+    # chance ("la recette du gâteau au yaourt": the report's income).
+    mostly_unknown = unknown > len(set(best.groups) | set(best.hit.matched))
+    value *= MOSTLY_UNKNOWN_FACTOR if mostly_unknown else 1.0
     similarity = retrieval.best_similarity
     if similarity is not None:
         semantic = min(1.0, max(0.0, (similarity - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))

@@ -24,7 +24,7 @@ RELATED_FACTOR = 0.7  # a word used like the member's, not the member's own
 FRAME_FACTOR = 0.3
 # A question word the knowledge doesn't know weighs this much in coverage (a typical known word
 # weighs 1 to 3): it lowers confidence, it never vetoes.
-UNKNOWN_WEIGHT = 2.0
+UNKNOWN_WEIGHT = 1.0
 # Rare question words weigh at most this much in coverage: the rarest words of a question are
 # often its verbs ("gagné", "votés"), which passages phrase differently.
 COVERAGE_WEIGHT_CAP = 3.0

@@ -390,6 +390,15 @@ def test_a_date_asked_of_a_name_is_the_date_beside_that_name(db: Database, clock
     assert answer.answered and "25 mai" in answer.text
 
 
+def test_words_the_knowledge_lacks_weigh_less_than_the_words_it_holds(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # "faibles" and "ressortir" are in no passage; the diagnostic, OCTO and its points are.
+    weaknesses = kb.ask("Quels points faibles de l'asso le diagnostic mené avec OCTO a-t-il fait ressortir ?")
+    assert weaknesses.answered and "subventions" in weaknesses.text
+    # A question mostly made of words the knowledge lacks is no question for it, whatever word it shares.
+    assert not kb.ask("Quelle est la recette du gâteau au yaourt ?").answered
+
+
 def test_something_to_come_is_answered_only_by_a_passage_that_plans_it(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     # The report's European elections were 2024's: the next ones are nowhere in it.
