@@ -101,6 +101,9 @@ def _role_held_elsewhere(sentence: str, retrieval: Retrieval, common: frozenset[
         role, owner, alias = set(tokens(match.group(1))), set(tokens(match.group(2))), set(tokens(match.group(3) or ""))
         if not (role & asked and owner):
             continue
+        # A role, with the word before it ("délégué général d'…"), not any noun ("un avis de la Commission").
+        if not compose.holds_value(" ".join(sentence[:match.start()].split()[-1:] + [match.group(1)]), "role"):
+            continue
         if asked_owner and not (owner <= asked_owner or (alias and alias <= asked_owner)):
             return True
         if not owner <= asked | common and not (alias and alias <= asked | common):

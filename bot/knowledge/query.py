@@ -95,6 +95,11 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                           r"entreprises?|boites?|societes?|partenaires?|partners?|compan(?:y|ies)|firms?|institutions?|"
                           r"fondations?|foundations?|associations?|ong|ngos?|financeurs?|funders?|sponsors?|medias?|"
                           r"journal|journaux|quotidiens?|newspapers?)\b")),
+    # "Quel parlementaire", "which employees": people asked by what they are; names answer.
+    ("person", re.compile(r"\b(?:quel(?:le)?s?|which)\s+(?:[\w-]+\s+)?(?:personnes?|gens|people|persons?|salarie(?:e|s|es)?|"
+                          r"employe(?:e|s|es)?|employees?|staff|parlementaires?|deputee?s?|senat(?:eur|rice)s?|elue?s?|mps?|"
+                          r"senators?|experte?s?|experts?|intervenant(?:e|s|es)?|speakers?|benevoles?|volunteers?|"
+                          r"administrat(?:eur|rice)s?|directors?)\b")),
     # "Quel poste occupe X", "what role did she have": a role answers ("secrétaire d'État").
     ("role", re.compile(r"\b(?:roles?|quel(?:le)?s? (?:poste|fonction|titre|metier)s?|postes? (?:occupe|tenu)|"
                         r"(?:what|which) (?:[\w-]+ )?(?:position|job|title|post)s?|comme (?:poste|boulot|metier|fonction))\b")),

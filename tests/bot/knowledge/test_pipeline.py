@@ -335,6 +335,21 @@ def test_a_role_of_the_association_under_its_full_name_is_its_own(db: Database, 
     assert answer.answered and "DatAssos" in answer.text
 
 
+def test_people_asked_by_what_they_are_are_answered_by_names(db: Database, clock) -> None:
+    for question in ("Quels salariés sont partis de l'équipe ?", "Avec quel sénateur Jeanne a rédigé l'avis ?",
+                     "Which employees left the team?"):
+        assert analyse_question(question, "fr", VOCABULARY).kind == "person", question
+    assert analyse_question("Combien de salariés compte l'équipe ?", "fr", VOCABULARY).kind == "quantity"
+    kb = KnowledgeBase(db, clock=clock)
+    # "un avis de la Commission supérieure…": a noun before an organisation is no role held there.
+    senator = kb.ask("Avec quel sénateur Jeanne a rédigé l'avis sur l'inclusion numérique ?")
+    assert senator.answered and "Redon Sarrazy" in senator.text
+    left = kb.ask("Quels salariés sont partis de l'équipe fin 2024 ?")
+    assert left.answered and "Edesa" in left.text
+    # A role held at another organisation still is one.
+    assert not kb.ask("Qui est la déléguée générale ?").answered
+
+
 def test_a_two_fact_question_gets_a_sentence_for_each_fact() -> None:
     # Groups 0 "participants", 1 "speakers": the heading names both, each sentence says one.
     hit = index.Hit(1, 1, "Event", "ref", "Event in figures (participants, speakers)", "", 1.0)
