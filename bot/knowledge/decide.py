@@ -172,6 +172,9 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     entities_ok = all(all(corrected.get(token, token) in found or countries.get(token, set()) & found for token in tokens(name))
                       for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
+    # "Qui dirige la France ?": the head asked is of an organisation other than the knowledge's own.
+    elsewhere = elsewhere or (any(t.role == "focus" and t.word == "leader" for t in query.terms)
+                              and any(not set(tokens(name)) <= own_name for name in query.entities))
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
     # no passage can hold that value.

@@ -32,6 +32,7 @@ CHAT_SPEAK = {
     "prez": "présidente", "pdte": "présidente", "asso": "association", "assos": "associations", "rdv": "rendez-vous",
     "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière", "orgs": "organisations", "org": "organisation",
     "com": "communication", "comms": "communications", "info": "information", "infos": "informations",
+    "pros": "professionnels",
 }
 # Greetings, politeness and discourse fillers of chat: they carry no subject.
 FILLERS = frozenset(
@@ -87,6 +88,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                         r"quelles? annees?|(?:what|which) years?|depuis quand|since when|a quelle heure|what time|"
                         r"quels? mois|(?:what|which) months?)\b")),
     ("place", re.compile(r"(?:^|\s|d')(?:ou|where|dans quelles? villes?|which city|which cities|quel lieu|in which country|"
+                         r"(?:dans |de )?quel coin|"
                          r"(?:what|which) (?:venue|town|place)|quelle salle|"
                          r"de quels pays|which countries)\b")),
     ("person", re.compile(r"(?:^|\s)(?:qui|who|whom|avec qui|with whom)\b")),
@@ -111,7 +113,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 # Words that only frame the asked kind ("en quelle année", "à quelle heure"): the answer holds
 # a year, an hour or a percentage, not the word.
 FRAME_WORDS = frozenset("annee annees date dates jour jours mois heure heures year years date day days month months time "
-                        "nombre number total fois times lieu endroit place venue venues salle moment periode "
+                        "nombre number total fois times lieu endroit coin place venue venues salle moment periode "
                         # "à la fin de l'année", "at the end of 2024": the answer holds the date
                         "fin debut milieu end beginning "
                         # "combien de temps ça dure": the answer holds the time, not the verb
@@ -222,6 +224,13 @@ ATTRIBUTE_FRAMES = (
         re.compile(r"avec|with|whom|structures?|organi[sz]ations?|organismes?|acteurs?|partenaires?|partners?|associations?|"
                    r"assos?|entreprises?|boites?|groups?|companies|bodies"),
         {"fr": ("partenaires", "partenaire", "partenariat"), "en": ("partners", "partner", "partnership")},
+        clears_kind=False),
+    AttributeFrame(
+        "leader",
+        # "Qui dirige SOGA ?", "c'est qui la big boss", "who runs it?": its president.
+        re.compile(r"\b(?:qui (?:dirige|dirigent)|(?:big )?boss|patronne?|who (?:runs|leads|heads|is in charge))\b"),
+        re.compile(r"dirige\w*|big|boss|patronne?|runs|leads|heads|in|charge"),
+        {"fr": ("presidente", "president"), "en": ("president", "chair")},
         clears_kind=False),
     AttributeFrame(
         "successor",

@@ -350,6 +350,21 @@ def test_people_asked_by_what_they_are_are_answered_by_names(db: Database, clock
     assert not kb.ask("Qui est la déléguée générale ?").answered
 
 
+def test_who_runs_the_association_is_its_president_and_no_one_else_s(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    cases: list[tuple[str, Lang]] = [("c'est qui la big boss chez SOGA ?", "fr"), ("hey who runs soga lol", "en")]
+    for question, lang in cases:
+        answer = kb.ask(question, lang)
+        assert answer.answered and "Bretécher" in answer.text, question
+    # The head of another organisation is not the knowledge's president.
+    assert not kb.ask("Qui dirige la France ?").answered
+
+
+def test_colloquial_place_and_plural_abbreviations_are_read() -> None:
+    assert analyse_question("le café, c'était dans quel coin ?", "fr", VOCABULARY).kind == "place"
+    assert "professionnels" in [t.word for t in analyse_question("ça a formé combien de pros ?", "fr", VOCABULARY).terms]
+
+
 def test_a_two_fact_question_gets_a_sentence_for_each_fact() -> None:
     # Groups 0 "participants", 1 "speakers": the heading names both, each sentence says one.
     hit = index.Hit(1, 1, "Event", "ref", "Event in figures (participants, speakers)", "", 1.0)
