@@ -452,7 +452,10 @@ def _expand_chat(text: str) -> str:
     return " ".join(CHAT_SPEAK.get(raw.lower(), raw) for raw in _SIDE.sub("", text).split())
 
 
-_ENTITY = re.compile(r"(?<![\w'’])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9_+-]*|[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)*)")
+# An acronym or a coined name ("DIGISET", "Social_TechESS"), or capitalised words, one of them
+# coined ("La MedNum", "Jeanne Bretécher").
+_ENTITY = re.compile(r"(?<![\w'’])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9_+-]*|"
+                     r"[A-Z][a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)*\b(?:[ -][A-Z][a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)*\b)*)")
 
 
 def _entities(text: str, *, opening_counts: bool = False) -> list[str]:
@@ -460,9 +463,12 @@ def _entities(text: str, *, opening_counts: bool = False) -> list[str]:
     (unless `opening_counts`: an answer opens with what it is about, "DIGISET est financé…")."""
     found = []
     for match in _ENTITY.finditer(text):
+        name = match.group(0)
         if match.start() == len(text) - len(text.lstrip()) and not opening_counts:
-            continue  # the question's first word is capitalised anyway
-        found.append(match.group(0))
+            # The question's first word is capitalised anyway; the name may follow it ("Is LinkedIn…").
+            name = name.partition(" ")[2]
+        if name:
+            found.append(name)
     return found
 
 

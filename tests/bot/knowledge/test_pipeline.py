@@ -267,7 +267,7 @@ def test_a_pronoun_points_back_to_the_thread_and_to_the_name_the_bot_answered() 
     # The question names Lille, yet "it" is the thread's subject, and the reply's names come along.
     query = analyse_question("Did it go to Lille?", "en", VOCABULARY, history)
     assert query.follow_up
-    assert {t.word for t in query.terms if t.from_thread} == {"digiset", "iassos"}
+    assert {t.word for t in query.terms if t.from_thread} == {"digiset", "cafe", "iassos"}
     # Without a pronoun, a question naming its own subject stands alone; impersonal "il" is no pronoun.
     assert not analyse_question("Combien de participants à Lille ?", "fr", VOCABULARY, history).follow_up
     assert not analyse_question("Y a-t-il des participants à Lille ?", "fr", VOCABULARY, history).follow_up
@@ -363,6 +363,17 @@ def test_who_runs_the_association_is_its_president_and_no_one_else_s(db: Databas
 def test_colloquial_place_and_plural_abbreviations_are_read() -> None:
     assert analyse_question("le café, c'était dans quel coin ?", "fr", VOCABULARY).kind == "place"
     assert "professionnels" in [t.word for t in analyse_question("ça a formé combien de pros ?", "fr", VOCABULARY).terms]
+
+
+def test_names_are_whole_coined_ones_included_and_the_opening_word_is_no_name(db: Database, clock) -> None:
+    cases = {"Qui représente La MedNum au conseil d'administration ?": ["La MedNum"],
+             "Is LinkedIn SOGA's main network?": ["LinkedIn", "SOGA"], "Pourquoi ImproviSEE s'est arrêté ?": ["ImproviSEE"],
+             "Pourquoi Axelle Lemaire soutient SOGA ?": ["Axelle Lemaire", "SOGA"], "DIGISET c'est quoi ?": []}
+    for question, names in cases.items():
+        assert analyse_question(question, "fr", VOCABULARY).entities == names, question
+    # "La Med" was no name of the passage, so the answer naming Dorie Bruyas was declined.
+    answer = KnowledgeBase(db, clock=clock).ask("Qui représente La MedNum au conseil d'administration ?")
+    assert answer.answered and "Dorie Bruyas" in answer.text
 
 
 def test_a_two_fact_question_gets_a_sentence_for_each_fact() -> None:
