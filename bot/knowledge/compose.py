@@ -251,8 +251,10 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
             and not following.text.endswith(":") and not _repeats(following.text, best.text):
         chosen.append(following)
         covered |= following.said
+    # A sentence of another document sharing one word with the question is chance ("intervenant"
+    # of a survey beside "intervenus à VivaTech").
     close = [s for s in ranked[1:] if s.score >= KEEP_RATIO * best.score and not (s.text.endswith(":") and not s.items)
-             and s.on_subject]
+             and s.on_subject and (s.hit.ref == best.hit.ref or len(s.groups) >= 2)]
     for new_words in (True, False):
         for sentence in close:
             if len(chosen) >= MAX_SENTENCES:

@@ -429,6 +429,9 @@ def test_a_date_asked_of_a_name_is_the_date_beside_that_name(db: Database, clock
     assert compose.holds_value("VivaTech, le 25 mai 2024 : SOGA a participé à un débat.", "date", named=frozenset({stem("vivatech")}))
     answer = KnowledgeBase(db, clock=clock).ask("On est intervenus à VivaTech, c'était à quelle date ?")
     assert answer.answered and "25 mai" in answer.text
+    # The NEC survey's "1 intervenant" shares one word with the question: no sentence of the answer.
+    assert "questionnaire" not in answer.text and all(source.ref.endswith("interventions-publiques-2024.md")
+                                                      for source in answer.sources)
 
 
 def test_words_the_knowledge_lacks_weigh_less_than_the_words_it_holds(db: Database, clock) -> None:
