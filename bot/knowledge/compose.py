@@ -294,7 +294,7 @@ def render(chosen: list[Sentence], cited: list[Hit], lang: Lang) -> str:
     intro with its items."""
     parts = []
     for sentence in chosen:
-        n = next((i for i, hit in enumerate(cited, start=1) if hit.chunk_id == sentence.hit.chunk_id), 1)
+        n = next((i for i, hit in enumerate(cited, start=1) if hit.ref == sentence.hit.ref), 1)
         if sentence.items:
             items = "\n".join(f"• {item}" for item in sentence.items[:MAX_LIST_ITEMS])
             parts.append(f"{sentence.text} [{n}]\n{items}")

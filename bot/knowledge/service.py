@@ -222,7 +222,11 @@ def extractive(question: str, query: Query, decision: Decision) -> Answer:
 
 
 def _answer_from(question: str, chosen: list[compose.Sentence], lang: Lang) -> Answer:
-    cited = list({s.hit.chunk_id: s.hit for s in chosen}.values())
+    # One source a document: two sections of one file are one reference to read.
+    cited: list[index.Hit] = []
+    for sentence in chosen:
+        if all(hit.ref != sentence.hit.ref for hit in cited):
+            cited.append(sentence.hit)
     text = compose.render(chosen, cited, lang)
     if any(hit.language != lang for hit in cited):
         text += KB("source_in_french", lang) if lang == "en" else ""

@@ -487,6 +487,14 @@ def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db
             assert first_item > 0 and answer.text.splitlines()[first_item - 1].rstrip(" [0123456789]").endswith(":")
 
 
+def test_sentences_of_one_document_cite_one_source(db: Database, clock) -> None:
+    # Both sentences are of the DatAssos file, from two of its sections.
+    answer = KnowledgeBase(db, clock=clock).ask("Avec qui SOGA réalise l'étude DatAssos ?")
+    refs = [source.ref for source in answer.sources]
+    assert answer.answered and len(refs) == len(set(refs)) == 1
+    assert "[1]" in answer.text and "[2]" not in answer.text
+
+
 def test_english_members_get_the_english_knowledge(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("How many members does the Slack community have?", "en")
