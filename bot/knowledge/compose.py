@@ -130,6 +130,9 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     return True
 
 
+# "En quelle année", "what year", when something was founded: a year alone answers.
+YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|created|founded|founding|existe\w*|exist\w*|"
+                        r"been around|how old|quel age)\b")
 # How many characters may stand between a date and the name it is the date of (a dozen words).
 DATE_REACH = 80
 _WORD = re.compile(r"\w+")
@@ -193,6 +196,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     share = bool(_SHARE.search(fold(query.text)))
     thread = {i for i, t in enumerate(searched) if t.from_thread}
     named = {token for name in query.entities for token in tokens(name)} - common
+    year_asked = bool(YEAR_ASKED.search(fold(query.text)))
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -220,8 +224,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 text + " " + " ".join(items), query.kind, known, counted=groups[focus] if focus is not None else (),
                 given=asked, share=share, named=frozenset(named))
             # A "when" is answered better by a day or a month than by a year alone, which most
-            # sentences give ("En 2024, …"): only the first is a boost.
-            if valued and (query.kind != "date" or names_day_or_month(text)):
+            # sentences give ("En 2024, …"): only the first is a boost, unless a year is asked.
+            if valued and (query.kind != "date" or names_day_or_month(text) or year_asked):
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:

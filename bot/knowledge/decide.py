@@ -120,8 +120,6 @@ def _asked_owner(query_text: str) -> frozenset[str]:
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
-# "En quelle année", "what year", when something was founded: a year alone answers.
-_YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|created|founded|founding)\b")
 # What a passage says is still to come: a word of the future, or a year after the report's.
 _PLANNED = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?|future|will|sera|seront|aura|auront|"
                       r"prevue?s?|planned|envisage(?:e|es|s)?|202[5-9]|20[3-9]\d)\b")
@@ -273,7 +271,7 @@ def decide(retrieval: Retrieval, common: frozenset[str] = frozenset(), own_name:
     # A "when" is answered by a day or a month before a year alone ("NEC ESS 2024 results:"):
     # the best sentence naming one, if close, answers in its place.
     if retrieval.query.kind == "date" and ranked and evidence.get("kind_ok") and not _names_day(ranked[0]) \
-            and not _YEAR_ASKED.search(fold(retrieval.query.text)):
+            and not compose.YEAR_ASKED.search(fold(retrieval.query.text)):
         dated = next((i for i, s in enumerate(ranked[1:], start=1) if s.holds_value and _names_day(s) and s.on_subject
                       and s.score >= RUNNER_UP_SHARE * ranked[0].score), None)
         if dated is not None:

@@ -487,6 +487,15 @@ def test_answers_are_short_with_the_value_first_and_lists_under_their_heading(db
             assert first_item > 0 and answer.text.splitlines()[first_item - 1].rstrip(" [0123456789]").endswith(":")
 
 
+def test_when_something_was_founded_is_answered_first_by_the_year_it_was(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # A year alone answers a founding: the day of 2024's statutes meeting or the board of 2024 don't.
+    cases: list[tuple[str, Lang]] = [("SOGA existe depuis quand ?", "fr"), ("How long has SOGA been around?", "en")]
+    for question, lang in cases:
+        answer = kb.ask(question, lang)
+        assert answer.answered and "2017" in answer.text.split("[1]")[0], question
+
+
 def test_sentences_of_one_document_cite_one_source(db: Database, clock) -> None:
     # Both sentences are of the DatAssos file, from two of its sections.
     answer = KnowledgeBase(db, clock=clock).ask("Avec qui SOGA réalise l'étude DatAssos ?")
