@@ -8,6 +8,8 @@ saw neither the code nor the other sets and committed before the changes it meas
 third and fourth (heldout3.json, heldout4.json), written the same way; `--misses` lists no held-out miss. The
 development set (tests/knowledge/dev.json) is the one to tune on;
 the old eval (tests/knowledge/eval.json) is the set the project used before the split.
+Beside the hit rate, how many hits hold the (first) key fact in what a member reads first: the
+answer up to its first source number, with the items of a list it introduces.
 """
 
 from __future__ import annotations

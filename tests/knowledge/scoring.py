@@ -33,6 +33,18 @@ def normalise(text: str) -> str:
     return re.sub(r"(?<=\d)[\s\u00a0\u202f.,](?=\d)", "", fold(text))
 
 
+def first_unit(text: str) -> str:
+    """What a member reads first: the answer up to its first source number, with the items of
+    the list it introduces."""
+    head, marker, rest = text.partition("[1]")
+    items: list[str] = []
+    for line in rest.split("\n")[1:] if rest.startswith("\n") else []:
+        if not line.startswith("•"):
+            break
+        items.append(line)
+    return "\n".join([head + marker, *items])
+
+
 def has_fact(text: str, fact: str | list[str]) -> bool:
     spellings = fact if isinstance(fact, list) else [fact]
     return any(normalise(spelling) in normalise(text) for spelling in spellings)
@@ -42,6 +54,7 @@ def has_fact(text: str, fact: str | list[str]) -> bool:
 class Report:
     answerable: int = 0
     hits: int = 0
+    hits_first: int = 0  # hits whose first sentence (or list) holds the first key fact
     wrong_refusals: int = 0
     wrong_answers: int = 0
     decline: int = 0
@@ -58,6 +71,7 @@ class Report:
         kinds = ", ".join(f"{kind} {d}/{t}" for kind, (d, t) in sorted(self.must_decline_kinds.items()))
         return [
             f"hit rate (answered with the key facts): {self.rate(self.hits, self.answerable)}",
+            f"  of which the first sentence holds it:  {self.rate(self.hits_first, self.hits)}",
             f"wrong refusals:                         {self.rate(self.wrong_refusals, self.answerable)}",
             f"wrong answers (answered, facts missing): {self.rate(self.wrong_answers, self.answerable)}",
             f"must-decline declined:                  {self.rate(self.declined, self.decline)}" + (f"  [{kinds}]" if kinds else ""),
@@ -87,6 +101,7 @@ def score(kb: Any, evaluation: dict[str, Any]) -> Report:
             report.misses.append(f"refused: {item['q']}")
         elif all(has_fact(answer.text, fact) for fact in item["facts"]):
             report.hits += 1
+            report.hits_first += has_fact(first_unit(answer.text), item["facts"][0])
         else:
             report.wrong_answers += 1
             report.misses.append(f"wrong:   {item['q']}  ->  {answer.text[:160]!r}")
