@@ -45,8 +45,12 @@ _TIME_SPAN = re.compile(r"(?:\d+|\b(?:un|une|deux|trois|quatre|cinq|six|sept|hui
                         r"seven|eight|nine|ten|twelve))\s*(?:\w+\s)?(?:h\b|heures?|jours?|semaines?|mois|ans|annees?|minutes?|"
                         r"hours?|days?|weeks?|months?|years?)")
 # "2024-2026", "de février à septembre 2024", "depuis juin 2019", "until December 2024": a span, not a date alone.
-_DATE_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:de|du|from|depuis|since|jusqu'?|until|till)\s+"
-                        rf"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{{1,2}}\s+)?(?:(?:19|20)\d\d|{_MONTHS})\b")
+# "De" or "from" a date makes a span only up to another ("de février à septembre"): "le pilote de
+# 2024" is the 2024 pilot.
+_SPAN_POINT = rf"(?:(?:en|le|la|l'|mi-|the)\s*)?(?:\d{{1,2}}\s+)?(?:(?:19|20)\d\d|{_MONTHS})\b"
+_DATE_SPAN = re.compile(rf"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b|\b(?:depuis|since|jusqu'?|until|till)\s+{_SPAN_POINT}|"
+                        rf"\b(?:de|du|from)\s+(?:{_SPAN_POINT}(?:\s+(?:19|20)\d\d)?|\d{{1,2}}(?:er)?)\s*(?:a|au|to|until|till|jusqu'?|[-–])\s*"
+                        rf"{_SPAN_POINT}")
 # A year, a day of a month, a time of day: numbers that count nothing ("le 27 novembre 2024
 # (11h30-12h45)" holds no count of the organisations named after it).
 _NOT_A_COUNT = re.compile(rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|"

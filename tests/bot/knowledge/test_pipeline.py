@@ -574,6 +574,10 @@ def test_a_duration_is_a_time_span_not_any_number_or_year() -> None:
     assert compose.holds_value("Chargée de communication de février à septembre 2024.", "duration")
     assert not compose.holds_value("DIGISET prévoit un soutien financier direct.", "duration")
     assert not compose.holds_value("Le programme du NEC ESS 2024 écrit aussi DIGISETS.", "duration")
+    # "de" a date is a span only up to another: "le pilote de 2024" is the 2024 pilot.
+    assert not compose.holds_value("Le Café IAssos pilote de 2024 a rassemblé 40 participant·e·s.", "duration")
+    assert compose.holds_value("Le NEC ESS s'est tenu du 26 au 29 novembre 2024.", "duration")
+    assert compose.holds_value("It ran from January to November 2024.", "duration")
 
 
 def test_a_runner_up_holding_the_value_asked_answers_before_the_best_scored_sentence(db: Database, clock) -> None:
