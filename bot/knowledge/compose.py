@@ -237,8 +237,24 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             ranked.append(Sentence(text, hit, score * factor, order, frozenset(found), valued, intro, items,
                                    frozenset(said), on_subject=not thread or bool(thread & set(hit.matched)), opening=opening))
             order += 1
-    ranked.sort(key=lambda s: (-s.score, s.order))
+    # Between two counts that score alike, with no year asked, the latest is the answer ("138
+    # membres au 31 décembre 2024" before "en 2023, 120 membres").
+    # Asked at the start ("au départ", "at first"), the earliest.
+    dated = query.kind in ("quantity", "amount") and not any(_YEAR.fullmatch(w) for w in words(fold(query.text)))
+    order = 1 if _AT_FIRST.search(fold(query.text)) else -1
+    ranked.sort(key=lambda s: (-s.score, order * _latest_year(s.text) if dated else 0, s.order))
     return ranked
+
+
+_AT_FIRST = re.compile(r"\b(?:au (?:depart|debut|lancement)|a l'origine|au commencement|initialement|at (?:first|the start|launch)|"
+                       r"initially|originally|to begin with)\b")
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _latest_year(text: str) -> int:
+    return max((int(year) for year in _YEAR.findall(text)), default=0)
 
 
 def choose(ranked: list[Sentence]) -> list[Sentence]:

@@ -496,6 +496,12 @@ def test_when_something_was_founded_is_answered_first_by_the_year_it_was(db: Dat
         assert answer.answered and "2017" in answer.text.split("[1]")[0], question
 
 
+def test_of_two_counts_scored_alike_the_latest_answers_unless_the_start_is_asked(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    assert "138" in kb.ask("on est combien sur le slack ?").text.split("[1]")[0]
+    assert "120" in kb.ask("Combien de membres sur Slack au départ ?").text.split("[1]")[0]
+
+
 def test_sentences_of_one_document_cite_one_source(db: Database, clock) -> None:
     # Both sentences are of the DatAssos file, from two of its sections.
     answer = KnowledgeBase(db, clock=clock).ask("Avec qui SOGA réalise l'étude DatAssos ?")
