@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.i18n import Lang
 from bot.knowledge.analysis import STOP_WORDS, fold, stem, tokens, words
 from bot.knowledge.index import Hit, subject_tokens
-from bot.knowledge.query import DEMONYMS
+from bot.knowledge.query import ATTRIBUTE_FRAMES, DEMONYMS
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
 
 MAX_SENTENCES = 3
@@ -26,6 +26,8 @@ FOCUS_FACTOR = 1.5
 OPENING_BOOST = 1.3
 # Sentences of a passage whose title or heading is about a name the question gives count this much more.
 SUBJECT_BOOST = 1.3
+# The terms an attribute frame makes ("staff" for "who works at"), named after it.
+FRAME_NAMES = frozenset(frame.name for frame in ATTRIBUTE_FRAMES)
 # A sentence opening on these qualifies the one before it.
 _CONTRAST = re.compile(r"^(?:mais|cependant|toutefois|pourtant|neanmoins|however|but|yet|instead|still)\b|"
                        r"\b(?:en revanche|par contre|malgre tout|on the other hand|nevertheless|nonetheless)\b")
@@ -134,6 +136,9 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
     return True
 
 
+# Someone leaving a post ("a quitté", "démissionnaire", "left"): no answer to who holds it.
+_DEPARTURE = re.compile(r"\b(?:quitte\w*|demission\w*|parti(?:e|s|es)?|left|leaves?|leaving|resigned|stepped down|"
+                        r"departs?|departures?)\b")
 # "En quelle année", "what year", when something was founded: a year alone answers.
 YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|created|founded|founding|existe\w*|exist\w*|"
                         r"been around|how old|quel age)\b")
@@ -201,6 +206,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     thread = {i for i, t in enumerate(searched) if t.from_thread}
     named = {token for name in query.entities for token in tokens(name)} - common
     year_asked = bool(YEAR_ASKED.search(fold(query.text)))
+    departure_asked = bool(_DEPARTURE.search(fold(query.text)))
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -210,6 +216,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             factor *= DEFINITION_BOOST
         if named and named & subject_tokens(hit):
             factor *= SUBJECT_BOOST  # a passage about a name the question gives, not one naming it in passing
+        elif focus is not None and searched[focus].word in FRAME_NAMES and set(groups[focus]) & subject_tokens(hit):
+            factor *= SUBJECT_BOOST  # or about the attribute a frame asks ("the SOGA team" for "who works at")
         for number, (text, intro, items) in enumerate(split_units(hit.text)):
             own = set(tokens(text + " " + intro))
             # A list intro holds its items' words at half weight, as an item holds its heading's:
@@ -229,7 +237,9 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 given=asked, share=share, named=frozenset(named))
             # A "when" is answered better by a day or a month than by a year alone, which most
             # sentences give ("En 2024, …"): only the first is a boost, unless a year is asked.
-            if valued and (query.kind != "date" or names_day_or_month(text) or year_asked):
+            # Nor is "who is the treasurer" answered as well by who left the post.
+            if valued and (query.kind != "date" or names_day_or_month(text) or year_asked) and not (
+                    query.kind in ("person", "role") and not departure_asked and _DEPARTURE.search(fold(text))):
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:

@@ -502,6 +502,17 @@ def test_of_two_counts_scored_alike_the_latest_answers_unless_the_start_is_asked
     assert "120" in kb.ask("Combien de membres sur Slack au départ ?").text.split("[1]")[0]
 
 
+def test_who_holds_a_post_is_answered_first_by_who_holds_it_not_who_left(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    treasurer = kb.ask("Qui est la trésorière de SOGA maintenant ?")
+    assert "Séré-Anichini" in treasurer.text.split("[1]")[0]
+    # The passage about the team, not the hackathon's "staff of sports clubs", and its list first.
+    staff = kb.ask("Who works at SOGA?", "en")
+    assert staff.answered and staff.text.split("[1]")[0].startswith("According to the activity report, SOGA's staff")
+    # Leaving asked, leaving answers.
+    assert "Edesa" in kb.ask("Qui a quitté l'équipe en 2024 ?").text.split("[1]")[0]
+
+
 def test_sentences_of_one_document_cite_one_source(db: Database, clock) -> None:
     # Both sentences are of the DatAssos file, from two of its sections.
     answer = KnowledgeBase(db, clock=clock).ask("Avec qui SOGA réalise l'étude DatAssos ?")
