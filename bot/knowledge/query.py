@@ -510,11 +510,16 @@ def _coordinated(folded: str, focus: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+_COMPOUND_ADJECTIVE = re.compile(r"^\s*(?:well|long|short|so|best|little|much|high|low|full|part|large|small|world)-[a-z]+ (?=[a-z])")
+
+
 def _focus_word(folded: str) -> str | None:
     match = _FOCUS_AFTER.search(folded)
     if match is None:
         return None
-    following = [w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _QUALIFIERS]
+    # "Which well-known politician": an English compound adjective before the noun asked about.
+    rest = _COMPOUND_ADJECTIVE.sub("", folded[match.end():], count=1)
+    following = [w for w in words(rest) if w not in STOP_WORDS and w not in _QUALIFIERS]
     if len(following) > 1 and following[0] in _CONTAINERS:
         return following[1]  # "combien d'exemples de bonnes pratiques": the practices are counted
     if following and following[0] in _TOPICS:

@@ -23,6 +23,14 @@ def test_typos_are_matched_to_the_index_vocabulary_and_chat_speak_is_read() -> N
     assert [t.word for t in analyse_question("qui fait la com du café ?", "fr", VOCABULARY).terms] == ["communication", "cafe"]
 
 
+def test_the_noun_asked_follows_an_english_compound_adjective() -> None:
+    vocabulary = Vocabulary({stem(w): 3 for w in ("politician", "godmother", "well", "term", "partner")})
+    query = analyse_question("Which well-known politician is the association's godmother?", "en", vocabulary)
+    assert [t.word for t in query.terms if t.role == "focus"] == ["politician"]
+    assert [t.word for t in analyse_question("Which long-term partner joined?", "en", vocabulary).terms
+            if t.role == "focus"] == ["partner"]
+
+
 def test_how_big_asks_for_a_count() -> None:
     cases: list[tuple[str, Lang]] = [("How big is the Slack community?", "en"), ("La communauté Slack, elle fait quelle taille ?", "fr")]
     for question, lang in cases:
