@@ -230,7 +230,7 @@ ATTRIBUTE_FRAMES = (
         # "Qui dirige SOGA ?", "c'est qui la big boss", "who runs it?": its president.
         re.compile(r"\b(?:qui (?:dirige|dirigent)|(?:big )?boss|patronne?|who (?:runs|leads|heads|is in charge))\b"),
         re.compile(r"dirige\w*|big|boss|patronne?|runs|leads|heads|in|charge"),
-        {"fr": ("presidente", "president"), "en": ("president", "chair")},
+        {"fr": ("presidente", "president"), "en": ("president",)},
         clears_kind=False),
     AttributeFrame(
         "successor",
@@ -359,6 +359,7 @@ class Vocabulary:
         self._spellings: dict[str, dict[str, list[str]]] = {}  # language -> initial -> words
         self._stems: dict[str, set[str]] = {}  # language -> the tokens of its words
         self._names: set[str] = set()  # the words it capitalises
+        self.acronyms: set[str] = set()  # the names it writes in capitals ("SOGA", "DIGISET"), folded
         self._written = written or {}
         self._by_lemma: dict[str, dict[str, set[str]]] = {}  # language -> lemma -> tokens, built when first asked
         for lang, text in self._written.items():
@@ -367,6 +368,7 @@ class Vocabulary:
                 if len(word) > MIN_FUZZY_CHARS and not word.isdigit() and stem(word) in frequencies:
                     self._spellings.setdefault(lang, {}).setdefault(word[0], []).append(word)
             self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
+            self.acronyms |= {fold(name) for name in _ACRONYM.findall(text)}
 
     def sharing_lemma(self, lemma: str, lang: str) -> set[str]:
         """The tokens of the knowledge's words (in `lang`) whose lemma is `lemma`: "nouvelle"
@@ -604,7 +606,7 @@ def analyse_question(
         focused.alternatives = tuple(dict.fromkeys(focused.alternatives + partner.alternatives))
         query.terms.remove(partner)
     subject = _thread_subject(history)
-    if subject and _lacks_subject(query, folded):
+    if subject and _lacks_subject(query, folded, vocabulary):
         query.follow_up = True
         query.subject = subject
         own = {alt for t in terms for alt in t.alternatives}
@@ -689,6 +691,7 @@ _REQUEST = re.compile(r"\b(?:parle[sz]?|presente[sz]?|raconte[sz]?|explique[sz]?
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w-]*")
 # "sooo", "merciii": a letter typed three times or more is typed once.
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
@@ -880,10 +883,13 @@ _ANAPHORA = re.compile(r"\b(?:it|its|she|he|her|his|they|their|them)\b|(?<!-t-)\
 _ELIDED_SUBJECT = re.compile(r"^\s*(?:et |and )?(?:combien|how many)\s+(?:ont|sont|avaient|etaient|were|are|have|had|did)\b")
 
 
-def _lacks_subject(query: Query, folded: str) -> bool:
+def _lacks_subject(query: Query, folded: str, vocabulary: Vocabulary) -> bool:
     if _ANAPHORA.search(folded) or (_ELIDED_SUBJECT.search(folded) and not query.entities):
         return True
     content = [t for t in query.terms if t.known]
     # A two-letter acronym qualifies ("Which EU programme funds it?", "l'IA"); it names no subject.
     names = [name for name in query.entities if len(name) > 2]
+    # So does a name the knowledge writes in capitals, typed at the question's start or in lower
+    # case ("SOGA existe depuis quand ?", "who runs soga"): the question is about it.
+    names += [t.word for t in content if t.word in vocabulary.acronyms and len(t.word) > 2]
     return not names and len(content) <= FOLLOW_UP_MAX_WORDS

@@ -129,3 +129,8 @@ def test_a_dm_follow_up_is_about_the_member_s_question_of_the_last_minutes(db: D
     clock.advance(minutes=30)
     later = dm("Et c'était où ?")
     assert later is not None and "Lille" not in later.text
+    # A question about the association itself is no follow-up of the one before.
+    dm("Qui a repris le poste de trésorière après le départ de Samira Sameur ?")
+    clock.advance(minutes=1)
+    founded = dm("SOGA existe depuis quand ?")
+    assert founded is not None and founded.text.startswith("Le Social Good Accelerator (SOGA) a été fondé en 2017")

@@ -135,6 +135,17 @@ def test_a_follow_up_takes_the_thread_subject() -> None:
     assert analyse_question("Which EU programme funds it?", "en", VOCABULARY, history).follow_up
 
 
+def test_a_question_naming_a_name_the_knowledge_writes_in_capitals_stands_alone() -> None:
+    # In a DM, the last minutes' questions are the thread: "SOGA existe depuis quand ?" and "who
+    # runs soga" still ask about SOGA, not about the treasurer asked before.
+    vocabulary = Vocabulary({stem(w): 3 for w in ("soga", "tresoriere", "fonde", "president", "founded")},
+                            written={"fr": "Le SOGA a été fondé en 2017. La trésorière.", "en": "SOGA was founded in 2017."})
+    history = [("member", "Qui est la trésorière ?"), ("assistant", "Stéphanie Séré-Anichini, trésorière élue en octobre 2024.")]
+    assert not analyse_question("SOGA existe depuis quand ?", "fr", vocabulary, history).follow_up
+    assert not analyse_question("hey who runs soga lol", "en", vocabulary, history).follow_up
+    assert analyse_question("Et elle a été élue quand ?", "fr", vocabulary, history).follow_up
+
+
 def test_a_word_matches_its_other_inflections_the_stemmer_sets_apart() -> None:
     written = "La nouvelle trésorière du Café."
     vocabulary = Vocabulary({stem(w): 2 for w in words(written)}, {"fr": written})
