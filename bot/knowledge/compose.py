@@ -145,6 +145,9 @@ YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|c
 # How many characters may stand between a date and the name it is the date of (a dozen words).
 DATE_REACH = 80
 _WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_AT_FIRST = re.compile(r"\b(?:au (?:depart|debut|lancement)|a l'origine|au commencement|initialement|at (?:first|the start|launch)|"
+                       r"initially|originally|to begin with)\b")
 # How many words may stand between a count and the noun it counts ("176 participants uniques",
 # "participants : 176", "40 personnes, dont 12 participants").
 COUNT_REACH = 3
@@ -248,19 +251,12 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                                    frozenset(said), on_subject=not thread or bool(thread & set(hit.matched)), opening=opening))
             order += 1
     # Between two counts that score alike, with no year asked, the latest is the answer ("138
-    # membres au 31 décembre 2024" before "en 2023, 120 membres").
-    # Asked at the start ("au départ", "at first"), the earliest.
+    # membres au 31 décembre 2024" before "en 2023, 120 membres"); asked at the start ("au
+    # départ", "at first"), the earliest.
     dated = query.kind in ("quantity", "amount") and not any(_YEAR.fullmatch(w) for w in words(fold(query.text)))
-    order = 1 if _AT_FIRST.search(fold(query.text)) else -1
-    ranked.sort(key=lambda s: (-s.score, order * _latest_year(s.text) if dated else 0, s.order))
+    direction = 1 if _AT_FIRST.search(fold(query.text)) else -1
+    ranked.sort(key=lambda s: (-s.score, direction * _latest_year(s.text) if dated else 0, s.order))
     return ranked
-
-
-_AT_FIRST = re.compile(r"\b(?:au (?:depart|debut|lancement)|a l'origine|au commencement|initialement|at (?:first|the start|launch)|"
-                       r"initially|originally|to begin with)\b")
-
-
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _latest_year(text: str) -> int:

@@ -42,6 +42,7 @@ MISSING_NUMBER_FACTOR = 0.4
 SUBJECT_MISSING_FACTOR = 0.5
 # "Traduis…", "recommend a book", "tu penses quoi de…": no passage holds the answer, whatever it names.
 TASK_FACTOR = 0.5
+# More of the question unknown to the knowledge than found in the passage.
 MOSTLY_UNKNOWN_FACTOR = 0.7
 # Sentences weighed as the answer: the best-scored ones, down to this share of the best score.
 CANDIDATES = 8
