@@ -32,7 +32,6 @@ CHAT_SPEAK = {
     "prez": "présidente", "pdte": "présidente", "asso": "association", "assos": "associations", "rdv": "rendez-vous",
     "dispo": "disponible", "tréso": "trésorière", "treso": "trésorière", "orgs": "organisations", "org": "organisation",
     "com": "communication", "comms": "communications", "info": "information", "infos": "informations",
-    "pros": "professionnels",
 }
 # Greetings, politeness and discourse fillers of chat: they carry no subject.
 FILLERS = frozenset(

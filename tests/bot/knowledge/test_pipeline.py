@@ -379,9 +379,8 @@ def test_who_runs_the_association_is_its_president_and_no_one_else_s(db: Databas
     assert not kb.ask("Qui dirige la France ?").answered
 
 
-def test_colloquial_place_and_plural_abbreviations_are_read() -> None:
+def test_a_colloquial_where_asks_a_place() -> None:
     assert analyse_question("le café, c'était dans quel coin ?", "fr", VOCABULARY).kind == "place"
-    assert "professionnels" in [t.word for t in analyse_question("ça a formé combien de pros ?", "fr", VOCABULARY).terms]
 
 
 def test_names_are_whole_coined_ones_included_and_the_opening_word_is_no_name(db: Database, clock) -> None:
