@@ -118,7 +118,7 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
         return bool(_NUMBER.search(plain))
     if kind == "date":
         dates = [date.start() for date in _DATE.finditer(folded) if date.group(0) not in given]
-        names = [word.start() for word in _WORD.finditer(folded) if stem(word.group(0)) in named]
+        names = [word.start() for word in _WORD.finditer(folded) if stem(word.group(0)) in named] if named else []
         return bool(dates) and (not names or any(abs(d - n) <= DATE_REACH for d in dates for n in names))
     if kind == "duration":
         return bool(_TIME_SPAN.search(folded) or _DATE_SPAN.search(folded))
@@ -145,7 +145,7 @@ YEAR_ASKED = re.compile(r"\b(?:annees?|ans?|years?|creee?s?|fondee?s?|creation|c
 # How many characters may stand between a date and the name it is the date of (a dozen words).
 DATE_REACH = 80
 _WORD = re.compile(r"\w+")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _AT_FIRST = re.compile(r"\b(?:au (?:depart|debut|lancement)|a l'origine|au commencement|initialement|at (?:first|the start|launch)|"
                        r"initially|originally|to begin with)\b")
 # How many words may stand between a count and the noun it counts ("176 participants uniques",
@@ -205,11 +205,12 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     focus = next((i for i, t in enumerate(searched) if t.role == "focus"), None)
     asked = frozenset(alt for group in groups for alt in group)
     known = asked | common
-    share = bool(_SHARE.search(fold(query.text)))
+    asked_text = fold(query.text)
+    share = bool(_SHARE.search(asked_text))
     thread = {i for i, t in enumerate(searched) if t.from_thread}
     named = {token for name in query.entities for token in tokens(name)} - common
-    year_asked = bool(YEAR_ASKED.search(fold(query.text)))
-    departure_asked = bool(_DEPARTURE.search(fold(query.text)))
+    year_asked = bool(YEAR_ASKED.search(asked_text))
+    departure_asked = bool(_DEPARTURE.search(asked_text))
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -253,8 +254,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     # Between two counts that score alike, with no year asked, the latest is the answer ("138
     # membres au 31 décembre 2024" before "en 2023, 120 membres"); asked at the start ("au
     # départ", "at first"), the earliest.
-    dated = query.kind in ("quantity", "amount") and not any(_YEAR.fullmatch(w) for w in words(fold(query.text)))
-    direction = 1 if _AT_FIRST.search(fold(query.text)) else -1
+    dated = query.kind in ("quantity", "amount") and not _YEAR.search(asked_text)
+    direction = 1 if _AT_FIRST.search(asked_text) else -1
     ranked.sort(key=lambda s: (-s.score, direction * _latest_year(s.text) if dated else 0, s.order))
     return ranked
 

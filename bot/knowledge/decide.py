@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens, words
-from bot.knowledge.query import ASKED_ACTION, DEMONYMS, UPCOMING
+from bot.knowledge.query import ASKED_ACTION, DEMONYMS, MUST_BE_SAID_FRAMES, OWN_SUBJECT_FRAMES, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -172,7 +172,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
                       for name in query.entities)
     elsewhere = query.kind == "person" and _role_held_elsewhere(best.text, retrieval, own_name, _asked_owner(query.text))
     # "Qui dirige la France ?": the head asked is of an organisation other than the knowledge's own.
-    elsewhere = elsewhere or (any(t.role == "focus" and t.word == "leader" for t in query.terms)
+    elsewhere = elsewhere or (any(t.role == "focus" and t.word in OWN_SUBJECT_FRAMES for t in query.terms)
                               and any(not set(tokens(name)) <= own_name for name in query.entities))
     value = lexical * (1.0 if kind_ok else VALUE_MISSING_FACTOR if query.kind in VALUE_KINDS else KIND_MISSING_FACTOR)
     # The noun a count or a sum is of, unknown to the whole knowledge ("combien de téléchargements"):
@@ -184,7 +184,7 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     asked = fold(query.text)
     attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(asked) or ASKED_ACTION.search(asked))
     # "Who replaced X": a sentence that doesn't say who took over tells another thing about X.
-    attribute_unknown = attribute_unknown or any(t.role == "focus" and t.word == "successor" for t in query.terms)
+    attribute_unknown = attribute_unknown or any(t.role == "focus" and t.word in MUST_BE_SAID_FRAMES for t in query.terms)
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \
         else FOCUS_MISSING_FACTOR
     value *= (1.0 if focus_ok else focus_factor) * (1.0 if entities_ok else ENTITY_MISSING_FACTOR)

@@ -171,6 +171,11 @@ class AttributeFrame:
     words: dict[str, tuple[str, ...]]  # language -> the knowledge's words for the attribute
     clears_kind: bool  # "à qui", "what is": the question word asks for no name, no definition
     kind: str | None = None  # the kind of value the frame itself asks ("depuis quand existe": a date)
+    # Only a sentence saying the knowledge's words for it tells the attribute ("who took over":
+    # one saying X left names no one else).
+    must_be_said: bool = False
+    # An attribute of the knowledge's own subject: asked of another organisation, it is held elsewhere.
+    own_subject_only: bool = False
 
 
 ATTRIBUTE_FRAMES = (
@@ -230,7 +235,7 @@ ATTRIBUTE_FRAMES = (
         re.compile(r"\b(?:qui (?:dirige|dirigent)|(?:big )?boss|patronne?|who (?:runs|leads|heads|is in charge))\b"),
         re.compile(r"dirige\w*|big|boss|patronne?|runs|leads|heads|in|charge"),
         {"fr": ("presidente", "president"), "en": ("president",)},
-        clears_kind=False),
+        clears_kind=False, own_subject_only=True),
     AttributeFrame(
         "successor",
         # "Qui a remplacé X", "who took over from X": the knowledge says who took over, or who
@@ -240,7 +245,7 @@ ATTRIBUTE_FRAMES = (
         re.compile(r"remplac\w*|repris|reprend|succede\w*|pris|suite|relais|replaced|took|over|succeeded|stepped|in|"
                    r"successeur\w*|successors?|replacements?"),
         {"fr": ("relais", "nouvelle", "nouveau", "elue", "elu"), "en": ("took", "new", "elected")},
-        clears_kind=False),
+        clears_kind=False, must_be_said=True),
     AttributeFrame(
         "end",
         # Also what became of it: "what (ended up) happening with X", "is X still a thing",
@@ -256,6 +261,9 @@ ATTRIBUTE_FRAMES = (
         {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped", "abandoned")},
         clears_kind=False),
 )
+
+MUST_BE_SAID_FRAMES = frozenset(frame.name for frame in ATTRIBUTE_FRAMES if frame.must_be_said)
+OWN_SUBJECT_FRAMES = frozenset(frame.name for frame in ATTRIBUTE_FRAMES if frame.own_subject_only)
 
 # What no passage of a report can be: a translation, a joke or a poem, a recommendation, the
 # bot's own opinion.
@@ -564,8 +572,7 @@ def analyse_question(
     for term in query.terms:
         if not term.known and term.word in kind_words:
             term.role = "frame"
-    # "Comment marche X": the request's words only frame it; X's own passage answers.
-    for term in query.terms:
+        # "Comment marche X": the request's words only frame it; X's own passage answers.
         if query.explained is not None and term.word in _EXPLAIN_WORDS and term.word not in query.explained:
             term.role = "frame"
     # "cette année", "last year", "back in 2023": when the question is set, not what it is about.
