@@ -1,11 +1,11 @@
 """Score the evaluation sets without an LLM: `python -m bench.knowledge_eval [--database-url URL]
-[--set held-out|held-out 2|held-out 3|held-out 4|held-out 5|dev|old eval] [--misses]` (a fresh SQLite database by default, or a scratch
+[--set held-out|held-out 2|held-out 3|held-out 4|held-out 5|held-out 6|dev|old eval] [--misses]` (a fresh SQLite database by default, or a scratch
 schema on PostgreSQL, dropped afterwards).
 
 The held-out set (tests/knowledge/heldout.json) was written and committed before any run and
 is only ever reported, as is the second held-out set (heldout2.json), written by a session that
 saw neither the code nor the other sets and committed before the changes it measures, and the
-third, fourth and fifth (heldout3.json, heldout4.json, heldout5.json), written the same way; `--misses` lists no held-out miss. The
+third to sixth (heldout3.json to heldout6.json), written the same way; `--misses` lists no held-out miss. The
 development set (tests/knowledge/dev.json) is the one to tune on;
 the old eval (tests/knowledge/eval.json) is the set the project used before the split.
 Beside the hit rate, how many hits hold the (first) key fact in what a member reads first: the

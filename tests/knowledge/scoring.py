@@ -21,6 +21,7 @@ from bot.knowledge.language import detect_language
 HERE = Path(__file__).parent
 SETS = {"held-out": HERE / "heldout.json", "held-out 2": HERE / "heldout2.json", "held-out 3": HERE / "heldout3.json",
         "held-out 4": HERE / "heldout4.json", "held-out 5": HERE / "heldout5.json",
+        "held-out 6": HERE / "heldout6.json",
         "dev": HERE / "dev.json",
         "old eval": HERE / "eval.json"}
 
