@@ -247,6 +247,20 @@ ATTRIBUTE_FRAMES = (
         {"fr": ("relais", "nouvelle", "nouveau", "elue", "elu"), "en": ("took", "new", "elected")},
         clears_kind=False, must_be_said=True),
     AttributeFrame(
+        "outcome",
+        # What came of it: "ça a servi à quoi ?", "ça a donné quoi ?", "what came out of X?",
+        # "what did X achieve?": the knowledge says what it led to, or that it was called off.
+        re.compile(r"\b(?:(?:ca|il|elle|ils|elles) (?:a|ont) (?:servi|donne|abouti) (?:a )?(?:quoi|quelque chose|qqch|rien)|"
+                   r"qu'est[- ]ce (?:que|qu') (?:ca|il|elle|ils|elles) (?:a|ont) donne|qu'est[- ]ce qui en (?:est )?sorti|"
+                   r"(?:quels?|quelles?) (?:sont|ont ete|etaient) (?:les |le )?(?:resultats?|retombees|suites)|"
+                   r"what came (?:out )?of|what (?:did|has|have) .{1,60} (?:achieve|lead to|led to|result in|come to)|"
+                   r"what (?:were|was|are|is) the (?:results?|outcomes?)|(?:any|the) (?:results?|outcomes?) of)\b"),
+        re.compile(r"servi|donne|abouti|quelque|chose|qqch|rien|sorti|resultats?|retombees|suites|came|out|achieve|lead|led|"
+                   r"result|results|come|outcomes?"),
+        {"fr": ("resultats", "retombees", "contribue", "permis", "annule"),
+         "en": ("results", "outcome", "contributed", "helped", "cancelled")},
+        clears_kind=True),
+    AttributeFrame(
         "end",
         # Also what became of it: "what (ended up) happening with X", "is X still a thing",
         # "qu'est devenu X", and what did not happen: "X ne s'est pas fait", "X fell through".

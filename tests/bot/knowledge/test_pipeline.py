@@ -967,3 +967,13 @@ def test_the_words_a_frame_stands_for_ask_no_known_gap(db: Database, clock) -> N
     opening = kb.ask("Tell me about the DatAssos study.", "en")
     aimed = kb.ask("who is it aimed at?", "en", history=[("member", "Tell me about the DatAssos study."), ("assistant", opening.text)])
     assert aimed.answered and "fewer than 50 employees" in aimed.text
+
+
+def test_what_came_of_something_is_answered_by_what_it_led_to(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # The opinion's first passage says who wrote it; what it achieved is in the next one.
+    assert "2025" in kb.ask("L'avis de la CSNP, ça a donné quoi ?").text.split("[1]")[0]
+    assert "2025" in kb.ask("What did the CSNP opinion on digital inclusion lead to?", "en").text.split("[1]")[0]
+    # What came of a cancelled project is that it was called off.
+    assert "annul" in kb.ask("Et ImproviSEE, ça a servi à quelque chose ?").text.split("[1]")[0]
+    assert not kb.ask("Les JO de Paris, ça a servi à quoi ?").answered
