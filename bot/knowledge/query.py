@@ -391,6 +391,12 @@ class Vocabulary:
             self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
             self.acronyms |= {fold(name) for name in _ACRONYM.findall(text)}
 
+    @property
+    def own_acronym(self) -> str | None:
+        """The name the knowledge writes in capitals most often: its own subject's ("soga")."""
+        found = [(self.frequencies.get(stem(name), 0), name) for name in self.acronyms if len(name) > 2]
+        return max(found)[1] if found else None
+
     def sharing_lemma(self, lemma: str, lang: str) -> set[str]:
         """The tokens of the knowledge's words (in `lang`) whose lemma is `lemma`: "nouvelle"
         and "nouvel" for "nouveau", "directrice" for "directeur", where the stems differ."""
@@ -560,7 +566,16 @@ _INDIRECT = re.compile(
     r"^\s*(?:(?:petite|quick) question\s*[,:]?\s*)?(?:"
     r"je me demand(?:e|ais)|je (?:voulais|voudrais|aimerais) savoir|(?:est-ce que )?(?:tu|vous) (?:sais|savez|saurais|sauriez)|"
     r"sais-tu|savez-vous|une idée|i was wondering|i wonder|i'?d like to know|(?:do|does) (?:you|anyone) know|any idea|"
-    r"(?:can|could) you tell me)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
+    r"(?:can|could) you tell me|il para[iî]t(?: que| qu')?|j'ai (?:entendu|lu) (?:dire )?(?:que|qu')|apparently|"
+    r"i (?:heard|read)(?: that)?)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
+# "l'asso", "notre association", "this organisation": the association whose knowledge it is,
+# unless another's name or description follows ("l'association Emmaüs", "l'asso de mon quartier").
+_OWN_SUBJECT = re.compile(r"(?i:\b(?:l'|l’|notre |cette |the |this |our ))(?i:asso|association|organisation|organization|orga)\b"
+                          r"(?!\s*(?:[A-Z]|(?i:de |d'|d’|des |du |of |called |named |que |qui |that |which |where )))")
+# "Je suis nouvelle ici, …", "I'm new here.": who asks, not what.
+_INTRODUCTION = re.compile(r"^\s*(?:je suis (?:nouveau|nouvelle|nouveaux|nouvelles)|(?:i'?m|i am) new)"
+                           r"(?: (?:ici|here|sur (?:le )?slack|on (?:the )?slack|to (?:soga|slack|the community|this \w+)|"
+                           r"dans (?:la communaut[ée]|l'asso\w*|le slack)))?\s*[!,.:;]*\s*", re.IGNORECASE)
 
 
 # "Bonjour ! c'est quoi SOGA ?": a greeting opens the message; the question follows.
@@ -572,8 +587,11 @@ def analyse_question(
     text: str, fallback_lang: Lang, vocabulary: Vocabulary, history: list[tuple[str, str]] | None = None
 ) -> Query:
     text = " ".join(_SLACK_REFERENCE.sub(" ", text).split()) or text
-    text = _INDIRECT.sub("", _GREETING.sub("", text)) or text
+    text = _INDIRECT.sub("", _INTRODUCTION.sub("", _GREETING.sub("", text))) or text
     expanded = _expand_chat(text)
+    own = vocabulary.own_acronym
+    if own is not None:
+        expanded = _OWN_SUBJECT.sub(own.upper(), expanded)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)
     folded = _respell_question_words(fold(expanded).replace("’", "'"), vocabulary)
@@ -842,10 +860,15 @@ _QUESTION_WORDS = ("combien", "quand", "pourquoi", "comment", "quelle", "quelles
 
 def _respell_question_words(folded: str, vocabulary: Vocabulary) -> str:
     """"kombien de membres": a question word mistyped still says the kind of value asked."""
+    # A word of the language, where the question has its question word, is that word ("I'm
+    # new here. Who is…" is not "new where"); without one, it may be the question word ("wen").
+    asks = re.search(rf"\b{_QUESTION_WORD}\b", folded) is not None
     def respell(match: re.Match[str]) -> str:
         word = match.group(0)
         # A function word is spelt right ("were" is not a mistyped "where").
         if len(word) < MIN_FUZZY_CHARS or word in _QUESTION_WORDS or word in STOP_WORDS or stem(word) in vocabulary:
+            return word
+        if asks and any(simplemma.is_known(word, lang=lang, low_memory=True) for lang in ("fr", "en")):
             return word
         found = process.extractOne(word, _QUESTION_WORDS, scorer=fuzz.ratio, score_cutoff=85)
         return found[0] if found else word

@@ -977,3 +977,32 @@ def test_what_came_of_something_is_answered_by_what_it_led_to(db: Database, cloc
     # What came of a cancelled project is that it was called off.
     assert "annul" in kb.ask("Et ImproviSEE, ça a servi à quelque chose ?").text.split("[1]")[0]
     assert not kb.ask("Les JO de Paris, ça a servi à quoi ?").answered
+
+
+def test_a_word_of_the_language_is_no_mistyped_question_word_where_the_question_has_one() -> None:
+    # "here" is not "where": the question asks "who".
+    assert analyse_question("Sorry to ask here, but who is the president?", "en", VOCABULARY).kind == "person"
+    # Without a question word, a word close to one is it mistyped.
+    assert analyse_question("wher is the café IAssos", "en", VOCABULARY).kind == "place"
+
+
+def test_who_asks_and_what_they_heard_are_no_words_to_search() -> None:
+    for question, lang in [("Bonjour, je suis nouvelle ici : qui finance DIGISET ?", "fr"),
+                           ("Hi! I'm new here. Who funds DIGISET?", "en"),
+                           ("Il paraît que DIGISET a un financement, c'est qui ?", "fr"),
+                           ("I heard that DIGISET got funding, from whom?", "en")]:
+        searched = {t.word for t in analyse_question(question, lang, VOCABULARY).terms}
+        assert not searched & {"nouvelle", "new", "here", "ici", "parait", "heard"}, question
+        assert "digiset" in searched
+
+
+def test_the_association_a_member_speaks_of_is_the_knowledge_s_own() -> None:
+    vocabulary = Vocabulary({stem(w): n for w, n in [("soga", 90), ("marraine", 2), ("association", 5), ("emmaus", 1)]},
+                            {"fr": "Le SOGA a une marraine. Le SOGA est une association."})
+    for question, lang in [("Qui est la marraine de l'asso ?", "fr"), ("Who is the association's godmother?", "en"),
+                           ("Notre association a une marraine ?", "fr")]:
+        assert any(stem("soga") in t.alternatives for t in analyse_question(question, lang, vocabulary).terms), question
+    # Another association, named or described, is not.
+    for question in ("Qui est la marraine de l'association Emmaüs ?", "Qui préside l'association de mon quartier ?",
+                     "Comment créer une association ?"):
+        assert not any(stem("soga") in t.alternatives for t in analyse_question(question, "fr", vocabulary).terms), question
