@@ -251,7 +251,7 @@ ATTRIBUTE_FRAMES = (
         # What came of it: "ça a servi à quoi ?", "ça a donné quoi ?", "what came out of X?",
         # "what did X achieve?": the knowledge says what it led to, or that it was called off.
         re.compile(r"\b(?:(?:ca|il|elle|ils|elles) (?:a|ont) (?:servi|donne|abouti) (?:a )?(?:quoi|quelque chose|qqch|rien)|"
-                   r"qu'est[- ]ce (?:que|qu') (?:ca|il|elle|ils|elles) (?:a|ont) donne|qu'est[- ]ce qui en (?:est )?sorti|"
+                   r"qu'est[- ]ce (?:que (?:ca|il|elle|ils|elles) |qu'(?:il |elle |ils |elles )?)(?:a|ont) donne|qu'est[- ]ce qui en (?:est )?sorti|"
                    r"(?:quels?|quelles?) (?:sont|ont ete|etaient) (?:les |le )?(?:resultats?|retombees|suites)|"
                    r"what came (?:out )?of|what (?:did|has|have) .{1,60} (?:achieve|lead to|led to|result in|come to)|"
                    r"what (?:were|was|are|is) the (?:results?|outcomes?)|(?:any|the) (?:results?|outcomes?) of)\b"),
@@ -266,11 +266,13 @@ ATTRIBUTE_FRAMES = (
         # "qu'est devenu X", and what did not happen: "X ne s'est pas fait", "X fell through".
         re.compile(r"\b(?:arrete\w*|arreter|annul\w*|stop(?:ped)?|cancell?(?:ed|ation)?|abandon\w*|termine\w*|pris fin|"
                    r"what (?:ended up |finally |eventually )?happen(?:ed|ing) (?:to|with)|still (?:a thing|going|on|running|alive|active|happening)|"
-                   r"(?:did|has) .{1,40} (?:ever )?(?:actually )?(?:happen|take place)|qu'est[- ]devenu\w*|advenu\w*|existe (?:encore|toujours)|"
+                   r"(?:did|has) .{1,80} (?:ever )?(?:actually )?(?:happen|take place|go ahead|go through|come off)|"
+                   r"a (?:bien |finalement |vraiment )?pu (?:se faire|avoir lieu|aboutir|se realiser)|jusqu'au bout|qu'est[- ]devenu\w*|advenu\w*|existe (?:encore|toujours)|"
                    r"ne s'est (?:finalement |jamais )?pas fait|n'a (?:finalement |jamais )?pas eu lieu|"
                    r"(?:didn't|did not|never) (?:happen|go ahead|take place)|f[ae]ll(?:s|en)? through)\b"),
         re.compile(r"arret\w*|annul\w*|stop(?:ped)?|cancel\w*|abandon\w*|termine\w*|pris|fin|happen\w*|still|thing|going|"
-                   r"running|alive|active|ever|actually|take|place|devenu\w*|advenu\w*|existe|encore|toujours|"
+                   r"running|alive|active|ever|actually|take|place|go|come|devenu\w*|advenu\w*|existe|encore|toujours|"
+                   r"bien|vraiment|pu|faire|avoir|aboutir|realiser|bout|"
                    r"ended|finally|eventually|finalement|jamais|fait|lieu|ahead|f[ae]ll\w*|through"),
         {"fr": ("annule", "annulation", "arrete", "abandonne", "termine"), "en": ("cancelled", "cancellation", "stopped", "abandoned")},
         clears_kind=False),

@@ -1006,3 +1006,12 @@ def test_the_association_a_member_speaks_of_is_the_knowledge_s_own() -> None:
     for question in ("Qui est la marraine de l'association Emmaüs ?", "Qui préside l'association de mon quartier ?",
                      "Comment créer une association ?"):
         assert not any(stem("soga") in t.alternatives for t in analyse_question(question, "fr", vocabulary).terms), question
+
+
+def test_whether_something_went_ahead_is_answered_by_its_cancellation(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    for question, lang in [("Le projet ESSE-DIGI a-t-il pu aller jusqu'au bout ?", "fr"),
+                           ("Did the ESSE-DIGI project with its partners from several countries actually go ahead?", "en"),
+                           ("Et ImproviSEE, qu'est-ce qu'a donné ce projet ?", "fr")]:
+        answer = kb.ask(question, lang)
+        assert answer.answered and "annul" in fold(answer.text.split("[1]")[0]).replace("cancel", "annul"), question
