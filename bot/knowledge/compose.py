@@ -26,6 +26,9 @@ FOCUS_FACTOR = 1.5
 OPENING_BOOST = 1.3
 # Sentences of a passage whose title or heading is about a name the question gives count this much more.
 SUBJECT_BOOST = 1.3
+# In a thread, the name a reply gives is what it asks about ("And who represented Datactivist
+# in it?"): a sentence saying it above one saying the thread's words.
+NAMED_BOOST = 1.5
 # The terms an attribute frame makes ("staff" for "who works at"), named after it.
 FRAME_NAMES = frozenset(frame.name for frame in ATTRIBUTE_FRAMES)
 # A sentence opening on these qualifies the one before it.
@@ -245,6 +248,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
             if valued and (query.kind != "date" or names_day_or_month(text) or year_asked) and not (
                     query.kind in ("person", "role") and not departure_asked and _DEPARTURE.search(fold(text))):
                 score *= VALUE_BOOST
+            if query.follow_up and named & own:
+                score *= NAMED_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:
                 score *= OPENING_BOOST

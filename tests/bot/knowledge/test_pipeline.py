@@ -9,6 +9,7 @@ from bot.knowledge.decide import decide
 from bot.knowledge.query import Vocabulary, analyse_question
 from bot.knowledge.service import KnowledgeBase, save_from_slack
 from bot.store.db import Database
+from tests.knowledge.scoring import first_unit
 
 VOCABULARY = Vocabulary({stem(w): n for w, n in [("financement", 5), ("digiset", 3), ("café", 4), ("iassos", 4), ("participants", 9),
                                                    ("soga", 90), ("lille", 6)]})
@@ -1015,3 +1016,11 @@ def test_whether_something_went_ahead_is_answered_by_its_cancellation(db: Databa
                            ("Et ImproviSEE, qu'est-ce qu'a donné ce projet ?", "fr")]:
         answer = kb.ask(question, lang)
         assert answer.answered and "annul" in fold(answer.text.split("[1]")[0]).replace("cancel", "annul"), question
+
+
+def test_a_name_a_thread_reply_gives_comes_before_the_thread_s_words(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    first = "Who was on the European expert group that drafted the social economy data code of conduct?"
+    history = [("member", first), ("assistant", kb.ask(first, "en").text)]
+    answer = kb.ask("And who represented Legacoop in it?", "en", history=history)
+    assert "Nanni" in first_unit(answer.text), answer.text
