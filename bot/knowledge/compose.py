@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.i18n import Lang
 from bot.knowledge.analysis import STOP_WORDS, fold, stem, tokens, words
 from bot.knowledge.index import Hit, subject_tokens
-from bot.knowledge.query import ATTRIBUTE_FRAMES, DEMONYMS
+from bot.knowledge.query import ATTRIBUTE_FRAMES, NATIONALITIES
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
 
 MAX_SENTENCES = 3
@@ -75,8 +75,6 @@ _ROLE = re.compile(r"\b(?:(?:vice-)?president(?:e|s|es)?|secretaire|secretary|tr
                    r"(?:co-?)?pilot\w*|(?:co-?)?lead\w*|animat(?:eur|rice)s?|rapporteu(?:r|se)s?|coordinat(?:eur|rice|or)s?|"
                    r"porteu(?:r|se)|partenaires?|partners?)\b")
 _COINED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")
-# English capitalises its adjectives of nationality: "European" names no one and no place.
-_NATIONALITIES = frozenset(DEMONYMS) | {"european", "french", "english", "british", "american"}
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
 
 
@@ -133,7 +131,7 @@ def holds_value(text: str, kind: str | None, known: frozenset[str] = frozenset()
         # English capitalises months and days: "October" names no one; a coined name
         # ("DatAssos", "LinkedIn") is a project's or a product's, no one's.
         return any(not set(tokens(name.group(0))) <= known and not _DATE.fullmatch(fold(name.group(0)))
-                   and fold(name.group(0)) not in _NATIONALITIES
+                   and fold(name.group(0)) not in NATIONALITIES
                    and not (kind == "person" and _COINED.search(name.group(0)))
                    for name in _NAME.finditer(text))
     return True

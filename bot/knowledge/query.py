@@ -181,7 +181,8 @@ class AttributeFrame:
 ATTRIBUTE_FRAMES = (
     AttributeFrame(
         "audience",
-        re.compile(r"\b(?:a qui (?:s'adress\w*|(?:est |etait |sont )?destine\w*)|pour qui|(?:quel|which) public|public vise|"
+        re.compile(r"\b(?:a qui (?:s'adress\w*|(?:est |etait |sont )?destine\w*)|(?:s'adress|destine)\w* a qui|pour qui|"
+                   r"(?:quel|which) public|public vise|(?:aimed|intended) at whom|for whom|"
                    r"target audience|who (?:is|was|are|were)\b.{1,60}\b(?:for|aimed at|intended for)\s*\??\s*$)"),
         re.compile(r"adress\w*|destin\w*|public|vise|audience|target|aimed|intended"),
         {"fr": ("public", "destine", "adresse", "vise"), "en": ("audience", "aimed", "intended", "addresses", "targeted")},
@@ -661,13 +662,26 @@ def analyse_question(
                 own.update(term.alternatives)
         # The names the bot's last reply opened with are what "she" or "it" may stand for
         # ("Who is SOGA's godmother?" → Axelle Lemaire → "What role did she have?").
-        for name in _entities(_first_sentence(_last_reply(history))) if _ANAPHORA.search(folded) else []:
+        for name in _reply_names(_last_reply(history), vocabulary.own_acronym) if _ANAPHORA.search(folded) else []:
             for term in _terms(fold(name), lang, vocabulary):
                 if term.known and not own.intersection(term.alternatives):
                     term.from_thread = True
                     query.terms.append(term)
                     own.update(term.alternatives)
     return query
+
+
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
+
+
+def _reply_names(reply: str, own: str | None) -> list[str]:
+    """The names a reply opens with that a pronoun may stand for: not a title it quotes, a
+    nationality, nor the knowledge's own name ("Social Good Accelerator (SOGA)")."""
+    sentence = _QUOTED.sub(" ", _first_sentence(reply))
+    # The words just before "(SOGA)" spell it out.
+    spelt_out = " ".join(fold(m.group(1)) for m in re.finditer(rf"([\w' -]+?)\s*\({re.escape(own)}\)", sentence, re.IGNORECASE)) if own else ""
+    return [name for name in _entities(sentence)
+            if fold(name) != own and fold(name) not in NATIONALITIES and not (spelt_out and fold(name) in spelt_out)]
 
 
 def _last_reply(history: list[tuple[str, str]] | None) -> str:
@@ -850,6 +864,8 @@ _COUNTRIES = [
     ("finlandais finlandaise finlandaises finnish", "finlande finland"),
 ]
 DEMONYMS = {form: tuple(countries.split()) for forms, countries in _COUNTRIES for form in forms.split()}
+# English capitalises its adjectives of nationality: "European" names no one and no place.
+NATIONALITIES = frozenset(DEMONYMS) | {"european", "french", "english", "british", "american"}
 ORDINALS = {"premier": "1", "premiere": "1", "first": "1", "deuxieme": "2", "second": "2", "seconde": "2",
             "troisieme": "3", "third": "3", "quatrieme": "4", "fourth": "4", "cinquieme": "5", "fifth": "5"}
 

@@ -1024,3 +1024,13 @@ def test_a_name_a_thread_reply_gives_comes_before_the_thread_s_words(db: Databas
     history = [("member", first), ("assistant", kb.ask(first, "en").text)]
     answer = kb.ask("And who represented Legacoop in it?", "en", history=history)
     assert "Nanni" in first_unit(answer.text), answer.text
+
+
+def test_who_a_thing_is_for_is_asked_in_either_word_order_and_of_it_in_a_thread(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    for question, lang, follow_up in [("Ça s'adresse à qui ?", "fr", "C'est quoi DatAssos ?"),
+                                      ("Who is it aimed at?", "en", "What is DatAssos?")]:
+        history = [("member", follow_up), ("assistant", kb.ask(follow_up, lang).text)]
+        # The pronoun stands for the study, not for the title the definition quotes.
+        assert "50" in first_unit(kb.ask(question, lang, history=history).text), question
+    assert "50" in first_unit(kb.ask("L'étude DatAssos, elle est destinée à qui ?").text)
