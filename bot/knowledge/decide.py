@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens, words
-from bot.knowledge.query import ASKED_ACTION, DEMONYMS, MUST_BE_SAID_FRAMES, OWN_SUBJECT_FRAMES, UPCOMING
+from bot.knowledge.query import ASKED_ACTION, DEMONYMS, MUST_BE_SAID_FRAMES, OWN_SUBJECT_FRAMES, ROLE_WORDS, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -157,6 +157,10 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     ) and all(t.known for t in query.numbers)
     focus = next((i for i, t in enumerate(query.searched) if t.role == "focus"), None)
     focus_ok = (focus is not None and focus in best.groups) or not any(t.role == "focus" for t in query.terms)
+    # "What role did she have, and when?": the role asked beside another kind is a role the
+    # sentence names, whatever its word for it.
+    focus_ok = focus_ok or (focus is not None and query.searched[focus].word in ROLE_WORDS
+                            and compose.holds_value(best.text, "role"))
     # A name is found as a name ("La Poste" is not "des postes"); a name mistyped ("DIGISTE") as
     # the word its typo was matched to.
     written = best.hit.heading + " " + best.hit.text

@@ -496,8 +496,10 @@ def _entities(text: str, *, opening_counts: bool = False) -> list[str]:
     found = []
     for match in _ENTITY.finditer(text):
         name = match.group(0)
-        if match.start() == len(text) - len(text.lstrip()) and not opening_counts:
-            # The question's first word is capitalised anyway; the name may follow it ("Is LinkedIn…").
+        opens = match.start() == len(text) - len(text.lstrip()) or bool(re.search(r"[.!?]\s+$", text[:match.start()]))
+        if opens and not opening_counts:
+            # A sentence's first word is capitalised anyway ("… de l'INJEP. Laquelle ?"); the name
+            # may follow it ("Is LinkedIn…").
             name = name.partition(" ")[2]
         if name:
             found.append(name)

@@ -1034,3 +1034,17 @@ def test_who_a_thing_is_for_is_asked_in_either_word_order_and_of_it_in_a_thread(
         # The pronoun stands for the study, not for the title the definition quotes.
         assert "50" in first_unit(kb.ask(question, lang, history=history).text), question
     assert "50" in first_unit(kb.ask("L'étude DatAssos, elle est destinée à qui ?").text)
+
+
+def test_the_word_opening_any_sentence_of_a_question_is_no_name() -> None:
+    query = analyse_question("Pour son plaidoyer, SOGA cite une étude de Datactivist. Laquelle ?", "fr", VOCABULARY)
+    assert query.entities == ["SOGA", "Datactivist"]
+    assert analyse_question("Is LinkedIn the main source? Or Slack?", "en", VOCABULARY).entities == ["LinkedIn", "Slack"]
+
+
+def test_a_role_asked_beside_another_kind_is_a_role_the_sentence_names(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    first = "Who is SOGA's godmother?"
+    history = [("member", first), ("assistant", kb.ask(first, "en").text)]
+    answer = kb.ask("What role did she have in government, and during which years?", "en", history=history)
+    assert answer.answered and "Secretary of State" in answer.text and "2014" in answer.text
