@@ -29,7 +29,7 @@ STOP_WORDS = frozenset(
     avons avez aura auras aurons aurez auront aurait auraient suis es etes
     a an and are as at be been by can could did do does for from had has have he her his how
     i if in into is it its me my no not of on or our she so than that the their them then there
-    these they this those to was we were what when where which who whom why will with would you
+    these they this those to was we were what when where which who whom whose why will with would you
     your about also any been being both each few more most other some such only own same too very
     s t just don should now many much
     through during after before since until over under between across via per while within without among upon
@@ -42,7 +42,7 @@ STOP_WORDS = frozenset(
 )
 
 # Bump when tokens() changes: documents are re-analysed on the next reindex.
-ANALYSER_VERSION = "7"
+ANALYSER_VERSION = "8"
 
 _french = snowballstemmer.stemmer("french")
 _english = snowballstemmer.stemmer("english")

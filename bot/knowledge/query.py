@@ -231,6 +231,20 @@ ATTRIBUTE_FRAMES = (
         {"fr": ("partenaires", "partenaire", "partenariat"), "en": ("partners", "partner", "partnership")},
         clears_kind=False),
     AttributeFrame(
+        "coordinator",
+        # "Sous l'égide de qui…", "sous la houlette de quelles organisations…", "who coordinated
+        # X?": the knowledge names who coordinated it ("sous la coordination de…").
+        re.compile(r"\b(?:sous (?:l'egide|la houlette|la direction|le pilotage|la coordination|l'impulsion) (?:de|d') ?"
+                   r"(?:qui|quel\w*)|(?:qui|quel\w*(?: [\w-]+)?) (?:a |ont |avait |avaient )?(?:pilote|chapeaute|coordonne)\w*|"
+                   r"under (?:(?:the )?(?:aegis|leadership|coordination|guidance) of (?:whom|which|what)|"
+                   r"whose (?:aegis|leadership|coordination|guidance))|"
+                   r"(?:who|which [\w-]+) (?:coordinated|coordinates|steered|oversaw)|coordinated by (?:whom|which|what))\b"),
+        re.compile(r"sous|egide|houlette|direction|pilotage|coordination|impulsion|pilote\w*|chapeaute\w*|coordonne\w*|"
+                   r"under|aegis|leadership|guidance|coordinated|coordinates|steered|oversaw|by"),
+        {"fr": ("coordination", "coordonne", "coordonnee", "coordinateur", "coordinatrice"),
+         "en": ("coordination", "coordinated", "coordinator")},
+        clears_kind=False),
+    AttributeFrame(
         "leader",
         # "Qui dirige SOGA ?", "c'est qui la big boss", "who runs it?": its president.
         re.compile(r"\b(?:qui (?:dirige|dirigent)|(?:big )?boss|patronne?|who (?:runs|leads|heads|is in charge))\b"),

@@ -1048,3 +1048,13 @@ def test_a_role_asked_beside_another_kind_is_a_role_the_sentence_names(db: Datab
     history = [("member", first), ("assistant", kb.ask(first, "en").text)]
     answer = kb.ask("What role did she have in government, and during which years?", "en", history=history)
     assert answer.answered and "Secretary of State" in answer.text and "2014" in answer.text
+
+
+def test_under_whose_aegis_is_answered_by_who_coordinated(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    for question in ("Le code de conduite des données, il a été écrit sous l'égide de qui ?",
+                     "Sous la houlette de qui a-t-on co-rédigé le code de conduite des données ?"):
+        answer = kb.ask(question)
+        assert answer.answered and "Waag" in answer.text, question
+    # What the knowledge doesn't say stays unsaid.
+    assert not kb.ask("Qui a coordonné DIGISET ?").answered
