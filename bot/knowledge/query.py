@@ -921,6 +921,29 @@ _COMPOUND = re.compile(rf"^(?P<first>.+?)\s*,?\s+(?:et|and)\s+(?P<second>{_QUEST
 _TWO_QUESTIONS = re.compile(rf"^(?P<first>.+?\?)\s+(?P<second>(?:et |and )?{_QUESTION_WORD}\b.+)$", re.IGNORECASE | re.DOTALL)
 
 
+# "Je prépare une présentation pour mon CA. Combien de personnes ont été formées ?": what the
+# member says first, then the question, its last sentence.
+# ("Slack community: how many members?" names its subject before a colon: one question.)
+_CONTEXT_THEN_QUESTION = re.compile(r"^(?P<context>.*[^?\s][.!…])\s+(?P<question>[^.!?…]+\?)\s*$", re.DOTALL)
+
+
+_ABBREVIATION = re.compile(r"\b(?:vs|etc|cf|ex|env|approx|resp|no|nb|st|mr|mrs|ms|dr|m|mme)\.$", re.IGNORECASE)
+
+
+def split_context(text: str) -> tuple[str, str] | None:
+    """The context a message gives before its question, and the question; None for a message
+    that is only a question, or whose first sentences say nothing (a greeting)."""
+    match = _CONTEXT_THEN_QUESTION.match(text.strip())
+    if match is None:
+        return None
+    context = match["context"].strip()
+    if _ABBREVIATION.search(context):  # "… in 2023 vs. at the end of 2024?": one sentence
+        return None
+    if len([w for w in words(fold(_expand_chat(context))) if w not in STOP_WORDS and w not in FILLERS]) < 2:
+        return None
+    return context, match["question"].strip()
+
+
 def split_compound(text: str) -> tuple[str, str] | None:
     """"Qui finance DIGISET et combien de pays y participent ?", or two questions one after the
     other: two questions, the second a follow-up about the first's subject. None for one question ("Quand et où …", "combien de

@@ -17,7 +17,7 @@ from bot.knowledge.answer import Answer, sources_for
 from bot.knowledge.decide import Decision, calibration, decide
 from bot.knowledge.language import detect_language
 from bot.knowledge.loader import iter_sources
-from bot.knowledge.query import Query, analyse_question, split_compound
+from bot.knowledge.query import Query, analyse_question, split_compound, split_context
 from bot.knowledge.retrieve import TOP_HITS, Retrieval, retrieve
 from bot.knowledge.texts import KB
 from bot.store.db import Database
@@ -93,7 +93,13 @@ class KnowledgeBase:
     def draft(self, question: str, fallback_lang: Lang = "fr", history: History | None = None) -> Draft:
         """The extractive answer or the decline, decided from retrieval alone. A question asking
         two things ("Qui finance X et combien de pays y participent ?") is answered part by part,
-        the second part as a follow-up of the first."""
+        the second part as a follow-up of the first. What a message says before its question
+        ("Je prépare un dossier sur le café de Lille. Il y avait combien de monde ?") is read as
+        the thread before it."""
+        context = split_context(question)
+        if context is not None:
+            history = (history or []) + [("member", context[0])]
+            question = context[1]
         parts = split_compound(question)
         if parts is None:
             return self._draft(question, fallback_lang, history)

@@ -6,7 +6,7 @@ from bot.core.i18n import Lang
 from bot.knowledge import compose, index
 from bot.knowledge.analysis import fold, stem, tokens, words
 from bot.knowledge.decide import decide
-from bot.knowledge.query import Vocabulary, analyse_question
+from bot.knowledge.query import Vocabulary, analyse_question, split_context
 from bot.knowledge.service import KnowledgeBase, save_from_slack
 from bot.store.db import Database
 from tests.knowledge.scoring import first_unit
@@ -1058,3 +1058,19 @@ def test_under_whose_aegis_is_answered_by_who_coordinated(db: Database, clock) -
         assert answer.answered and "Waag" in answer.text, question
     # What the knowledge doesn't say stays unsaid.
     assert not kb.ask("Qui a coordonné DIGISET ?").answered
+
+
+def test_what_a_message_says_before_its_question_is_read_as_its_thread(db: Database, clock) -> None:
+    assert split_context("Je prépare un dossier pour mon CA sur la formation. Combien de personnes ont été formées ?") == (
+        "Je prépare un dossier pour mon CA sur la formation.", "Combien de personnes ont été formées ?")
+    # A greeting, a topic before a colon or an abbreviation make no context.
+    assert split_context("Bonjour ! C'est quoi SOGA ?") is None
+    assert split_context("Slack community: how many members in 2023 vs. at the end of 2024?") is None
+    assert split_context("Qui finance DIGISET ?") is None
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("Je prépare une présentation pour mon conseil d'administration sur l'impact du SOGA en matière "
+                    "de formation. Combien de personnes ont été formées en 2024 ?")
+    assert answer.answered and "400" in first_unit(answer.text)
+    # Its subject carries to a question that lacks one.
+    answer = kb.ask("On écrit un article sur le Café IAssos pilote de 2024 avec le CNNum. Il a duré combien de temps ?")
+    assert answer.answered and "3 heures" in answer.text
