@@ -585,7 +585,9 @@ _INDIRECT = re.compile(
     r"^\s*(?:(?:petite|quick) question\s*[,:]?\s*)?(?:"
     r"je me demand(?:e|ais)|je (?:voulais|voudrais|aimerais) savoir|(?:est-ce que )?(?:tu|vous) (?:sais|savez|saurais|sauriez)|"
     r"sais-tu|savez-vous|une idée|i was wondering|i wonder|i'?d like to know|(?:do|does) (?:you|anyone) know|any idea|"
-    r"(?:can|could) you tell me|il para[iî]t(?: que| qu')?|j'ai (?:entendu|lu) (?:dire )?(?:que|qu')|apparently|"
+    r"(?:can|could) you tell me|(?:can|could|would) you (?:please )?(?:list|indicate|specify|let me know)|"
+    r"(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu) (?:m'|me |nous )?(?:indiquer|dire|pr[ée]ciser|lister|[ée]num[ée]rer|citer|rappeler)|"
+    r"(?:tu|vous) (?:peux|pouvez|pourrais|pourriez) (?:m'|me |nous )?(?:indiquer|dire|pr[ée]ciser|lister|[ée]num[ée]rer|citer|rappeler)|il para[iî]t(?: que| qu')?|j'ai (?:entendu|lu) (?:dire )?(?:que|qu')|apparently|"
     r"i (?:heard|read)(?: that)?)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
 # "l'asso", "notre association", "this organisation": the association whose knowledge it is,
 # unless another's name or description follows ("l'association Emmaüs", "l'asso de mon quartier").

@@ -1074,3 +1074,12 @@ def test_what_a_message_says_before_its_question_is_read_as_its_thread(db: Datab
     # Its subject carries to a question that lacks one.
     answer = kb.ask("On écrit un article sur le Café IAssos pilote de 2024 avec le CNNum. Il a duré combien de temps ?")
     assert answer.answered and "3 heures" in answer.text
+
+
+def test_asking_to_be_told_or_given_a_list_is_no_word_to_search() -> None:
+    for question, lang in [("Tu peux me lister les partenaires de DIGISET ?", "fr"),
+                           ("Pourriez-vous m'indiquer le financement de DIGISET ?", "fr"),
+                           ("Could you please list the DIGISET partners?", "en")]:
+        searched = {t.word for t in analyse_question(question, lang, VOCABULARY).terms}
+        assert not searched & {"peux", "lister", "pourriez", "indiquer", "list", "please"}, question
+        assert "digiset" in searched
