@@ -267,10 +267,16 @@ def _latest_year(text: str) -> int:
     return max((int(year) for year in _YEAR.findall(text)), default=0)
 
 
-def choose(ranked: list[Sentence]) -> list[Sentence]:
+# "Which projects…", "quels partenaires", "lesquels": more than one thing is asked for.
+PLURAL_ASKED = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s|which \w+s|what \w+s)\b")
+
+
+def choose(ranked: list[Sentence], plural: bool = False) -> list[Sentence]:
     """The best sentence, then up to two more, close enough in score and not repeating a chosen
     one: first those that say a word of the question the chosen ones don't (a two-fact
-    question gets both facts), then other candidate values of the asked kind."""
+    question gets both facts), then other candidate values of the asked kind; asked for
+    several things (`plural`), a sentence of another document saying the same words names
+    another ("which projects did the Commission cancel?")."""
     if not ranked or ranked[0].score <= 0:
         return []
     best = ranked[0]
@@ -297,7 +303,8 @@ def choose(ranked: list[Sentence]) -> list[Sentence]:
                 continue
             # Another candidate value of the asked kind ("who": a second name) may join too.
             adds = not sentence.said <= covered if new_words else (
-                sentence.holds_value and (not best.holds_value or _asks_value(sentence)))
+                sentence.holds_value and (not best.holds_value or _asks_value(sentence))) or (
+                plural and sentence.hit.ref != best.hit.ref and best.said <= sentence.said)
             if adds and not any(_repeats(sentence.text, other.text) or _same_list(sentence, other) for other in chosen):
                 chosen.append(sentence)
                 covered |= sentence.said

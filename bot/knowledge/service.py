@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.core.i18n import Lang
 from bot.knowledge import compose, index, llm_answer
+from bot.knowledge.analysis import fold
 from bot.knowledge.answer import Answer, sources_for
 from bot.knowledge.decide import Decision, calibration, decide
 from bot.knowledge.language import detect_language
@@ -154,7 +155,7 @@ class KnowledgeBase:
                 "retrieve": draft.retrieval.as_debug(),
                 "decide": draft.decision.evidence | {"answer": draft.decision.answer,
                                                      "gap": draft.decision.gap.says.get(draft.query.language) if draft.decision.gap else None},
-                "compose": {"by_llm": answer.by_llm, "sentences": [s.text for s in compose.choose(draft.decision.ranked)]
+                "compose": {"by_llm": answer.by_llm, "sentences": [s.text for s in chosen_sentences(draft.query, draft.decision)]
                             if draft.decision.answer else []},
             }
         return answer
@@ -224,7 +225,14 @@ def extractive(question: str, query: Query, decision: Decision) -> Answer:
     lang = query.language
     if not decision.answer:
         return declined(question, query, decision)
-    return _answer_from(question, compose.choose(decision.ranked), lang)
+    return _answer_from(question, chosen_sentences(query, decision), lang)
+
+
+def chosen_sentences(query: Query, decision: Decision) -> list[compose.Sentence]:
+    # Several things asked ("which projects", "quels partenaires"), not several values of one
+    # ("quelles dates").
+    plural = query.kind in (None, "person") and bool(compose.PLURAL_ASKED.search(fold(query.text)))
+    return compose.choose(decision.ranked, plural)
 
 
 def _answer_from(question: str, chosen: list[compose.Sentence], lang: Lang) -> Answer:

@@ -1083,3 +1083,9 @@ def test_asking_to_be_told_or_given_a_list_is_no_word_to_search() -> None:
         searched = {t.word for t in analyse_question(question, lang, VOCABULARY).terms}
         assert not searched & {"peux", "lister", "pourriez", "indiquer", "list", "please"}, question
         assert "digiset" in searched
+
+
+def test_several_things_asked_are_answered_from_each_document_naming_one(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    answer = kb.ask("Quels projets la Commission européenne a-t-elle annulés ?")
+    assert answer.answered and "ImproviSEE" in answer.text and "ESSE-DIGI" in answer.text
