@@ -610,9 +610,9 @@ def analyse_question(
     text = " ".join(_SLACK_REFERENCE.sub(" ", text).split()) or text
     text = _INDIRECT.sub("", _INTRODUCTION.sub("", _GREETING.sub("", text))) or text
     expanded = _expand_chat(text)
-    own = vocabulary.own_acronym
-    if own is not None:
-        expanded = _OWN_SUBJECT.sub(own.upper(), expanded)
+    own_acronym = vocabulary.own_acronym
+    if own_acronym is not None:
+        expanded = _OWN_SUBJECT.sub(own_acronym.upper(), expanded)
     lang = detect_language(expanded, fallback_lang)
     terms = _terms(expanded, lang, vocabulary)
     folded = _respell_question_words(fold(expanded).replace("’", "'"), vocabulary)

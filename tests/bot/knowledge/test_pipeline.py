@@ -988,10 +988,11 @@ def test_a_word_of_the_language_is_no_mistyped_question_word_where_the_question_
 
 
 def test_who_asks_and_what_they_heard_are_no_words_to_search() -> None:
-    for question, lang in [("Bonjour, je suis nouvelle ici : qui finance DIGISET ?", "fr"),
-                           ("Hi! I'm new here. Who funds DIGISET?", "en"),
-                           ("Il paraît que DIGISET a un financement, c'est qui ?", "fr"),
-                           ("I heard that DIGISET got funding, from whom?", "en")]:
+    cases: list[tuple[str, Lang]] = [("Bonjour, je suis nouvelle ici : qui finance DIGISET ?", "fr"),
+                                    ("Hi! I'm new here. Who funds DIGISET?", "en"),
+                                    ("Il paraît que DIGISET a un financement, c'est qui ?", "fr"),
+                                    ("I heard that DIGISET got funding, from whom?", "en")]
+    for question, lang in cases:
         searched = {t.word for t in analyse_question(question, lang, VOCABULARY).terms}
         assert not searched & {"nouvelle", "new", "here", "ici", "parait", "heard"}, question
         assert "digiset" in searched
@@ -1000,8 +1001,9 @@ def test_who_asks_and_what_they_heard_are_no_words_to_search() -> None:
 def test_the_association_a_member_speaks_of_is_the_knowledge_s_own() -> None:
     vocabulary = Vocabulary({stem(w): n for w, n in [("soga", 90), ("marraine", 2), ("association", 5), ("emmaus", 1)]},
                             {"fr": "Le SOGA a une marraine. Le SOGA est une association."})
-    for question, lang in [("Qui est la marraine de l'asso ?", "fr"), ("Who is the association's godmother?", "en"),
-                           ("Notre association a une marraine ?", "fr")]:
+    cases: list[tuple[str, Lang]] = [("Qui est la marraine de l'asso ?", "fr"), ("Who is the association's godmother?", "en"),
+                                    ("Notre association a une marraine ?", "fr")]
+    for question, lang in cases:
         assert any(stem("soga") in t.alternatives for t in analyse_question(question, lang, vocabulary).terms), question
     # Another association, named or described, is not.
     for question in ("Qui est la marraine de l'association Emmaüs ?", "Qui préside l'association de mon quartier ?",
@@ -1011,9 +1013,10 @@ def test_the_association_a_member_speaks_of_is_the_knowledge_s_own() -> None:
 
 def test_whether_something_went_ahead_is_answered_by_its_cancellation(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
-    for question, lang in [("Le projet ESSE-DIGI a-t-il pu aller jusqu'au bout ?", "fr"),
-                           ("Did the ESSE-DIGI project with its partners from several countries actually go ahead?", "en"),
-                           ("Et ImproviSEE, qu'est-ce qu'a donné ce projet ?", "fr")]:
+    cases: list[tuple[str, Lang]] = [("Le projet ESSE-DIGI a-t-il pu aller jusqu'au bout ?", "fr"),
+                                    ("Did the ESSE-DIGI project with its partners from several countries actually go ahead?", "en"),
+                                    ("Et ImproviSEE, qu'est-ce qu'a donné ce projet ?", "fr")]
+    for question, lang in cases:
         answer = kb.ask(question, lang)
         assert answer.answered and "annul" in fold(answer.text.split("[1]")[0]).replace("cancel", "annul"), question
 
@@ -1028,8 +1031,9 @@ def test_a_name_a_thread_reply_gives_comes_before_the_thread_s_words(db: Databas
 
 def test_who_a_thing_is_for_is_asked_in_either_word_order_and_of_it_in_a_thread(db: Database, clock) -> None:
     kb = KnowledgeBase(db, clock=clock)
-    for question, lang, follow_up in [("Ça s'adresse à qui ?", "fr", "C'est quoi DatAssos ?"),
-                                      ("Who is it aimed at?", "en", "What is DatAssos?")]:
+    threads: list[tuple[str, Lang, str]] = [("Ça s'adresse à qui ?", "fr", "C'est quoi DatAssos ?"),
+                                      ("Who is it aimed at?", "en", "What is DatAssos?")]
+    for question, lang, follow_up in threads:
         history = [("member", follow_up), ("assistant", kb.ask(follow_up, lang).text)]
         # The pronoun stands for the study, not for the title the definition quotes.
         assert "50" in first_unit(kb.ask(question, lang, history=history).text), question
@@ -1077,9 +1081,10 @@ def test_what_a_message_says_before_its_question_is_read_as_its_thread(db: Datab
 
 
 def test_asking_to_be_told_or_given_a_list_is_no_word_to_search() -> None:
-    for question, lang in [("Tu peux me lister les partenaires de DIGISET ?", "fr"),
-                           ("Pourriez-vous m'indiquer le financement de DIGISET ?", "fr"),
-                           ("Could you please list the DIGISET partners?", "en")]:
+    cases: list[tuple[str, Lang]] = [("Tu peux me lister les partenaires de DIGISET ?", "fr"),
+                                    ("Pourriez-vous m'indiquer le financement de DIGISET ?", "fr"),
+                                    ("Could you please list the DIGISET partners?", "en")]
+    for question, lang in cases:
         searched = {t.word for t in analyse_question(question, lang, VOCABULARY).terms}
         assert not searched & {"peux", "lister", "pourriez", "indiquer", "list", "please"}, question
         assert "digiset" in searched
