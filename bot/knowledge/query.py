@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import simplemma
@@ -408,7 +408,7 @@ class Vocabulary:
             self._names |= {fold(name) for name in _CAPITALISED.findall(text)}
             self.acronyms |= {fold(name) for name in _ACRONYM.findall(text)}
 
-    @property
+    @cached_property
     def own_acronym(self) -> str | None:
         """The name the knowledge writes in capitals most often: its own subject's ("soga")."""
         found = [(self.frequencies.get(stem(name), 0), name) for name in self.acronyms if len(name) > 2]
