@@ -20,7 +20,7 @@ from bot.knowledge import compose
 from bot.knowledge.compose import Sentence
 from bot.knowledge.gaps import Gap, best_gap
 from bot.knowledge.analysis import fold, stem, tokens, words
-from bot.knowledge.query import ASKED_ACTION, DEMONYMS, MUST_BE_SAID_FRAMES, OWN_SUBJECT_FRAMES, ROLE_WORDS, UPCOMING
+from bot.knowledge.query import ASKED_ACTION, DEMONYMS, MUST_BE_SAID_FRAMES, OWN_SUBJECT_FRAMES, ROLE_WORDS, SUPERLATIVE, UPCOMING
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, TOP_HITS, UNKNOWN_WEIGHT, Retrieval
 
 KIND_MISSING_FACTOR = 0.7
@@ -186,7 +186,8 @@ def confidence_of(retrieval: Retrieval, ranked: list[Sentence], common: frozense
     # universitaire"), unlike a kind of answer ("which company…" is answered by a name).
     # So does an action no passage names ("how do I mute a channel", "who replaced X").
     asked = fold(query.text)
-    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(asked) or ASKED_ACTION.search(asked))
+    # So does a quality compared that no passage names ("le pays le plus peuplé").
+    attribute_unknown = focus_unknown and bool(_ATTRIBUTE_OF.search(asked) or ASKED_ACTION.search(asked) or SUPERLATIVE.search(asked))
     # "Who replaced X": a sentence that doesn't say who took over tells another thing about X.
     attribute_unknown = attribute_unknown or any(t.role == "focus" and t.word in MUST_BE_SAID_FRAMES for t in query.terms)
     focus_factor = VALUE_MISSING_FACTOR if focus_unknown and query.kind in ("quantity", "amount") or attribute_unknown \

@@ -540,7 +540,9 @@ UPCOMING = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?
 ASKED_ACTION = re.compile(
     r"^\s*(?:who|qui)\s+(?!(?:est|sont|etait|etaient|is|are|was|were|a|ont|did|does|do|has|have|had)\b)|"
     r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
-    r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je))\s+")
+    r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je|"
+    r"(?=[a-z]+(?:er|ir|re)\b)))\s*")
+SUPERLATIVE = re.compile(r"\b(?:(?:le|la|les) plus (?!de\b|d')([a-z]+)|the most ([a-z]+)|the ([a-z]{3,}est))\b")
 _MODALS = frozenset("peux peut pouvons pourrais pourrait dois doit devrais faut faire fais fait".split())
 
 
@@ -657,6 +659,14 @@ def analyse_question(
             term.role = "frame"
         elif term.word == focus:
             term.role = "focus"
+    # "Le pays le plus peuplé", "the fastest train": the quality compared is what is asked; one
+    # the knowledge never names can't be compared.
+    superlative = SUPERLATIVE.search(folded)
+    compared = next((t for t in query.terms if superlative and t.word in superlative.groups() and not t.known), None)
+    if compared is not None:
+        for term in query.terms:
+            term.role = None if term.role == "focus" else term.role
+        compared.role = "focus"
     # "combien d'outils et de solutions": either noun is the one counted.
     other = _coordinated(folded, focus)
     focused = next((t for t in query.terms if t.role == "focus"), None)

@@ -1094,3 +1094,16 @@ def test_several_things_asked_are_answered_from_each_document_naming_one(db: Dat
     kb = KnowledgeBase(db, clock=clock)
     answer = kb.ask("Quels projets la Commission européenne a-t-elle annulés ?")
     assert answer.answered and "ImproviSEE" in answer.text and "ESSE-DIGI" in answer.text
+
+
+def test_a_quality_compared_or_an_action_in_the_infinitive_the_knowledge_never_names_is_declined(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    cases: list[tuple[str, Lang]] = [("Quelle est la ville la plus peuplée d'Europe ?", "fr"),
+                                    ("What's the cheapest train from Paris to Brussels?", "en"),
+                                    ("Comment sécuriser mes données personnelles sur mon téléphone ?", "fr")]
+    for question, lang in cases:
+        assert not kb.ask(question, lang).answered, question
+    # A quality the knowledge names is compared; a known action is answered.
+    linkedin = kb.ask("Quel réseau social rapporte le plus de visites au site ?")
+    assert linkedin.answered and "LinkedIn" in linkedin.text
+    assert kb.ask("Comment fonctionne DIGISET ?").answered
