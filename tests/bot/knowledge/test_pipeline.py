@@ -1107,3 +1107,10 @@ def test_a_quality_compared_or_an_action_in_the_infinitive_the_knowledge_never_n
     linkedin = kb.ask("Quel réseau social rapporte le plus de visites au site ?")
     assert linkedin.answered and "LinkedIn" in linkedin.text
     assert kb.ask("Comment fonctionne DIGISET ?").answered
+
+
+def test_how_to_do_something_is_answered_by_what_to_do_to_do_it(db: Database, clock) -> None:
+    kb = KnowledgeBase(db, clock=clock)
+    # Not the sentence counting the members, which shares the word.
+    assert "contacte" in first_unit(kb.ask("Comment adhérer au SOGA ?").text)
+    assert "contact" in first_unit(kb.ask("How can I join SOGA?", "en").text)
