@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.i18n import Lang
 from bot.knowledge.analysis import STOP_WORDS, fold, stem, tokens, words
 from bot.knowledge.index import Hit, subject_tokens
-from bot.knowledge.query import ATTRIBUTE_FRAMES, NATIONALITIES
+from bot.knowledge.query import ATTRIBUTE_FRAMES, HOW_TO, NATIONALITIES, asked_action
 from bot.knowledge.retrieve import COVERAGE_WEIGHT_CAP, Retrieval
 
 MAX_SENTENCES = 3
@@ -212,8 +212,8 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
     named = {token for name in query.entities for token in tokens(name)} - common
     year_asked = bool(YEAR_ASKED.search(asked_text))
     departure_asked = bool(_DEPARTURE.search(asked_text))
-    how = _HOW_TO.search(asked_text)
-    how_to = stem(how.group(1)) if how else None
+    action = asked_action(asked_text, HOW_TO)
+    how_to = re.compile(rf"\b(?:pour|afin d'|afin de|to) {re.escape(stem(action))}") if action else None
     ranked: list[Sentence] = []
     order = 0
     for position, hit in enumerate(retrieval.hits[:top]):
@@ -252,7 +252,7 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
                 score *= NAMED_BOOST
             # "Comment adhérer ?", "how do I join?": the sentence saying what to do to do it
             # ("Pour adhérer, on contacte…", "To join, contact…") is the answer.
-            if how_to is not None and re.search(rf"\b(?:pour|afin d'|afin de|to) {re.escape(how_to)}", fold(text)):
+            if how_to is not None and how_to.search(fold(text)):
                 score *= VALUE_BOOST
             opening = query.kind == "definition" and hit.position == 0 and number == 0
             if opening:
@@ -271,10 +271,6 @@ def rank(retrieval: Retrieval, common: frozenset[str] = frozenset(), top: int = 
 
 def _latest_year(text: str) -> int:
     return max((int(year) for year in _YEAR.findall(text)), default=0)
-
-
-_HOW_TO = re.compile(r"\b(?:comment (?:je peux |on peut |peut-on |puis-je |faire pour |on fait pour |je fais pour |je dois |on doit )?|"
-                     r"how (?:do|can|could|should) (?:i|we|you|one) |how to )([a-z]{3,})")
 
 
 # "Which projects…", "quels partenaires", "lesquels": more than one thing is asked for.

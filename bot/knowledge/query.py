@@ -537,17 +537,19 @@ UPCOMING = re.compile(r"\b(?:prochaine?s?|next|upcoming|a venir|futur(?:e|es|s)?
 # The action a question asks about comes after these: how to do it ("how do I mute a channel",
 # "comment on fait pour s'inscrire"), or who did it ("who replaced X", "qui parraine X"; not
 # "who is", whose verb only links). An action no passage names is what none can tell.
-ASKED_ACTION = re.compile(
-    r"^\s*(?:who|qui)\s+(?!(?:est|sont|etait|etaient|is|are|was|were|a|ont|did|does|do|has|have|had)\b)|"
+HOW_TO = re.compile(
     r"\b(?:how (?:do|can|could|should|would) (?:i|we|you|one)|how to|"
     r"comment (?:je|j'|on|puis-je|peut-on|fait-on|faire pour|on fait pour|je fais pour|est-ce qu'on|est-ce que je|"
     r"(?=[a-z]+(?:er|ir|re)\b)))\s*")
+ASKED_ACTION = re.compile(
+    r"^\s*(?:who|qui)\s+(?!(?:est|sont|etait|etaient|is|are|was|were|a|ont|did|does|do|has|have|had)\b)|" + HOW_TO.pattern)
 SUPERLATIVE = re.compile(r"\b(?:(?:le|la|les) plus (?!de\b|d')([a-z]+)|the most ([a-z]+)|the ([a-z]{3,}est))\b")
 _MODALS = frozenset("peux peut pouvons pourrais pourrait dois doit devrais faut faire fais fait".split())
 
 
-def _asked_action(folded: str) -> str | None:
-    match = ASKED_ACTION.search(folded)
+def asked_action(folded: str, asking: re.Pattern[str] = ASKED_ACTION) -> str | None:
+    """The verb of the action asked about: how to do it, or who did it (`asking`)."""
+    match = asking.search(folded)
     if match is None:
         return None
     return next((w for w in words(folded[match.end():]) if w not in STOP_WORDS and w not in _MODALS), None)
@@ -588,8 +590,8 @@ _INDIRECT = re.compile(
     r"je me demand(?:e|ais)|je (?:voulais|voudrais|aimerais) savoir|(?:est-ce que )?(?:tu|vous) (?:sais|savez|saurais|sauriez)|"
     r"sais-tu|savez-vous|une idée|i was wondering|i wonder|i'?d like to know|(?:do|does) (?:you|anyone) know|any idea|"
     r"(?:can|could) you tell me|(?:can|could|would) you (?:please )?(?:list|indicate|specify|let me know)|"
-    r"(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu) (?:m'|me |nous )?(?:indiquer|dire|pr[ée]ciser|lister|[ée]num[ée]rer|citer|rappeler)|"
-    r"(?:tu|vous) (?:peux|pouvez|pourrais|pourriez) (?:m'|me |nous )?(?:indiquer|dire|pr[ée]ciser|lister|[ée]num[ée]rer|citer|rappeler)|il para[iî]t(?: que| qu')?|j'ai (?:entendu|lu) (?:dire )?(?:que|qu')|apparently|"
+    r"(?:(?:pourriez|pouvez|pourrais|peux)[- ](?:vous|tu)|(?:tu|vous) (?:peux|pouvez|pourrais|pourriez)) "
+    r"(?:m'|me |nous )?(?:indiquer|dire|pr[ée]ciser|lister|[ée]num[ée]rer|citer|rappeler)|il para[iî]t(?: que| qu')?|j'ai (?:entendu|lu) (?:dire )?(?:que|qu')|apparently|"
     r"i (?:heard|read)(?: that)?)\b\s*[,:]?\s*(?:si |s'(?=il)|whether |if )?", re.IGNORECASE)
 # "l'asso", "notre association", "this organisation": the association whose knowledge it is,
 # unless another's name or description follows ("l'association Emmaüs", "l'asso de mon quartier").
@@ -645,7 +647,7 @@ def analyse_question(
         _count_of_attendees(query, folded, vocabulary)
         _rating(query, vocabulary)
     # The action asked, unknown to the knowledge, is what the answer must tell.
-    action = _asked_action(folded)
+    action = asked_action(folded)
     for term in query.terms:
         if term.word == action and not term.known:
             term.role = "focus"
